@@ -1,0 +1,64 @@
+package akshci
+
+import "time"
+
+// Client describes one holder of a MOC identity (a login token and a client
+// certificate). The catalog below is shared by every Host so that the emulator and a
+// real host classify credentials the same way.
+type Client struct {
+	Name  string
+	Scope Scope
+	// CertificateAutoRenew is true for clients that run the SDK's background renewal
+	// loop, which renews the client certificate once 30% of its lifetime remains.
+	CertificateAutoRenew bool
+}
+
+// The documentation lists which clients each cmdlet renews
+// (learn.microsoft.com/azure/aks/hybrid/certificates-update-after-sixty-days) but not
+// which of them renew their certificate on their own; it only says "some" do. The
+// choice here follows the documented failures: KVA (aksArc#145/#146), KMS (aksArc#127)
+// and CertManager (aksArc#237) were locked out after their certificates expired, so they
+// do not auto-renew; the long-running controllers (node agent, cloud operator, CAPH,
+// CSI, cloud provider) embed the SDK's renewal loop and do. Tokens never rotate by
+// themselves (aksArc#292).
+
+// ManagementClients are the clients renewed by Update-AksHciCertificates.
+var ManagementClients = []Client{
+	{Name: "NodeAgent", Scope: ScopeCloud, CertificateAutoRenew: true},
+	{Name: "KVA", Scope: ScopeCloud},
+	{Name: "KMS", Scope: ScopeCloud},
+	{Name: "CloudOperator", Scope: ScopeCloud, CertificateAutoRenew: true},
+	{Name: "CSI", Scope: ScopeCloud, CertificateAutoRenew: true},
+	{Name: "CertManager", Scope: ScopeCloud},
+	{Name: "CAPH", Scope: ScopeCloud, CertificateAutoRenew: true},
+	{Name: "CloudProvider", Scope: ScopeCloud, CertificateAutoRenew: true},
+}
+
+// ClusterClients are the MOC identities of one workload cluster, renewed by
+// Update-AksHciClusterCertificates -fixCloudCredentials (and -patchLoadBalancer for the
+// load balancer).
+var ClusterClients = []Client{
+	{Name: "KMS", Scope: ScopeCloud},
+	{Name: "CSI", Scope: ScopeCloud, CertificateAutoRenew: true},
+	{Name: "CertManager", Scope: ScopeCloud},
+	{Name: "CloudProvider", Scope: ScopeCloud, CertificateAutoRenew: true},
+	{Name: "LoadBalancer", Scope: ScopeLoadBalancer},
+}
+
+// KubeletClient is the Kubernetes control-plane certificate set of a workload cluster:
+// 4-day certificates renewed by the certificate-renewal controller while the cluster
+// runs, reissued by -fixKubeletCredentials. It has no token.
+var KubeletClient = Client{Name: "Kubelet", Scope: ScopeKubelet, CertificateAutoRenew: true}
+
+// KubeletLifetime is the documented lifetime of Kubernetes non-root certificates.
+const KubeletLifetime = 4 * 24 * time.Hour
+
+// LookupClient finds a client of the given scope list by name.
+func LookupClient(clients []Client, name string) (Client, bool) {
+	for _, c := range clients {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Client{}, false
+}

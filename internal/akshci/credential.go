@@ -1,0 +1,73 @@
+package akshci
+
+import (
+	"sort"
+	"time"
+)
+
+// CredentialType says whether a credential is a client certificate or a login token.
+type CredentialType string
+
+const (
+	// Certificate is an X.509 client certificate signed by the cloud agent CA, or a
+	// Kubernetes control-plane certificate.
+	Certificate CredentialType = "certificate"
+	// Token is a MOC identity login token, used once to log in and obtain a certificate.
+	Token CredentialType = "token"
+)
+
+// Scope says which renewal operation renews a workload cluster credential, and so which
+// switch of Update-AksHciClusterCertificates brings it into a resource's scope.
+// Management-cluster credentials are all renewed by Update-AksHciCertificates and carry
+// ScopeCloud.
+type Scope string
+
+const (
+	// ScopeCloud credentials are the MOC identities of the cluster's clients (KMS, CSI,
+	// CertManager, CloudProvider): -fixCloudCredentials.
+	ScopeCloud Scope = "cloud"
+	// ScopeLoadBalancer credentials belong to the load balancer VM (HAProxy and lbagent):
+	// -patchLoadBalancer, only together with -fixCloudCredentials.
+	ScopeLoadBalancer Scope = "load_balancer"
+	// ScopeKubelet credentials are the Kubernetes control-plane certificates:
+	// -fixKubeletCredentials.
+	ScopeKubelet Scope = "kubelet"
+)
+
+// Credential is one certificate or token of one client, as a host reports it.
+type Credential struct {
+	// Client names the holder, e.g. "KMS", "NodeAgent", "Kubelet".
+	Client string
+	Type   CredentialType
+	Scope  Scope
+	// NotAfter is the expiry. The zero time means the host could not report it: it is
+	// never guessed.
+	NotAfter time.Time
+	// AutoRenew is true for credentials that renew themselves while their holder runs
+	// (client certificates of clients with a renewal loop, 4-day kubelet certificates).
+	AutoRenew bool
+}
+
+// Name is how the credential is shown to users, e.g. "KMS token".
+func (c Credential) Name() string { return c.Client + " " + string(c.Type) }
+
+// Known reports whether the host reported an expiry for the credential.
+func (c Credential) Known() bool { return !c.NotAfter.IsZero() }
+
+// Expired reports whether the credential's expiry is known and not after now.
+func (c Credential) Expired(now time.Time) bool { return c.Known() && !c.NotAfter.After(now) }
+
+// SortByExpiry orders credentials by NotAfter, soonest first, with unknown expiries last;
+// ties keep a stable order by name so output never flaps between runs.
+func SortByExpiry(creds []Credential) {
+	sort.SliceStable(creds, func(i, j int) bool {
+		a, b := creds[i], creds[j]
+		if a.Known() != b.Known() {
+			return a.Known()
+		}
+		if !a.NotAfter.Equal(b.NotAfter) {
+			return a.NotAfter.Before(b.NotAfter)
+		}
+		return a.Name() < b.Name()
+	})
+}

@@ -1,0 +1,67 @@
+package akshci
+
+import "time"
+
+// DefaultRenewBefore is the default renewal window: 30 days, the documented advice to
+// renew within 60 days of a 90-day lifetime with a margin for missed scheduled runs.
+const DefaultRenewBefore = 30 * 24 * time.Hour
+
+// Status is what the renewal policy concludes about a set of credentials.
+type Status struct {
+	// ExpiresAt is the earliest expiry that counts (see Evaluate); zero when none does.
+	ExpiresAt time.Time
+	// Credential names the credential that expires at ExpiresAt, e.g. "KMS token".
+	Credential string
+	// Ready is true when the credentials should be renewed now.
+	Ready bool
+}
+
+// Evaluate is the one renewal policy, shared by resources, data sources, Read and plan.
+//
+// A credential counts towards ExpiresAt when it does not renew itself (tokens, client
+// certificates of clients without a renewal loop). A self-renewing credential counts only
+// once it has expired, which means its own renewal failed: otherwise a 4-day kubelet
+// certificate would make every plan a renewal. A credential whose expiry is unknown does
+// not count: nothing is invented.
+//
+// Ready is ExpiresAt - window <= now, which includes anything already expired.
+func Evaluate(now time.Time, creds []Credential, window time.Duration) Status {
+	var st Status
+	for _, c := range creds {
+		if !c.Known() || (c.AutoRenew && !c.Expired(now)) {
+			continue
+		}
+		if st.ExpiresAt.IsZero() || c.NotAfter.Before(st.ExpiresAt) ||
+			(c.NotAfter.Equal(st.ExpiresAt) && c.Name() < st.Credential) {
+			st.ExpiresAt = c.NotAfter
+			st.Credential = c.Name()
+		}
+	}
+	if !st.ExpiresAt.IsZero() {
+		st.Ready = !st.ExpiresAt.Add(-window).After(now)
+	}
+	return st
+}
+
+// ValidateWindow checks a renewal window against the credential lifetime: a window that
+// is not positive renews nothing early, and one at least as long as the lifetime makes
+// every credential due the moment it is issued, so every apply would renew.
+func ValidateWindow(window time.Duration) error {
+	if window <= 0 {
+		return &WindowError{Window: window, Reason: "must be longer than zero"}
+	}
+	if window >= Lifetime {
+		return &WindowError{Window: window, Reason: "must be shorter than the credential lifetime of " + Lifetime.String() + " (90 days), otherwise a fresh credential is already inside the window and every apply would renew it"}
+	}
+	return nil
+}
+
+// WindowError explains a renewal window that cannot work.
+type WindowError struct {
+	Window time.Duration
+	Reason string
+}
+
+func (e *WindowError) Error() string {
+	return "renewal window " + e.Window.String() + " " + e.Reason
+}
