@@ -1,0 +1,362 @@
+package emulator
+
+import (
+	"crypto/x509"
+	"fmt"
+	"time"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+)
+
+const (
+	// staleAfter is how long a workload cluster can stay powered off before its MOC
+	// credentials are invalidated (the documented shutdown matrix).
+	staleAfter = 30 * 24 * time.Hour
+	// clockTolerance is how far behind the persisted emulated time the configured clock
+	// may be before it is an error rather than silently clamped.
+	clockTolerance = time.Minute
+	// maxSteps bounds the renewal replay of one certificate in one evaluation. Renewals
+	// stop when the issuing CA expires, so the real bound is the CA lifetime divided by
+	// 70% of the shortest certificate lifetime (about 1,300 for kubelet certificates).
+	maxSteps = 1 << 20
+)
+
+// Stored records. Public material (certificates, expiry times, power state) and secrets
+// (tokens, private keys) live in separate records, so that reading an inventory never
+// decodes a secret.
+
+// storedState is the deployment-wide record.
+type storedState struct {
+	// Now is the emulated time of the last committed operation.
+	Now       time.Time `json:"now"`
+	CreatedAt time.Time `json:"created_at"`
+	// CACert is the cloud agent CA certificate (DER).
+	CACert []byte `json:"ca_certificate"`
+}
+
+// storedGroup is the public record of the management cluster or of one workload cluster.
+type storedGroup struct {
+	Cluster   string    `json:"cluster,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	// EvaluatedAt is the emulated time up to which the dynamics have been replayed.
+	EvaluatedAt time.Time `json:"evaluated_at"`
+	// PoweredOffAt is when the cluster's VMs were stopped; zero while they run.
+	PoweredOffAt time.Time `json:"powered_off_at,omitzero"`
+	// Stale is set once a powered-off cluster has lost its MOC credentials (more than
+	// 30 days off) during the current power-off.
+	Stale      bool             `json:"stale,omitempty"`
+	KubeCACert []byte           `json:"kube_ca_certificate,omitempty"`
+	Kubelet    []byte           `json:"kubelet_certificate,omitempty"`
+	Identities []storedIdentity `json:"identities"`
+}
+
+// storedIdentity is the public half of one MOC identity.
+type storedIdentity struct {
+	Client        string    `json:"client"`
+	Certificate   []byte    `json:"certificate"`
+	TokenIssuedAt time.Time `json:"token_issued_at"`
+	TokenNotAfter time.Time `json:"token_not_after"`
+}
+
+// storedSecrets holds the secret half of a group: token values and private keys.
+type storedSecrets struct {
+	Tokens    map[string]string `json:"tokens,omitempty"`
+	Keys      map[string]string `json:"keys,omitempty"`
+	KubeCAKey string            `json:"kube_ca_key,omitempty"`
+}
+
+// certState is a certificate as the dynamics see it: its validity read from the stored
+// DER, and possibly a pending re-issue with a new validity.
+type certState struct {
+	der       []byte
+	notBefore time.Time
+	notAfter  time.Time
+	// reissue means notBefore/notAfter describe a certificate still to be signed.
+	reissue bool
+}
+
+func loadCert(der []byte) (certState, error) {
+	nb, na, err := certValidity(der)
+	if err != nil {
+		return certState{}, err
+	}
+	return certState{der: der, notBefore: nb, notAfter: na}, nil
+}
+
+func (c *certState) lifetime() time.Duration { return c.notAfter.Sub(c.notBefore) }
+
+func (c *certState) replace(notBefore, notAfter time.Time) {
+	c.notBefore, c.notAfter, c.reissue = notBefore, notAfter, true
+}
+
+// identity is one MOC identity: a login token and a client certificate.
+type identity struct {
+	client        akshci.Client
+	cert          certState
+	tokenIssuedAt time.Time
+	tokenNotAfter time.Time
+	// newToken means a fresh token value is still to be generated.
+	newToken bool
+}
+
+// group is the management cluster (name "") or one workload cluster, loaded for one
+// operation.
+type group struct {
+	name    string
+	rec     storedGroup
+	ids     []*identity
+	kubelet *certState
+	kubeCA  *x509.Certificate
+	changed bool
+}
+
+func (g *group) isCluster() bool { return g.name != "" }
+
+func (g *group) poweredOff() bool { return !g.rec.PoweredOffAt.IsZero() }
+
+func catalogFor(cluster bool) []akshci.Client {
+	if cluster {
+		return akshci.ClusterClients
+	}
+	return akshci.ManagementClients
+}
+
+// decodeGroup turns a stored record into a group, reading every certificate's validity.
+func decodeGroup(name string, rec storedGroup) (*group, error) {
+	g := &group{name: name, rec: rec}
+	byName := make(map[string]storedIdentity, len(rec.Identities))
+	for _, si := range rec.Identities {
+		byName[si.Client] = si
+	}
+	catalog := catalogFor(g.isCluster())
+	if len(byName) != len(catalog) {
+		return nil, fmt.Errorf("%s holds %d identities, want %d", g.label(), len(byName), len(catalog))
+	}
+	g.ids = make([]*identity, len(catalog))
+	for i, c := range catalog {
+		si, ok := byName[c.Name]
+		if !ok {
+			return nil, fmt.Errorf("%s has no %s identity", g.label(), c.Name)
+		}
+		cert, err := loadCert(si.Certificate)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s certificate: %w", g.label(), c.Name, err)
+		}
+		g.ids[i] = &identity{client: c, cert: cert, tokenIssuedAt: si.TokenIssuedAt, tokenNotAfter: si.TokenNotAfter}
+	}
+	if g.isCluster() {
+		ca, err := x509.ParseCertificate(rec.KubeCACert)
+		if err != nil {
+			return nil, fmt.Errorf("%s Kubernetes CA: %w", g.label(), err)
+		}
+		g.kubeCA = ca
+		kc, err := loadCert(rec.Kubelet)
+		if err != nil {
+			return nil, fmt.Errorf("%s kubelet certificate: %w", g.label(), err)
+		}
+		g.kubelet = &kc
+	}
+	return g, nil
+}
+
+// label names the group in messages.
+func (g *group) label() string {
+	if g.isCluster() {
+		return "workload cluster " + fmt.Sprintf("%q", g.name)
+	}
+	return "management cluster"
+}
+
+// advance replays the dynamics from the group's last evaluation up to now. Power state
+// only changes through operations that first advance the group to that moment, so it is
+// constant over the interval.
+func (g *group) advance(now, caNotAfter time.Time) {
+	if g.poweredOff() {
+		g.advanceOff(now)
+		return
+	}
+	start := g.rec.EvaluatedAt
+	for _, id := range g.ids {
+		if advanceCert(&id.cert, id.client.CertificateAutoRenew, id.tokenNotAfter, start, now, caNotAfter) {
+			g.changed = true
+		}
+	}
+	if g.kubelet != nil && advanceCert(g.kubelet, true, time.Time{}, start, now, g.kubeCA.NotAfter) {
+		g.changed = true
+	}
+	if g.changed {
+		g.rec.EvaluatedAt = now
+	}
+}
+
+// advanceOff applies the shutdown matrix to a powered-off cluster: nothing renews, the
+// kubelet certificates simply run out, and after more than 30 days off the cluster's
+// MOC credentials are invalidated at the 30-day mark.
+func (g *group) advanceOff(now time.Time) {
+	mark := g.rec.PoweredOffAt.Add(staleAfter)
+	if !g.isCluster() || g.rec.Stale || !now.After(mark) {
+		return
+	}
+	for _, id := range g.ids {
+		if id.cert.notAfter.After(mark) {
+			nb := id.cert.notBefore
+			if !nb.Before(mark) {
+				nb = mark.Add(-time.Second)
+			}
+			id.cert.replace(nb, mark)
+		}
+		if id.tokenNotAfter.After(mark) {
+			id.tokenNotAfter = mark
+		}
+	}
+	g.rec.Stale = true
+	g.rec.EvaluatedAt = now
+	g.changed = true
+}
+
+// advanceCert replays, in order, what happens to one running client's certificate
+// between start (the moment up to which everything has been replayed, or the moment the
+// client started) and now:
+//
+//   - a certificate that renews itself is renewed once 30% of its lifetime remains, or
+//     at start if that moment has passed, provided it has not expired and its issuer is
+//     valid; the new certificate has the same lifetime and begins at the renewal moment;
+//   - an expired certificate is never renewed; its client logs in again at the moment of
+//     expiry (or at start) when its token is still valid and the issuer is valid, which
+//     issues a certificate with the standard lifetime;
+//   - otherwise the client stays locked out (both expired) until an update.
+//
+// It reports whether anything happened. Only the final certificate is signed later: the
+// intermediate ones could never be observed.
+func advanceCert(c *certState, autoRenew bool, tokenNotAfter, start, now, issuerNotAfter time.Time) bool {
+	changed := false
+	for range maxSteps {
+		life := c.lifetime()
+		if life <= 0 {
+			break
+		}
+		if autoRenew {
+			at := c.notAfter.Add(-life * 3 / 10).Truncate(time.Second)
+			if at.Before(start) {
+				at = start
+			}
+			if at.Before(c.notAfter) && !at.After(now) && at.Before(issuerNotAfter) {
+				c.replace(at, at.Add(life))
+				changed = true
+				continue
+			}
+		}
+		if !c.notAfter.After(now) {
+			at := c.notAfter
+			if at.Before(start) {
+				at = start
+			}
+			if tokenNotAfter.After(at) && at.Before(issuerNotAfter) {
+				c.replace(at, at.Add(akshci.Lifetime))
+				changed = true
+				continue
+			}
+		}
+		break
+	}
+	return changed
+}
+
+// dueForRotation is the rule an update without -force applies: something in scope has
+// less than two thirds of its lifetime left (60 days of a 90-day credential), or has
+// expired.
+func dueForRotation(now, issuedAt, notAfter time.Time) bool {
+	left := notAfter.Sub(now)
+	return left <= 0 || left < notAfter.Sub(issuedAt)*2/3
+}
+
+// identitiesDue reports whether any token or certificate of ids is due for rotation.
+func identitiesDue(now time.Time, ids []*identity) bool {
+	for _, id := range ids {
+		if dueForRotation(now, id.cert.notBefore, id.cert.notAfter) ||
+			dueForRotation(now, id.tokenIssuedAt, id.tokenNotAfter) {
+			return true
+		}
+	}
+	return false
+}
+
+// rotate gives an identity a new token and a new certificate, as a login with a freshly
+// issued token does.
+func (g *group) rotate(id *identity, now time.Time) {
+	id.cert.replace(now, now.Add(akshci.Lifetime))
+	id.tokenIssuedAt = now
+	id.tokenNotAfter = now.Add(akshci.Lifetime)
+	id.newToken = true
+	g.rec.EvaluatedAt = now
+	g.changed = true
+}
+
+// reissueKubelet gives the cluster fresh Kubernetes control-plane certificates.
+func (g *group) reissueKubelet(now time.Time) {
+	g.kubelet.replace(now, now.Add(akshci.KubeletLifetime))
+	g.rec.EvaluatedAt = now
+	g.changed = true
+}
+
+// credentials lists the group's credentials for an inventory: for each client in catalog
+// order its certificate then its token, then the kubelet certificate.
+func (g *group) credentials() []akshci.Credential {
+	out := make([]akshci.Credential, 0, 2*len(g.ids)+1)
+	for _, id := range g.ids {
+		out = append(out,
+			akshci.Credential{Client: id.client.Name, Type: akshci.Certificate, Scope: id.client.Scope,
+				NotAfter: id.cert.notAfter, AutoRenew: id.client.CertificateAutoRenew},
+			akshci.Credential{Client: id.client.Name, Type: akshci.Token, Scope: id.client.Scope,
+				NotAfter: id.tokenNotAfter})
+	}
+	if g.kubelet != nil {
+		k := akshci.KubeletClient
+		out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope,
+			NotAfter: g.kubelet.notAfter, AutoRenew: k.CertificateAutoRenew})
+	}
+	return out
+}
+
+// Status texts reported by ClientStatus.
+const (
+	statusOK = "ok"
+	// statusLockedOut is the documented error a client gets when it has to log in with
+	// an expired token.
+	statusLockedOut = "locked out: rpc error: code = Unauthenticated desc = Valid Token Required."
+)
+
+// statuses reports the health of each client of the group, keyed by client name.
+func (g *group) statuses(now, caNotAfter time.Time) map[string]string {
+	out := make(map[string]string, len(g.ids)+1)
+	for _, id := range g.ids {
+		certExpired := !id.cert.notAfter.After(now)
+		tokenExpired := !id.tokenNotAfter.After(now)
+		switch {
+		case g.poweredOff():
+			out[id.client.Name] = "stopped: the cluster's VMs are powered off since " + g.rec.PoweredOffAt.Format(time.RFC3339)
+		case certExpired && tokenExpired:
+			out[id.client.Name] = statusLockedOut
+		case !caNotAfter.After(now):
+			out[id.client.Name] = "cannot reach the cloud agent: x509: certificate has expired or is not yet valid: " +
+				"the cloud agent CA expired at " + caNotAfter.Format(time.RFC3339)
+		case certExpired:
+			out[id.client.Name] = "Certificate has expired: Expired (logs in again with its token when it restarts)"
+		default:
+			out[id.client.Name] = statusOK
+		}
+	}
+	if g.kubelet != nil {
+		name := akshci.KubeletClient.Name
+		switch {
+		case g.poweredOff():
+			out[name] = "stopped: the cluster's VMs are powered off since " + g.rec.PoweredOffAt.Format(time.RFC3339)
+		case !g.kubelet.notAfter.After(now):
+			out[name] = "expired: x509: certificate has expired or is not yet valid: current time " +
+				now.Format(time.RFC3339) + " is after " + g.kubelet.notAfter.Format(time.RFC3339)
+		default:
+			out[name] = statusOK
+		}
+	}
+	return out
+}

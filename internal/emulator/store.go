@@ -1,0 +1,562 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+)
+
+// Layout of the state file. Everything lives under one top-level bucket whose presence,
+// together with the schema key, marks the file as ours.
+var (
+	bucketTop      = []byte("akshybrid-emulator")
+	bucketClusters = []byte("clusters")
+	bucketSecrets  = []byte("secrets")
+	keySchema      = []byte("schema")
+	keyState       = []byte("state")
+	keyManagement  = []byte("management")
+	secretCA       = []byte("ca")
+)
+
+// schemaVersion is the layout version written to and required from the state file.
+const schemaVersion = "1"
+
+// stateFileMode is the permission of a new state file: it holds private keys and tokens.
+const stateFileMode = 0o600
+
+// session is one operation: one open of the state file, one bbolt transaction.
+type session struct {
+	e     *Emulator
+	tx    *bolt.Tx
+	top   *bolt.Bucket
+	now   time.Time
+	state storedState
+	ca    *x509.Certificate
+	cloud *issuer // lazily loaded signer of the cloud agent CA
+	dirty bool
+}
+
+// do runs fn in one write transaction on a freshly opened state file, committing only
+// when something changed and fn succeeded. A failed operation leaves the file as it was.
+func (e *Emulator) do(ctx context.Context, fn func(*session) error) (err error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+
+	db, existed, err := e.open()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing emulator state %q: %w", e.path, cerr)
+		}
+	}()
+	tx, err := db.Begin(true)
+	if err != nil {
+		return fmt.Errorf("emulator state %q: %w", e.path, err)
+	}
+	committed := false
+	defer func() {
+		if r := recover(); r != nil {
+			err = &StateFileError{Path: e.path, Reason: fmt.Sprintf("it is damaged (%v)", r)}
+		}
+		if !committed {
+			_ = tx.Rollback()
+		}
+	}()
+
+	s, err := e.begin(tx, existed)
+	if err != nil {
+		return err
+	}
+	if err := fn(s); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	if s.dirty {
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("writing emulator state %q: %w", e.path, err)
+		}
+		committed = true
+	}
+	e.ensured = true
+	return nil
+}
+
+// open opens (creating if needed) the state file, with clear errors for the usual
+// mistakes. existed reports whether a non-empty file was already there.
+func (e *Emulator) open() (db *bolt.DB, existed bool, err error) {
+	fi, err := os.Stat(e.path)
+	switch {
+	case err == nil:
+		if fi.IsDir() {
+			return nil, false, fmt.Errorf("emulator state_path %q is a directory; point state_path at a file (it is created when missing)", e.path)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, false, &StateFileError{Path: e.path, Reason: "it is not a regular file"}
+		}
+		existed = fi.Size() > 0
+	case errors.Is(err, fs.ErrNotExist):
+		dir := filepath.Dir(e.path)
+		di, derr := os.Stat(dir)
+		switch {
+		case errors.Is(derr, fs.ErrNotExist):
+			return nil, false, fmt.Errorf("cannot create emulator state %q: directory %q does not exist; create it or choose another state_path", e.path, dir)
+		case derr != nil:
+			return nil, false, fmt.Errorf("cannot create emulator state %q: %w", e.path, derr)
+		case !di.IsDir():
+			return nil, false, fmt.Errorf("cannot create emulator state %q: %q is not a directory; choose another state_path", e.path, dir)
+		}
+	default:
+		return nil, false, fmt.Errorf("cannot access emulator state %q: %w", e.path, err)
+	}
+
+	db, err = bolt.Open(e.path, stateFileMode, &bolt.Options{
+		Timeout: e.lockTimeout,
+		// Not syncing the freelist means opening never writes: bbolt would otherwise
+		// commit a transaction at open time to files written without a freelist, and a
+		// foreign file must never be modified. bbolt rebuilds the freelist on open.
+		NoFreelistSync: true,
+	})
+	if err != nil {
+		switch {
+		case errors.Is(err, berrors.ErrTimeout):
+			return nil, false, &LockedError{Path: e.path, Waited: e.lockTimeout}
+		case errors.Is(err, fs.ErrPermission):
+			return nil, false, fmt.Errorf("cannot open emulator state %q: permission denied; make the file and its directory writable by this user or choose another state_path", e.path)
+		case existed:
+			return nil, false, &StateFileError{Path: e.path, Reason: "it is not a bbolt database (" + err.Error() + ")"}
+		}
+		return nil, false, fmt.Errorf("cannot open emulator state %q: %w", e.path, err)
+	}
+	return db, existed, nil
+}
+
+// begin checks the schema (initialising a new file), moves the emulated clock and makes
+// sure the configured clusters exist.
+func (e *Emulator) begin(tx *bolt.Tx, existed bool) (*session, error) {
+	s := &session{e: e, tx: tx}
+	wall := e.clock.Now().UTC().Add(e.offset).Truncate(time.Second)
+	s.top = tx.Bucket(bucketTop)
+	if s.top == nil {
+		if existed && !isEmptyDB(tx) {
+			return nil, &StateFileError{Path: e.path, Reason: "it is a bbolt database without the \"akshybrid-emulator\" bucket"}
+		}
+		if err := s.initialise(wall); err != nil {
+			return nil, err
+		}
+	} else if err := s.load(wall); err != nil {
+		return nil, err
+	}
+	if !e.ensured {
+		for _, name := range e.clusters {
+			if s.clusterBucket().Get([]byte(name)) == nil {
+				if err := s.createCluster(name); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+func isEmptyDB(tx *bolt.Tx) bool {
+	k, _ := tx.Cursor().First()
+	return k == nil
+}
+
+// initialise writes a new deployment: the schema marker, the cloud agent CA and the
+// management cluster's identities.
+func (s *session) initialise(now time.Time) error {
+	top, err := s.tx.CreateBucket(bucketTop)
+	if err != nil {
+		return err
+	}
+	s.top = top
+	if _, err := top.CreateBucket(bucketClusters); err != nil {
+		return err
+	}
+	if _, err := top.CreateBucket(bucketSecrets); err != nil {
+		return err
+	}
+	if err := s.put(top, keySchema, []byte(schemaVersion)); err != nil {
+		return err
+	}
+	der, keyPEM, err := newCA("akshybrid emulator cloud agent CA", []string{"MOC emulated cloud agent"}, now, akshci.CALifetime)
+	if err != nil {
+		return err
+	}
+	s.now = now
+	s.state = storedState{Now: now, CreatedAt: now, CACert: der}
+	if s.ca, err = x509.ParseCertificate(der); err != nil {
+		return err
+	}
+	key, err := parseKey(keyPEM)
+	if err != nil {
+		return err
+	}
+	s.cloud = &issuer{cert: s.ca, key: key}
+	if err := s.put(s.secretsBucket(), secretCA, []byte(keyPEM)); err != nil {
+		return err
+	}
+	if err := s.putJSON(top, keyState, s.state); err != nil {
+		return err
+	}
+	g := newGroup("", now)
+	return s.save(g, storedSecrets{})
+}
+
+// load reads and checks the deployment record and moves the emulated clock.
+func (s *session) load(wall time.Time) error {
+	switch v := s.top.Get(keySchema); {
+	case v == nil:
+		return &StateFileError{Path: s.e.path, Reason: "the \"akshybrid-emulator\" bucket has no schema version"}
+	case string(v) != schemaVersion:
+		return fmt.Errorf("emulator state %q has format version %q, but this provider understands only version %q: use the provider version that wrote it, or move the file away", s.e.path, v, schemaVersion)
+	}
+	if s.top.Bucket(bucketClusters) == nil || s.top.Bucket(bucketSecrets) == nil {
+		return s.damaged(errors.New("missing buckets"))
+	}
+	if err := s.getJSON(s.top, keyState, &s.state); err != nil {
+		return err
+	}
+	ca, err := x509.ParseCertificate(s.state.CACert)
+	if err != nil {
+		return s.damaged(fmt.Errorf("cloud agent CA: %w", err))
+	}
+	s.ca = ca
+
+	persisted := s.state.Now
+	switch {
+	case wall.Before(persisted.Add(-clockTolerance)):
+		need := persisted.Sub(s.e.clock.Now().UTC())
+		need = (need + time.Minute - 1) / time.Minute * time.Minute // round up to a whole minute
+		return &ClockError{Path: s.e.path, At: persisted, Would: wall, MinOffset: need}
+	case wall.After(persisted):
+		s.now = wall
+		s.state.Now = wall
+		return s.putJSON(s.top, keyState, s.state)
+	default:
+		s.now = persisted // within the tolerance: never move backwards
+		return nil
+	}
+}
+
+func (s *session) damaged(err error) error {
+	return &StateFileError{Path: s.e.path, Reason: "it is damaged: " + err.Error()}
+}
+
+func (s *session) put(b *bolt.Bucket, key, value []byte) error {
+	s.dirty = true
+	return b.Put(key, value)
+}
+
+func (s *session) putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.put(b, key, data)
+}
+
+func (s *session) getJSON(b *bolt.Bucket, key []byte, v any) error {
+	data := b.Get(key)
+	if data == nil {
+		return s.damaged(fmt.Errorf("record %q is missing", key))
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return s.damaged(fmt.Errorf("record %q: %w", key, err))
+	}
+	return nil
+}
+
+func (s *session) clusterBucket() *bolt.Bucket { return s.top.Bucket(bucketClusters) }
+func (s *session) secretsBucket() *bolt.Bucket { return s.top.Bucket(bucketSecrets) }
+
+func secretKey(g *group) []byte {
+	if g.isCluster() {
+		return []byte("cluster/" + g.name)
+	}
+	return keyManagement
+}
+
+func (s *session) caNotAfter() time.Time { return s.ca.NotAfter }
+
+func (s *session) caExpired() bool { return !s.ca.NotAfter.After(s.now) }
+
+// requireCA fails when the cloud agent CA has expired: nothing can be issued then.
+func (s *session) requireCA() error {
+	if s.caExpired() {
+		return &CAExpiredError{ExpiredAt: s.ca.NotAfter, Now: s.now, Path: s.e.path}
+	}
+	return nil
+}
+
+// cloudIssuer returns the signer of the cloud agent CA, reading its key on first use.
+func (s *session) cloudIssuer() (*issuer, error) {
+	if s.cloud == nil {
+		keyPEM := s.secretsBucket().Get(secretCA)
+		if keyPEM == nil {
+			return nil, s.damaged(errors.New("the cloud agent CA key is missing"))
+		}
+		key, err := parseKey(string(keyPEM))
+		if err != nil {
+			return nil, s.damaged(err)
+		}
+		s.cloud = &issuer{cert: s.ca, key: key}
+	}
+	return s.cloud, nil
+}
+
+// newGroup returns a group whose identities are all still to be issued at now.
+func newGroup(cluster string, now time.Time) *group {
+	g := &group{name: cluster, rec: storedGroup{Cluster: cluster, CreatedAt: now, EvaluatedAt: now}}
+	for _, c := range catalogFor(cluster != "") {
+		id := &identity{client: c}
+		g.rotate(id, now)
+		g.ids = append(g.ids, id)
+	}
+	if cluster != "" {
+		g.kubelet = &certState{}
+		g.reissueKubelet(now)
+	}
+	g.changed = true
+	return g
+}
+
+// createCluster adds a running workload cluster with fresh credentials.
+func (s *session) createCluster(name string) error {
+	if err := s.requireCA(); err != nil {
+		return err
+	}
+	der, keyPEM, err := newCA("kubernetes", []string{name}, s.now, kubeCALifetime)
+	if err != nil {
+		return err
+	}
+	g := newGroup(name, s.now)
+	g.rec.KubeCACert = der
+	if g.kubeCA, err = x509.ParseCertificate(der); err != nil {
+		return err
+	}
+	return s.save(g, storedSecrets{KubeCAKey: keyPEM})
+}
+
+// management loads the management cluster, advanced to now.
+func (s *session) management() (*group, error) {
+	return s.loadGroup("", s.top.Get(keyManagement))
+}
+
+// cluster loads a workload cluster advanced to now, or returns a
+// *akshci.ClusterNotFoundError.
+func (s *session) cluster(name string) (*group, error) {
+	data := s.clusterBucket().Get([]byte(name))
+	if data == nil || name == "" {
+		return nil, &akshci.ClusterNotFoundError{Name: name, Existing: s.clusterNames()}
+	}
+	return s.loadGroup(name, data)
+}
+
+// clusters loads every workload cluster in name order, advanced to now.
+func (s *session) clusters() ([]*group, error) {
+	type raw struct {
+		name string
+		data []byte
+	}
+	var raws []raw
+	c := s.clusterBucket().Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		raws = append(raws, raw{string(k), bytes.Clone(v)})
+	}
+	out := make([]*group, 0, len(raws))
+	for _, r := range raws {
+		g, err := s.loadGroup(r.name, r.data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+func (s *session) clusterNames() []string {
+	var names []string
+	c := s.clusterBucket().Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		names = append(names, string(k))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// loadGroup decodes a group, replays its dynamics up to now and saves what changed.
+func (s *session) loadGroup(name string, data []byte) (*group, error) {
+	if data == nil {
+		return nil, s.damaged(errors.New("the management cluster record is missing"))
+	}
+	var rec storedGroup
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, s.damaged(fmt.Errorf("record of %q: %w", name, err))
+	}
+	g, err := decodeGroup(name, rec)
+	if err != nil {
+		return nil, s.damaged(err)
+	}
+	g.advance(s.now, s.caNotAfter())
+	if g.changed {
+		if err := s.save(g, storedSecrets{}); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+// readSecrets reads the secret record of a group (empty when there is none yet).
+func (s *session) readSecrets(g *group) (storedSecrets, error) {
+	var sec storedSecrets
+	if data := s.secretsBucket().Get(secretKey(g)); data != nil {
+		if err := json.Unmarshal(data, &sec); err != nil {
+			return sec, s.damaged(fmt.Errorf("secrets of %s: %w", g.label(), err))
+		}
+	}
+	return sec, nil
+}
+
+// save signs every pending certificate, generates pending tokens, and writes the
+// group's public and secret records. base seeds the secrets of a group that has none
+// stored yet.
+func (s *session) save(g *group, base storedSecrets) error {
+	if !g.changed {
+		return nil
+	}
+	sec, err := s.readSecrets(g)
+	if err != nil {
+		return err
+	}
+	if base.KubeCAKey != "" {
+		sec.KubeCAKey = base.KubeCAKey
+	}
+	if sec.Tokens == nil {
+		sec.Tokens = map[string]string{}
+	}
+	if sec.Keys == nil {
+		sec.Keys = map[string]string{}
+	}
+	secretsChanged := false
+
+	g.rec.Identities = g.rec.Identities[:0]
+	for _, id := range g.ids {
+		if id.cert.reissue {
+			is, err := s.cloudIssuer()
+			if err != nil {
+				return err
+			}
+			if err := s.sign(is, &id.cert, certSpec{
+				commonName:   identityName(g, id.client.Name),
+				organization: []string{g.label()},
+			}, sec.Keys, id.client.Name); err != nil {
+				return err
+			}
+			secretsChanged = true
+		}
+		if id.newToken {
+			sec.Tokens[id.client.Name] = newToken()
+			id.newToken = false
+			secretsChanged = true
+		}
+		g.rec.Identities = append(g.rec.Identities, storedIdentity{
+			Client:        id.client.Name,
+			Certificate:   id.cert.der,
+			TokenIssuedAt: id.tokenIssuedAt,
+			TokenNotAfter: id.tokenNotAfter,
+		})
+	}
+	if g.kubelet != nil && g.kubelet.reissue {
+		key, err := parseKey(sec.KubeCAKey)
+		if err != nil {
+			return s.damaged(fmt.Errorf("%s Kubernetes CA key: %w", g.label(), err))
+		}
+		if err := s.sign(&issuer{cert: g.kubeCA, key: key}, g.kubelet, certSpec{
+			commonName:   "system:node:" + g.name + "-control-plane",
+			organization: []string{"system:nodes"},
+			serverAuth:   true,
+		}, sec.Keys, akshci.KubeletClient.Name); err != nil {
+			return err
+		}
+		secretsChanged = true
+	}
+	if g.kubelet != nil {
+		g.rec.Kubelet = g.kubelet.der
+	}
+	if secretsChanged {
+		if err := s.putJSON(s.secretsBucket(), secretKey(g), sec); err != nil {
+			return err
+		}
+	}
+	b, key := s.top, keyManagement
+	if g.isCluster() {
+		b, key = s.clusterBucket(), []byte(g.name)
+	}
+	if err := s.putJSON(b, key, g.rec); err != nil {
+		return err
+	}
+	g.changed = false
+	return nil
+}
+
+// sign issues the pending certificate c and records its new key under keys[name]. The
+// validity is read back from the signed certificate and must be the one asked for.
+func (s *session) sign(is *issuer, c *certState, spec certSpec, keys map[string]string, name string) error {
+	spec.notBefore, spec.notAfter = c.notBefore, c.notAfter
+	der, keyPEM, err := is.issue(spec)
+	if err != nil {
+		return err
+	}
+	signed, err := loadCert(der)
+	if err != nil {
+		return err
+	}
+	if !signed.notBefore.Equal(c.notBefore) || !signed.notAfter.Equal(c.notAfter) {
+		return fmt.Errorf("internal error: certificate %q issued for %s..%s reads %s..%s",
+			spec.commonName, c.notBefore, c.notAfter, signed.notBefore, signed.notAfter)
+	}
+	*c = signed
+	keys[name] = keyPEM
+	return nil
+}
+
+func identityName(g *group, client string) string {
+	if g.isCluster() {
+		return g.name + "-" + client
+	}
+	return "management-" + client
+}
+
+// deleteCluster removes a cluster and its secrets.
+func (s *session) deleteCluster(name string) error {
+	s.dirty = true
+	if err := s.clusterBucket().Delete([]byte(name)); err != nil {
+		return err
+	}
+	return s.secretsBucket().Delete([]byte("cluster/" + name))
+}
