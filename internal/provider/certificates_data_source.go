@@ -1,0 +1,172 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+)
+
+var _ datasource.DataSourceWithConfigure = (*certificatesDataSource)(nil)
+
+// certificatesDataSource reports what expires when, for check blocks and scheduled plans.
+type certificatesDataSource struct{ data *providerData }
+
+// NewCertificatesDataSource is the akshybrid_certificates factory.
+func NewCertificatesDataSource() datasource.DataSource { return &certificatesDataSource{} }
+
+type certificatesDataSourceModel struct {
+	ClusterName        types.String `tfsdk:"cluster_name"`
+	RenewBefore        types.String `tfsdk:"renew_before"`
+	ObservedAt         types.String `tfsdk:"observed_at"`
+	CAExpiresAt        types.String `tfsdk:"ca_expires_at"`
+	ExpiresAt          types.String `tfsdk:"expires_at"`
+	ExpiringCredential types.String `tfsdk:"expiring_credential"`
+	ReadyForRenewal    types.Bool   `tfsdk:"ready_for_renewal"`
+	Credentials        types.List   `tfsdk:"credentials"`
+}
+
+var credentialAttrTypes = map[string]attr.Type{
+	"client":     types.StringType,
+	"type":       types.StringType,
+	"not_after":  types.StringType,
+	"expired":    types.BoolType,
+	"auto_renew": types.BoolType,
+}
+
+func (d *certificatesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_certificates"
+}
+
+func (d *certificatesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reports when each certificate and token of the management cluster or of one workload cluster " +
+			"expires, on the host's clock. Use it in `check` blocks so scheduled plans and HCP Terraform health " +
+			"assessments warn before anything breaks.",
+		Attributes: map[string]schema.Attribute{
+			"cluster_name": schema.StringAttribute{
+				MarkdownDescription: "Workload cluster to report on. Omit it for the management cluster.",
+				Optional:            true,
+				Validators:          []validator.String{clusterNameValidator{}},
+			},
+			"renew_before": schema.StringAttribute{
+				MarkdownDescription: "Renewal window used for `ready_for_renewal`, as a Go duration shorter than 2160h. " +
+					"Default: `720h` (30 days).",
+				Optional:   true,
+				Validators: []validator.String{renewBeforeValidator{}},
+			},
+			"observed_at": schema.StringAttribute{
+				MarkdownDescription: "RFC 3339 time on the host's clock when the credentials were read.",
+				Computed:            true,
+			},
+			"ca_expires_at": schema.StringAttribute{
+				MarkdownDescription: "RFC 3339 expiry of the cloud agent CA (365 days; rotated only with " +
+					"`Invoke-AksHciRotateCACertificate`). Null when the host cannot report it.",
+				Computed: true,
+			},
+			"expires_at": schema.StringAttribute{
+				MarkdownDescription: "Earliest expiry among the listed credentials that do not renew themselves; a " +
+					"self-renewing credential counts only once expired. The same rule as the resources, applied to every " +
+					"listed credential, including the load balancer and kubelet ones.",
+				Computed: true,
+			},
+			"expiring_credential": schema.StringAttribute{
+				MarkdownDescription: "The credential that expires at `expires_at`, for example `KMS token`.",
+				Computed:            true,
+			},
+			"ready_for_renewal": schema.BoolAttribute{
+				MarkdownDescription: "True once `expires_at - renew_before` has passed on the host's clock.",
+				Computed:            true,
+			},
+			"credentials": schema.ListNestedAttribute{
+				MarkdownDescription: "Every credential in scope, soonest expiry first; credentials whose expiry the host " +
+					"cannot report come last with a null `not_after`.",
+				Computed: true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"client":     schema.StringAttribute{Computed: true, MarkdownDescription: "Client holding the credential, e.g. `KMS`, `LoadBalancer`, `Kubelet`."},
+						"type":       schema.StringAttribute{Computed: true, MarkdownDescription: "`certificate` or `token`."},
+						"not_after":  schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 expiry; null when the host cannot report it."},
+						"expired":    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether `not_after` has passed on the host's clock."},
+						"auto_renew": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the credential renews itself while its client runs."},
+					},
+				},
+			},
+		},
+	}
+}
+
+func (d *certificatesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	data, diags := providerDataFrom(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+	d.data = data
+}
+
+func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m certificatesDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || d.data == nil {
+		return
+	}
+	window := akshci.DefaultRenewBefore
+	if !m.RenewBefore.IsNull() {
+		w, err := parseWindow(m.RenewBefore.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("renew_before"), "Invalid renewal window", err.Error())
+			return
+		}
+		window = w
+	}
+	inv, err := d.data.inventory(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+		return
+	}
+	creds := inv.Management
+	if !m.ClusterName.IsNull() {
+		c, ok := inv.Cluster(m.ClusterName.ValueString())
+		if !ok {
+			addTargetError(&resp.Diagnostics, &akshci.ClusterNotFoundError{Name: m.ClusterName.ValueString(), Existing: inv.ClusterNames()})
+			return
+		}
+		creds = c.Credentials
+	}
+	creds = append([]akshci.Credential(nil), creds...)
+	akshci.SortByExpiry(creds)
+
+	st := akshci.Evaluate(inv.Now, creds, window)
+	m.ObservedAt = timeValue(inv.Now)
+	m.CAExpiresAt = timeValue(inv.CAExpiresAt)
+	m.ExpiresAt = timeValue(st.ExpiresAt)
+	m.ExpiringCredential = types.StringNull()
+	if st.Credential != "" {
+		m.ExpiringCredential = types.StringValue(st.Credential)
+	}
+	m.ReadyForRenewal = types.BoolValue(st.Ready)
+
+	items := make([]attr.Value, 0, len(creds))
+	for _, c := range creds {
+		obj, diags := types.ObjectValue(credentialAttrTypes, map[string]attr.Value{
+			"client":     types.StringValue(c.Client),
+			"type":       types.StringValue(string(c.Type)),
+			"not_after":  timeValue(c.NotAfter),
+			"expired":    types.BoolValue(c.Expired(inv.Now)),
+			"auto_renew": types.BoolValue(c.AutoRenew),
+		})
+		resp.Diagnostics.Append(diags...)
+		items = append(items, obj)
+	}
+	list, diags := types.ListValue(types.ObjectType{AttrTypes: credentialAttrTypes}, items)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.Credentials = list
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

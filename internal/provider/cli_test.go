@@ -1,0 +1,145 @@
+package provider
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+)
+
+// Some behaviour is only visible in the Terraform CLI's own output (check block
+// warnings, logs, the state file), which terraform-plugin-testing does not expose. For
+// those tests the test binary doubles as the provider plugin: Terraform starts it through
+// a dev_overrides CLI configuration, and TestMain serves the provider instead of running
+// tests. The provider then reads the machine's clock; the emulator's time_offset moves it.
+
+const serveEnv = "AKSHYBRID_TEST_SERVE_PROVIDER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) == "1" {
+		err := providerserver.Serve(context.Background(), New("test"), providerserver.ServeOpts{
+			Address:         "registry.terraform.io/akshybrid/akshybrid",
+			ProtocolVersion: 6,
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// cliWorkspace is a directory with a configuration, run by the real Terraform CLI
+// against this test binary as the provider.
+type cliWorkspace struct {
+	t         *testing.T
+	dir       string
+	terraform string
+	env       []string
+}
+
+func newCLIWorkspace(t *testing.T, config string) *cliWorkspace {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
+	}
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if tf == "" {
+		var err error
+		if tf, err = exec.LookPath("terraform"); err != nil {
+			t.Skip("no terraform CLI: set TF_ACC_TERRAFORM_PATH (make test does)")
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	pluginDir := filepath.Join(root, "plugins")
+	workDir := filepath.Join(root, "work")
+	for _, d := range []string{pluginDir, workDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wrapper := fmt.Sprintf("#!/bin/sh\n%s=1 exec %q \"$@\"\n", serveEnv, self)
+	writeFile(t, filepath.Join(pluginDir, "terraform-provider-akshybrid"), wrapper, 0o755)
+	cliConfig := filepath.Join(root, "cli.tfrc")
+	writeFile(t, cliConfig, fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "registry.terraform.io/akshybrid/akshybrid" = %q
+  }
+  direct {}
+}
+`, pluginDir), 0o644)
+	writeFile(t, filepath.Join(workDir, "main.tf"), config, 0o644)
+
+	env := []string{"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "TF_") || strings.HasPrefix(k, "AKSHYBRID_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return &cliWorkspace{t: t, dir: workDir, terraform: tf, env: env}
+}
+
+// run runs terraform with args and returns stdout; a failure fails the test unless
+// allowFail.
+func (w *cliWorkspace) run(allowFail bool, extraEnv []string, args ...string) (string, error) {
+	w.t.Helper()
+	cmd := exec.Command(w.terraform, args...)
+	cmd.Dir = w.dir
+	cmd.Env = append(append([]string(nil), w.env...), extraEnv...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil && !allowFail {
+		w.t.Fatalf("terraform %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String(), err
+}
+
+// diagnostic is one diagnostic message of terraform's -json output.
+type diagnostic struct {
+	Severity string `json:"severity"`
+	Summary  string `json:"summary"`
+	Detail   string `json:"detail"`
+}
+
+// diagnostics extracts the diagnostics from a stream of terraform -json messages.
+func diagnostics(t *testing.T, jsonLines string) []diagnostic {
+	t.Helper()
+	var out []diagnostic
+	sc := bufio.NewScanner(strings.NewReader(jsonLines))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var msg struct {
+			Type       string      `json:"type"`
+			Diagnostic *diagnostic `json:"diagnostic"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &msg); err != nil {
+			t.Fatalf("terraform -json printed a line that is not JSON: %q", sc.Text())
+		}
+		if msg.Type == "diagnostic" && msg.Diagnostic != nil {
+			out = append(out, *msg.Diagnostic)
+		}
+	}
+	return out
+}
+
+func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+}

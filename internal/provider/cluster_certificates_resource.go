@@ -1,0 +1,157 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+)
+
+var (
+	_ resource.ResourceWithModifyPlan       = (*clusterCertificatesResource)(nil)
+	_ resource.ResourceWithImportState      = (*clusterCertificatesResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*clusterCertificatesResource)(nil)
+)
+
+// clusterCertificatesResource renews one workload cluster's credentials with
+// Update-AksHciClusterCertificates.
+type clusterCertificatesResource struct{ renewalResource }
+
+// NewClusterCertificatesResource is the akshybrid_cluster_certificates factory.
+func NewClusterCertificatesResource() resource.Resource {
+	r := &clusterCertificatesResource{}
+	r.renewalResource = renewalResource{
+		typeSuffix: "_cluster_certificates",
+		schema:     clusterCertificatesSchema,
+		newModel:   func() renewalState { return &clusterCertificatesModel{} },
+	}
+	return r
+}
+
+type clusterCertificatesModel struct {
+	renewalModel
+	ClusterName           types.String `tfsdk:"cluster_name"`
+	FixCloudCredentials   types.Bool   `tfsdk:"fix_cloud_credentials"`
+	FixKubeletCredentials types.Bool   `tfsdk:"fix_kubelet_credentials"`
+	PatchLoadBalancer     types.Bool   `tfsdk:"patch_load_balancer"`
+}
+
+func (m *clusterCertificatesModel) common() *renewalModel { return &m.renewalModel }
+
+func (m *clusterCertificatesModel) target() (renewalTarget, bool) {
+	for _, v := range []interface{ IsUnknown() bool }{m.ClusterName, m.FixCloudCredentials, m.FixKubeletCredentials, m.PatchLoadBalancer, m.Force} {
+		if v.IsUnknown() {
+			return renewalTarget{}, false
+		}
+	}
+	return renewalTarget{
+		cluster: m.ClusterName.ValueString(),
+		force:   m.Force.ValueBool(),
+		opts: akshci.ClusterOptions{
+			FixCloudCredentials:   m.FixCloudCredentials.ValueBool(),
+			FixKubeletCredentials: m.FixKubeletCredentials.ValueBool(),
+			PatchLoadBalancer:     m.PatchLoadBalancer.ValueBool(),
+		},
+	}, true
+}
+
+func clusterCertificatesSchema(ctx context.Context) schema.Schema {
+	attrs := renewalAttributes(ctx, "credentials in scope (see the `fix_*` and `patch_load_balancer` switches)")
+	attrs["cluster_name"] = schema.StringAttribute{
+		MarkdownDescription: "Name of the workload cluster. A DNS label: lowercase letters, digits and `-`, starting " +
+			"with a letter, at most 63 characters. Changing it replaces the resource.",
+		Required:      true,
+		Validators:    []validator.String{clusterNameValidator{}},
+		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+	}
+	attrs["fix_cloud_credentials"] = schema.BoolAttribute{
+		MarkdownDescription: "Pass `-fixCloudCredentials`: reissue the tokens and certificates that the cluster's KMS, " +
+			"CSI, CertManager and CloudProvider clients use to reach the cloud agent. Their credentials are in scope for " +
+			"`expires_at`. In-place; renews nothing by itself. Default: `true`.",
+		Optional: true,
+		Computed: true,
+		Default:  booldefault.StaticBool(true),
+	}
+	attrs["fix_kubelet_credentials"] = schema.BoolAttribute{
+		MarkdownDescription: "Pass `-fixKubeletCredentials`: reissue the Kubernetes certificates on the control-plane " +
+			"nodes. These renew themselves every 4 days while the cluster runs, so they count for `expires_at` only once " +
+			"expired (e.g. after a shutdown of more than 4 days). When both fixes are set, the kubelet fix runs first, as " +
+			"documented. In-place; renews nothing by itself. Default: `false`.",
+		Optional: true,
+		Computed: true,
+		Default:  booldefault.StaticBool(false),
+	}
+	attrs["patch_load_balancer"] = schema.BoolAttribute{
+		MarkdownDescription: "Pass `-patchLoadBalancer`: also reissue the load balancer VM's credentials, whose expiry " +
+			"then counts for `expires_at`. Only together with `fix_cloud_credentials`. In-place; renews nothing by itself. " +
+			"Default: `false`.",
+		Optional: true,
+		Computed: true,
+		Default:  booldefault.StaticBool(false),
+	}
+	return schema.Schema{
+		MarkdownDescription: "Renews the tokens and certificates of one workload cluster's clients by running " +
+			"`Update-AksHciClusterCertificates` when they enter the renewal window. Creating the resource runs the renewal; " +
+			"a due renewal shows in the plan as a replacement; destroying it only removes it from the state.",
+		Attributes: attrs,
+	}
+}
+
+func (r *clusterCertificatesResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{clusterSwitchesValidator{}}
+}
+
+// clusterSwitchesValidator enforces the cmdlet's parameter sets at plan time.
+type clusterSwitchesValidator struct{}
+
+func (clusterSwitchesValidator) Description(context.Context) string {
+	return "patch_load_balancer needs fix_cloud_credentials, and at least one fix must be enabled"
+}
+
+func (v clusterSwitchesValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (clusterSwitchesValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cloud, kubelet, lb types.Bool
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("fix_cloud_credentials"), &cloud)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("fix_kubelet_credentials"), &kubelet)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("patch_load_balancer"), &lb)...)
+	if resp.Diagnostics.HasError() || cloud.IsUnknown() || kubelet.IsUnknown() || lb.IsUnknown() {
+		return
+	}
+	cloudOn := cloud.IsNull() || cloud.ValueBool() // default true
+	if lb.ValueBool() && !cloudOn {
+		resp.Diagnostics.AddAttributeError(path.Root("patch_load_balancer"), "patch_load_balancer needs fix_cloud_credentials",
+			"-patchLoadBalancer is only valid together with -fixCloudCredentials. Set fix_cloud_credentials = true, or "+
+				"remove patch_load_balancer.")
+	}
+	if !cloudOn && !kubelet.ValueBool() {
+		resp.Diagnostics.AddAttributeError(path.Root("fix_cloud_credentials"), "Nothing to renew",
+			"Update-AksHciClusterCertificates needs -fixCloudCredentials or -fixKubeletCredentials. Set "+
+				"fix_cloud_credentials = true (the default) or fix_kubelet_credentials = true.")
+	}
+}
+
+func (r *clusterCertificatesResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if err := validateClusterName(req.ID); err != nil {
+		resp.Diagnostics.AddError("Invalid import ID",
+			"akshybrid_cluster_certificates is imported with the workload cluster name as its ID: "+err.Error())
+		return
+	}
+	importDefaults(ctx, resp, map[string]any{
+		"id":                      req.ID,
+		"cluster_name":            req.ID,
+		"fix_cloud_credentials":   true,
+		"fix_kubelet_credentials": false,
+		"patch_load_balancer":     false,
+	})
+}

@@ -1,0 +1,344 @@
+package provider
+
+import (
+	"context"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+const demoAddr = "akshybrid_cluster_certificates.demo"
+
+const demoConfig = `
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name = "demo"
+}
+`
+
+func TestAccClusterCertificates_createReportsExpiry(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{{
+			Config: env.config(demoConfig),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("id"), knownvalue.StringExact("demo")),
+				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("fix_cloud_credentials"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("fix_kubelet_credentials"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("patch_load_balancer"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0))),
+				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(90*day)))),
+				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),
+			},
+		}},
+	})
+}
+
+// Only the resources whose credentials entered the window are replaced: cluster "b" was
+// renewed on day 30, so on day 61 it still has 59 days left.
+func TestAccClusterCertificates_renewsOnlyDueResources(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "a", "b")
+	cfg := func(bTrigger string) string {
+		return env.config(managementConfig + `
+resource "akshybrid_cluster_certificates" "a" {
+  cluster_name = "a"
+}
+resource "akshybrid_cluster_certificates" "b" {
+  cluster_name = "b"
+  force        = true
+  triggers     = { manual = "` + bTrigger + `" }
+}
+`)
+	}
+	const aAddr, bAddr = "akshybrid_cluster_certificates.a", "akshybrid_cluster_certificates.b"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{Config: cfg("1")},
+			{
+				PreConfig: env.advance(30 * day),
+				Config:    cfg("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(bAddr, plancheck.ResourceActionReplace),
+						plancheck.ExpectResourceAction(aAddr, plancheck.ResourceActionNoop),
+						plancheck.ExpectResourceAction(mgmtAddr, plancheck.ResourceActionNoop),
+					},
+				},
+			},
+			{
+				PreConfig: env.advance(31 * day),
+				Config:    cfg("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(mgmtAddr, plancheck.ResourceActionReplace),
+						plancheck.ExpectResourceAction(aAddr, plancheck.ResourceActionReplace),
+						plancheck.ExpectResourceAction(bAddr, plancheck.ResourceActionNoop),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(151*day)))),
+					statecheck.ExpectKnownValue(bAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(120*day)))),
+					statecheck.ExpectKnownValue(bAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0.Add(30*day)))),
+				},
+			},
+		},
+	})
+}
+
+func TestAccClusterCertificates_inPlaceEditsDoNotRenew(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	renewedAt := statecheck.CompareValue(compare.ValuesSame())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{
+				Config:            env.config(demoConfig),
+				ConfigStateChecks: []statecheck.StateCheck{renewedAt.AddStateValue(demoAddr, tfjsonpath.New("renewed_at"))},
+			},
+			{
+				PreConfig: env.advance(20 * day),
+				Config: env.config(`
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name            = "demo"
+  renew_before            = "240h"
+  fix_kubelet_credentials = true
+  patch_load_balancer     = true
+  force                   = true
+}
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					renewedAt.AddStateValue(demoAddr, tfjsonpath.New("renewed_at")),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(90*day)))),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("renew_before"), knownvalue.StringExact("240h")),
+				},
+			},
+			{
+				// Narrowing the window postpones a due renewal: on day 65 a 720h window is due,
+				// a 240h one is not.
+				PreConfig: env.advance(45 * day),
+				Config: env.config(`
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name            = "demo"
+  renew_before            = "240h"
+  fix_kubelet_credentials = true
+  patch_load_balancer     = true
+  force                   = true
+}
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+func TestAccClusterCertificates_triggersChangeRenews(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	cfg := func(v string) string {
+		return env.config(`
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name = "demo"
+  triggers     = { ticket = "` + v + `" }
+}
+`)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{Config: cfg("CHG-1")},
+			{
+				PreConfig: env.advance(2 * day),
+				Config:    cfg("CHG-2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0.Add(2*day)))),
+				},
+			},
+		},
+	})
+}
+
+func TestAccClusterCertificates_import(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{Config: env.config(demoConfig)},
+			{
+				ResourceName:            demoAddr,
+				ImportState:             true,
+				ImportStateId:           "demo",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"renewed_at"},
+			},
+			{
+				ResourceName:  demoAddr,
+				ImportState:   true,
+				ImportStateId: "Demo;rm",
+				ExpectError:   errorLike("imported with the workload cluster name ... DNS labels"),
+			},
+		},
+	})
+}
+
+func TestAccClusterCertificates_missingClusterIsAPlanError(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{{
+			Config: env.config(`
+resource "akshybrid_cluster_certificates" "ghost" {
+  cluster_name = "ghost"
+}
+`),
+			ExpectError: errorLike(`workload cluster "ghost" not found ... "demo"`),
+		}},
+	})
+}
+
+func TestAccClusterCertificates_vanishedClusterIsRemovedFromState(t *testing.T) {
+	t.Parallel()
+	// "legacy" is not in the provider's workload_clusters, which the emulator would
+	// create again.
+	env := newAccEnv(t)
+	const legacyConfig = `
+resource "akshybrid_cluster_certificates" "legacy" {
+  cluster_name = "legacy"
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					if err := env.emulator().AddCluster(context.Background(), "legacy"); err != nil {
+						t.Fatalf("add cluster: %v", err)
+					}
+				},
+				Config: env.config(managementConfig + legacyConfig),
+			},
+			{
+				// The cluster is deleted out of band. Keeping it in the configuration asks for a
+				// new renewal, which the plan refuses with the cluster's name.
+				PreConfig: func() {
+					if err := env.emulator().DeleteCluster(context.Background(), "legacy"); err != nil {
+						t.Fatalf("delete cluster: %v", err)
+					}
+				},
+				Config:      env.config(managementConfig + legacyConfig),
+				PlanOnly:    true,
+				ExpectError: errorLike(`workload cluster "legacy" not found`),
+			},
+			{
+				// Without it in the configuration the plan is empty: refresh already dropped it
+				// from the state, so there is nothing to destroy.
+				Config: env.config(managementConfig),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+func TestAccClusterCertificates_invalidInputIsAPlanError(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{
+				Config:      env.config(`resource "akshybrid_cluster_certificates" "x" { cluster_name = "Bad;Name" }`),
+				PlanOnly:    true,
+				ExpectError: errorLike(`cluster_name ... DNS labels ... got "Bad;Name"`),
+			},
+			{
+				Config: env.config(`resource "akshybrid_cluster_certificates" "x" {
+  cluster_name          = "demo"
+  fix_cloud_credentials = false
+  patch_load_balancer   = true
+  fix_kubelet_credentials = true
+}`),
+				PlanOnly:    true,
+				ExpectError: errorLike(`patch_load_balancer ... only valid together with -fixCloudCredentials`),
+			},
+			{
+				Config: env.config(`resource "akshybrid_cluster_certificates" "x" {
+  cluster_name          = "demo"
+  fix_cloud_credentials = false
+}`),
+				PlanOnly:    true,
+				ExpectError: errorLike(`needs -fixCloudCredentials or -fixKubeletCredentials`),
+			},
+			{
+				Config: env.config(`resource "akshybrid_cluster_certificates" "x" {
+  cluster_name = "demo"
+  renew_before = "30 days"
+}`),
+				PlanOnly:    true,
+				ExpectError: errorLike(`renew_before ... Go duration`),
+			},
+		},
+	})
+}
+
+// A cluster switched off for more than 4 days comes back with expired kubelet
+// certificates: with fix_kubelet_credentials the resource is due at once.
+func TestAccClusterCertificates_kubeletFixAfterShutdown(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	cfg := env.config(`
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name            = "demo"
+  fix_kubelet_credentials = true
+}
+`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{Config: cfg},
+			{
+				PreConfig: func() {
+					ctx := context.Background()
+					emu := env.emulator()
+					env.clock.Advance(day)
+					if err := emu.PowerOff(ctx, "demo"); err != nil {
+						t.Fatalf("power off: %v", err)
+					}
+					env.clock.Advance(5 * day)
+					if err := emu.PowerOn(ctx, "demo"); err != nil {
+						t.Fatalf("power on: %v", err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionReplace)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),
+				},
+			},
+		},
+	})
+}

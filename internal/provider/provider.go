@@ -1,0 +1,240 @@
+// Package provider is the Terraform glue of terraform-provider-akshybrid: the provider
+// configuration, the two renewal resources and the two data sources. It talks to an
+// AKS hybrid deployment only through akshci.Host.
+package provider
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/hosts"
+)
+
+// Environment variables that stand in for provider attributes.
+const (
+	envEmulatorStatePath        = "AKSHYBRID_EMULATOR_STATE_PATH"
+	envEmulatorWorkloadClusters = "AKSHYBRID_EMULATOR_WORKLOAD_CLUSTERS"
+	envEmulatorTimeOffset       = "AKSHYBRID_EMULATOR_TIME_OFFSET"
+)
+
+const defaultEmulatorStatePath = "akshybrid-emulator.db"
+
+var _ provider.Provider = (*akshybridProvider)(nil)
+
+type akshybridProvider struct {
+	version string
+	clock   akshci.Clock
+}
+
+// New returns the provider factory used by main, reading the machine's clock.
+func New(version string) func() provider.Provider {
+	return NewWithClock(version, akshci.RealClock{})
+}
+
+// NewWithClock returns a provider factory whose every time reading comes from clock,
+// so tests can move time without a package-level variable.
+func NewWithClock(version string, clock akshci.Clock) func() provider.Provider {
+	return func() provider.Provider {
+		return &akshybridProvider{version: version, clock: clock}
+	}
+}
+
+type providerModel struct {
+	Emulator *emulatorModel `tfsdk:"emulator"`
+}
+
+type emulatorModel struct {
+	StatePath        types.String `tfsdk:"state_path"`
+	WorkloadClusters types.List   `tfsdk:"workload_clusters"`
+	TimeOffset       types.String `tfsdk:"time_offset"`
+}
+
+func (p *akshybridProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "akshybrid"
+	resp.Version = p.version
+}
+
+func (p *akshybridProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Plans and applies the renewal of AKS hybrid (AKS on Azure Stack HCI / Windows Server) " +
+			"certificates and tokens. Configure exactly one host.",
+		Attributes: map[string]schema.Attribute{
+			"emulator": schema.SingleNestedAttribute{
+				MarkdownDescription: "An emulated AKS hybrid deployment kept in a local file: for trying the provider, demos " +
+					"and testing pipelines without hardware. Never a production target. Also selected when `" +
+					envEmulatorStatePath + "` is set.",
+				Optional: true,
+				Attributes: map[string]schema.Attribute{
+					"state_path": schema.StringAttribute{
+						MarkdownDescription: "Path of the emulator's state file (created with mode 0600). Environment variable `" +
+							envEmulatorStatePath + "`. Default: `" + defaultEmulatorStatePath + "` in the working directory.",
+						Optional: true,
+					},
+					"workload_clusters": schema.ListAttribute{
+						MarkdownDescription: "Workload clusters to create on first use if they are missing; existing clusters are " +
+							"never deleted. Environment variable `" + envEmulatorWorkloadClusters + "` (comma-separated).",
+						Optional:    true,
+						ElementType: types.StringType,
+					},
+					"time_offset": schema.StringAttribute{
+						MarkdownDescription: "Moves the emulated clock forward from real time, as a Go duration such as `1464h` " +
+							"(61 days). The emulated clock never moves backwards. Environment variable `" + envEmulatorTimeOffset +
+							"`. Default: `0h`.",
+						Optional: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func (p *akshybridProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	settings := hosts.Settings{Clock: p.clock}
+	var configured []string
+
+	emu, ok := p.emulatorSettings(ctx, cfg.Emulator, resp)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if ok {
+		settings.Emulator = emu
+		configured = append(configured, "emulator")
+	}
+
+	switch len(configured) {
+	case 0:
+		resp.Diagnostics.AddError("No AKS hybrid host configured",
+			"The akshybrid provider needs exactly one host. Add an `emulator = {}` block to the provider "+
+				"configuration (or set "+envEmulatorStatePath+") to use the embedded emulator.")
+		return
+	case 1:
+	default:
+		resp.Diagnostics.AddError("More than one AKS hybrid host configured",
+			"The akshybrid provider talks to exactly one host, but "+strings.Join(configured, " and ")+
+				" are configured (in the provider block or through AKSHYBRID_* environment variables). Remove all but one; "+
+				"use provider aliases to manage several deployments.")
+		return
+	}
+
+	opened, err := hosts.Open(ctx, settings)
+	if err != nil {
+		at := path.Root(configured[0])
+		var se *hosts.SettingError
+		if errors.As(err, &se) && se.Attribute != "" {
+			at = at.AtName(se.Attribute)
+		}
+		resp.Diagnostics.AddAttributeError(at, "Cannot open the AKS hybrid host", err.Error())
+		return
+	}
+	for _, w := range opened.Warnings {
+		resp.Diagnostics.AddWarning("AKS hybrid host", w)
+	}
+	tflog.Debug(ctx, "configured AKS hybrid host", map[string]any{"host": configured[0]})
+
+	data := newProviderData(opened.Host, p.clock)
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+// emulatorSettings reads the emulator block with its environment fallbacks. ok is false
+// when neither the block nor its environment variable selects the emulator.
+func (p *akshybridProvider) emulatorSettings(ctx context.Context, m *emulatorModel, resp *provider.ConfigureResponse) (*hosts.Emulator, bool) {
+	envPath := os.Getenv(envEmulatorStatePath)
+	if m == nil && envPath == "" {
+		return nil, false
+	}
+	if m == nil {
+		m = &emulatorModel{StatePath: types.StringNull(), WorkloadClusters: types.ListNull(types.StringType), TimeOffset: types.StringNull()}
+	}
+	base := path.Root("emulator")
+	s := &hosts.Emulator{}
+
+	s.StatePath = stringSetting(m.StatePath, envPath, defaultEmulatorStatePath)
+	if m.StatePath.IsUnknown() {
+		unknownError(resp, base.AtName("state_path"), envEmulatorStatePath)
+	}
+
+	switch {
+	case m.WorkloadClusters.IsUnknown():
+		unknownError(resp, base.AtName("workload_clusters"), envEmulatorWorkloadClusters)
+	case !m.WorkloadClusters.IsNull():
+		resp.Diagnostics.Append(m.WorkloadClusters.ElementsAs(ctx, &s.WorkloadClusters, false)...)
+	default:
+		for _, name := range strings.Split(os.Getenv(envEmulatorWorkloadClusters), ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				s.WorkloadClusters = append(s.WorkloadClusters, name)
+			}
+		}
+	}
+	for i, name := range s.WorkloadClusters {
+		if err := validateClusterName(name); err != nil {
+			resp.Diagnostics.AddAttributeError(base.AtName("workload_clusters").AtListIndex(i), "Invalid workload cluster name", err.Error())
+		}
+	}
+
+	if m.TimeOffset.IsUnknown() {
+		unknownError(resp, base.AtName("time_offset"), envEmulatorTimeOffset)
+	}
+	offset := stringSetting(m.TimeOffset, os.Getenv(envEmulatorTimeOffset), "0h")
+	d, err := time.ParseDuration(offset)
+	switch {
+	case err != nil:
+		resp.Diagnostics.AddAttributeError(base.AtName("time_offset"), "Invalid emulator time offset",
+			"time_offset (or "+envEmulatorTimeOffset+") must be a Go duration such as \"0h\" or \"1464h\" (61 days); got "+
+				quoted(offset)+". Days are written in hours: 24h per day.")
+	case d < 0:
+		resp.Diagnostics.AddAttributeError(base.AtName("time_offset"), "Invalid emulator time offset",
+			"time_offset moves the emulated clock forward and cannot be negative; got "+quoted(offset)+".")
+	}
+	s.TimeOffset = d
+	return s, true
+}
+
+func unknownError(resp *provider.ConfigureResponse, p path.Path, env string) {
+	resp.Diagnostics.AddAttributeError(p, "Unknown provider configuration value",
+		"The provider cannot be configured with a value that is only known after apply. Set it to a literal, a "+
+			"variable, or use the "+env+" environment variable.")
+}
+
+// stringSetting picks the configured value, else the environment value, else def.
+func stringSetting(v types.String, env, def string) string {
+	if !v.IsNull() && !v.IsUnknown() {
+		return v.ValueString()
+	}
+	if env != "" {
+		return env
+	}
+	return def
+}
+
+func (p *akshybridProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewManagementCertificatesResource,
+		NewClusterCertificatesResource,
+	}
+}
+
+func (p *akshybridProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewCertificatesDataSource,
+		NewClustersDataSource,
+	}
+}

@@ -1,0 +1,461 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+)
+
+// This file holds what the two renewal resources share: their common attributes and
+// the whole lifecycle. Each resource only describes its target (the management cluster
+// or one workload cluster) and its extra attributes.
+
+const (
+	timeFormat           = time.RFC3339
+	defaultRenewBefore   = "720h"
+	defaultCreateTimeout = 60 * time.Minute
+	defaultReadTimeout   = 5 * time.Minute
+)
+
+// renewalModel is the part of the state both resources share.
+type renewalModel struct {
+	ID                 types.String   `tfsdk:"id"`
+	Force              types.Bool     `tfsdk:"force"`
+	RenewBefore        types.String   `tfsdk:"renew_before"`
+	Triggers           types.Map      `tfsdk:"triggers"`
+	RenewedAt          types.String   `tfsdk:"renewed_at"`
+	ExpiresAt          types.String   `tfsdk:"expires_at"`
+	ExpiringCredential types.String   `tfsdk:"expiring_credential"`
+	ReadyForRenewal    types.Bool     `tfsdk:"ready_for_renewal"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
+}
+
+// renewalState is a resource model: the shared part plus the resource's target.
+type renewalState interface {
+	common() *renewalModel
+	// target describes what the model renews; ok is false while a value it depends on
+	// is unknown.
+	target() (t renewalTarget, ok bool)
+}
+
+// renewalTarget is what one resource renews.
+type renewalTarget struct {
+	cluster string // empty for the management cluster
+	opts    akshci.ClusterOptions
+	force   bool
+}
+
+func (t renewalTarget) id() string {
+	if t.cluster == "" {
+		return managementID
+	}
+	return t.cluster
+}
+
+func (t renewalTarget) String() string {
+	if t.cluster == "" {
+		return "the management cluster"
+	}
+	return "workload cluster " + quoted(t.cluster)
+}
+
+func (t renewalTarget) cmdlet() string {
+	if t.cluster == "" {
+		return "Update-AksHciCertificates"
+	}
+	return "Update-AksHciClusterCertificates"
+}
+
+// credentials returns the credentials this target's renewal renews.
+func (t renewalTarget) credentials(inv *akshci.Inventory) ([]akshci.Credential, error) {
+	if t.cluster == "" {
+		return inv.Management, nil
+	}
+	c, ok := inv.Cluster(t.cluster)
+	if !ok {
+		return nil, &akshci.ClusterNotFoundError{Name: t.cluster, Existing: inv.ClusterNames()}
+	}
+	return t.opts.Scoped(c.Credentials), nil
+}
+
+func (t renewalTarget) renew(ctx context.Context, host akshci.Host) error {
+	if t.cluster == "" {
+		return host.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: t.force})
+	}
+	opts := t.opts
+	opts.Force = t.force
+	return host.UpdateClusterCertificates(ctx, t.cluster, opts)
+}
+
+// renewalStatus is the one place that decides whether a target is due, for Read, plan
+// and the post-renewal check alike. "Now" is the host's clock from the inventory.
+func renewalStatus(inv *akshci.Inventory, t renewalTarget, window time.Duration) (akshci.Status, error) {
+	creds, err := t.credentials(inv)
+	if err != nil {
+		return akshci.Status{}, err
+	}
+	return akshci.Evaluate(inv.Now, creds, window), nil
+}
+
+func (m *renewalModel) setStatus(st akshci.Status) {
+	m.ExpiresAt = timeValue(st.ExpiresAt)
+	m.ExpiringCredential = types.StringNull()
+	if st.Credential != "" {
+		m.ExpiringCredential = types.StringValue(st.Credential)
+	}
+	m.ReadyForRenewal = types.BoolValue(st.Ready)
+}
+
+func (m *renewalModel) window() (time.Duration, bool) {
+	if m.RenewBefore.IsUnknown() {
+		return 0, false
+	}
+	s := defaultRenewBefore
+	if !m.RenewBefore.IsNull() {
+		s = m.RenewBefore.ValueString()
+	}
+	d, err := parseWindow(s)
+	return d, err == nil
+}
+
+// importDefaults sets what an import cannot know to the schema defaults, so the first
+// plan after an import is empty. Read fills in the rest from the host.
+func importDefaults(ctx context.Context, resp *resource.ImportStateResponse, values map[string]any) {
+	set := func(name string, v any) {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
+	}
+	set("force", false)
+	set("renew_before", defaultRenewBefore)
+	set("ready_for_renewal", false)
+	for name, v := range values {
+		set(name, v)
+	}
+}
+
+func timeValue(t time.Time) types.String {
+	if t.IsZero() {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(timeFormat))
+}
+
+// renewalAttributes are the attributes both resources share.
+func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			MarkdownDescription: "`management` for the management cluster, otherwise the workload cluster name.",
+			Computed:            true,
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"force": schema.BoolAttribute{
+			MarkdownDescription: "Pass `-force`, so the host rotates every credential in scope even when none is close to " +
+				"expiry. Editing it is an in-place update that renews nothing by itself. Default: `false`.",
+			Optional: true,
+			Computed: true,
+			Default:  booldefault.StaticBool(false),
+		},
+		"renew_before": schema.StringAttribute{
+			MarkdownDescription: "How long before `expires_at` a renewal is planned, as a Go duration in hours. Must be longer " +
+				"than zero and shorter than the 2160h (90-day) credential lifetime, otherwise every apply would renew. " +
+				"Editing it is an in-place update that renews nothing by itself, so widening it postpones nothing and " +
+				"narrowing it can postpone a due renewal. Default: `720h` (30 days).",
+			Optional:   true,
+			Computed:   true,
+			Default:    stringdefault.StaticString(defaultRenewBefore),
+			Validators: []validator.String{renewBeforeValidator{}},
+		},
+		"triggers": schema.MapAttribute{
+			MarkdownDescription: "Arbitrary values; any change forces a renewal, like `terraform_data.triggers_replace`.",
+			Optional:            true,
+			ElementType:         types.StringType,
+			PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+		},
+		"renewed_at": schema.StringAttribute{
+			MarkdownDescription: "RFC 3339 time, on the host's clock, at which this resource last ran the renewal. Null after " +
+				"an import.",
+			Computed:      true,
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"expires_at": schema.StringAttribute{
+			MarkdownDescription: "RFC 3339 time of the earliest expiry among the " + scope + " that do not renew themselves " +
+				"(tokens, certificates of clients without auto-renewal). A self-renewing credential counts only once it has " +
+				"expired, which means its own renewal failed. Null when the host reports no such expiry.",
+			Computed: true,
+		},
+		"expiring_credential": schema.StringAttribute{
+			MarkdownDescription: "The credential that expires at `expires_at`, for example `KMS token`.",
+			Computed:            true,
+		},
+		"ready_for_renewal": schema.BoolAttribute{
+			MarkdownDescription: "True once `expires_at - renew_before` has passed on the host's clock. Refreshed on every " +
+				"plan; when true, the plan replaces this resource, which runs the renewal.",
+			Computed: true,
+		},
+		"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+			Create:            true,
+			Read:              true,
+			CreateDescription: "How long the renewal may run (a Go duration). Default: `60m`.",
+			ReadDescription:   "How long reading the inventory may take. Default: `5m`.",
+		}),
+	}
+}
+
+// renewalResource implements the lifecycle shared by both resources.
+type renewalResource struct {
+	typeSuffix string
+	schema     func(ctx context.Context) schema.Schema
+	newModel   func() renewalState
+	data       *providerData
+}
+
+func (r *renewalResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + r.typeSuffix
+}
+
+func (r *renewalResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = r.schema(ctx)
+}
+
+func (r *renewalResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	d, diags := providerDataFrom(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+	r.data = d
+}
+
+// ModifyPlan refreshes the decision against the host: a due target is replaced (which
+// runs the renewal), anything else is planned with the values Read would store, so an
+// edit of the window or a flag is an in-place update and an unchanged config is a no-op.
+func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	plan := r.newModel()
+	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	t, ok := plan.target()
+	window, windowOK := plan.common().window()
+	if !ok || !windowOK {
+		return
+	}
+	inv, err := r.data.inventory(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+		return
+	}
+	st, err := renewalStatus(inv, t, window)
+	if err != nil {
+		addTargetError(&resp.Diagnostics, err)
+		return
+	}
+
+	if req.State.Raw.IsNull() {
+		// A create (or the second half of a replacement) runs the renewal: stop at plan
+		// time when it cannot succeed, before anything runs on the host.
+		checkCA(&resp.Diagnostics, inv, t)
+		return
+	}
+
+	c := plan.common()
+	if st.Ready {
+		tflog.Info(ctx, "credentials ready for renewal", map[string]any{
+			"target": t.String(), "expires_at": st.ExpiresAt.Format(timeFormat), "credential": st.Credential,
+		})
+		c.ReadyForRenewal = types.BoolUnknown()
+		c.ExpiresAt = types.StringUnknown()
+		c.ExpiringCredential = types.StringUnknown()
+		c.RenewedAt = types.StringUnknown()
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_renewal"))
+	} else {
+		c.setStatus(st)
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// checkCA stops a renewal that the host would refuse: nothing can be issued once the
+// cloud agent CA has expired.
+func checkCA(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
+	if inv.CAExpiresAt.IsZero() || inv.CAExpiresAt.After(inv.Now) {
+		return
+	}
+	diags.AddError("Cloud agent CA has expired",
+		fmt.Sprintf("The cloud agent CA expired at %s (host time %s), so %s cannot renew anything for %s. Rotate the CA "+
+			"with Invoke-AksHciRotateCACertificate (every client loses contact with the cloud agent while it runs: plan "+
+			"downtime), then run terraform apply again. Nothing was changed on the host.",
+			inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat), t.cmdlet(), t))
+}
+
+func addTargetError(diags *diag.Diagnostics, err error) {
+	var nf *akshci.ClusterNotFoundError
+	if errors.As(err, &nf) {
+		diags.AddAttributeError(path.Root("cluster_name"), "Workload cluster not found",
+			err.Error()+". Check cluster_name, or create the cluster first (Get-AksHciCluster lists them).")
+		return
+	}
+	diags.AddError("Cannot evaluate the credentials", err.Error())
+}
+
+// Create runs the renewal, then checks on the host that it took effect: apply never
+// reports success for a renewal that did not happen.
+func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	plan := r.newModel()
+	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := plan.common()
+	timeout, diags := c.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	t, ok := plan.target()
+	window, windowOK := c.window()
+	if resp.Diagnostics.HasError() || !ok || !windowOK || r.data == nil {
+		resp.Diagnostics.AddError("Cannot renew", "The configuration is incomplete at apply time. Please report this issue to the provider developers.")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	r.data.renewMu.Lock()
+	defer r.data.renewMu.Unlock()
+	started := r.data.clock.Now()
+	tflog.Info(ctx, "renewal starting", map[string]any{"target": t.String(), "cmdlet": t.cmdlet(), "force": t.force})
+	err := t.renew(ctx, r.data.host)
+	r.data.invalidate()
+	if err != nil {
+		var nf *akshci.ClusterNotFoundError
+		if errors.As(err, &nf) {
+			addTargetError(&resp.Diagnostics, err)
+		} else {
+			resp.Diagnostics.AddError("Renewal failed",
+				fmt.Sprintf("%s for %s failed on the host, so nothing was recorded in the Terraform state and the next "+
+					"apply tries again.\n\n%s", t.cmdlet(), t, err))
+		}
+		resp.State.RemoveResource(ctx)
+		return
+	}
+
+	inv, err := r.data.inventory(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory after the renewal", err.Error())
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	st, err := renewalStatus(inv, t, window)
+	if err != nil {
+		addTargetError(&resp.Diagnostics, err)
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if st.Ready {
+		resp.Diagnostics.AddError("Renewal did not take effect",
+			fmt.Sprintf("%s for %s completed, but %s still expires at %s, inside renew_before (%s). The host rotates "+
+				"credentials only when they are close to expiry unless forced: set force = true, or shorten renew_before.",
+				t.cmdlet(), t, st.Credential, st.ExpiresAt.Format(timeFormat), c.RenewBefore.ValueString()))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+
+	c.ID = types.StringValue(t.id())
+	c.RenewedAt = timeValue(inv.Now)
+	c.setStatus(st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	tflog.Info(ctx, "renewal finished", map[string]any{
+		"target": t.String(), "duration": r.data.clock.Now().Sub(started).String(), "expires_at": c.ExpiresAt.ValueString(),
+	})
+}
+
+// Read refreshes the expiry from the host. Out-of-band renewals simply move expires_at.
+func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	state := r.newModel()
+	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return
+	}
+	c := state.common()
+	timeout, diags := c.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	t, ok := state.target()
+	window, windowOK := c.window()
+	if !ok || !windowOK {
+		return
+	}
+	inv, err := r.data.inventory(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+		return
+	}
+	st, err := renewalStatus(inv, t, window)
+	var nf *akshci.ClusterNotFoundError
+	if errors.As(err, &nf) {
+		resp.Diagnostics.AddWarning("Workload cluster no longer exists",
+			fmt.Sprintf("%s is gone from the host, so this resource was removed from the Terraform state. Nothing was "+
+				"changed on the host. Remove the resource from the configuration, or create the cluster again.", t))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot evaluate the credentials", err.Error())
+		return
+	}
+	c.setStatus(st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+// Update stores an in-place edit (window, flags). It never renews: the plan showed no
+// renewal, so apply runs none.
+func (r *renewalResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	plan := r.newModel()
+	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := plan.common()
+	if c.ExpiresAt.IsUnknown() || c.ExpiringCredential.IsUnknown() || c.ReadyForRenewal.IsUnknown() {
+		// The plan could not be evaluated (a value was unknown then): evaluate now.
+		t, ok := plan.target()
+		window, windowOK := c.window()
+		if ok && windowOK && r.data != nil {
+			inv, err := r.data.inventory(ctx)
+			if err != nil {
+				resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+				return
+			}
+			st, err := renewalStatus(inv, t, window)
+			if err != nil {
+				addTargetError(&resp.Diagnostics, err)
+				return
+			}
+			c.setStatus(st)
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// Delete only forgets: nothing is revoked on the host, so the credentials stay valid.
+func (r *renewalResource) Delete(ctx context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
+	tflog.Info(ctx, "removed from state; nothing was revoked on the host")
+}
