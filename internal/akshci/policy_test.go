@@ -1,0 +1,188 @@
+package akshci
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestEvaluate(t *testing.T) {
+	now := time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
+	const day = 24 * time.Hour
+	window := 30 * day
+	tok := func(client string, left time.Duration) Credential {
+		return Credential{Client: client, Type: Token, NotAfter: now.Add(left)}
+	}
+	autoCert := func(client string, left time.Duration) Credential {
+		return Credential{Client: client, Type: Certificate, NotAfter: now.Add(left), AutoRenew: true}
+	}
+	unknown := Credential{Client: "KVA", Type: Token}
+
+	tests := []struct {
+		name  string
+		creds []Credential
+		want  Status
+	}{
+		{
+			name:  "nothing in scope",
+			creds: nil,
+			want:  Status{},
+		},
+		{
+			name:  "outside the window",
+			creds: []Credential{tok("KMS", 45 * day), tok("CSI", 60 * day)},
+			want:  Status{ExpiresAt: now.Add(45 * day), Credential: "KMS token"},
+		},
+		{
+			name:  "one second before the window opens",
+			creds: []Credential{tok("KMS", window+time.Second)},
+			want:  Status{ExpiresAt: now.Add(window + time.Second), Credential: "KMS token"},
+		},
+		{
+			name:  "exactly at the window",
+			creds: []Credential{tok("KMS", window)},
+			want:  Status{ExpiresAt: now.Add(window), Credential: "KMS token", Ready: true},
+		},
+		{
+			name:  "already expired",
+			creds: []Credential{tok("KMS", -time.Hour), tok("CSI", 80 * day)},
+			want:  Status{ExpiresAt: now.Add(-time.Hour), Credential: "KMS token", Ready: true},
+		},
+		{
+			name:  "expiring exactly now",
+			creds: []Credential{tok("KMS", 0)},
+			want:  Status{ExpiresAt: now, Credential: "KMS token", Ready: true},
+		},
+		{
+			name:  "unknown expiry is never invented",
+			creds: []Credential{unknown, tok("KMS", 50 * day)},
+			want:  Status{ExpiresAt: now.Add(50 * day), Credential: "KMS token"},
+		},
+		{
+			name:  "only unknown expiries",
+			creds: []Credential{unknown},
+			want:  Status{},
+		},
+		{
+			name:  "a 4-day self-renewing certificate does not make every plan a renewal",
+			creds: []Credential{autoCert("Kubelet", 2 * day), tok("KMS", 70 * day)},
+			want:  Status{ExpiresAt: now.Add(70 * day), Credential: "KMS token"},
+		},
+		{
+			name:  "only self-renewing credentials, all valid",
+			creds: []Credential{autoCert("Kubelet", 2 * day), autoCert("CSI", time.Hour)},
+			want:  Status{},
+		},
+		{
+			name:  "an expired self-renewing credential means its renewal failed",
+			creds: []Credential{autoCert("Kubelet", -day), tok("KMS", 70 * day)},
+			want:  Status{ExpiresAt: now.Add(-day), Credential: "Kubelet certificate", Ready: true},
+		},
+		{
+			name:  "ties pick the first name, so the plan never flaps",
+			creds: []Credential{tok("KMS", 40 * day), tok("CSI", 40 * day), tok("CertManager", 40 * day)},
+			want:  Status{ExpiresAt: now.Add(40 * day), Credential: "CSI token"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Evaluate(now, tt.creds, window)
+			if !got.ExpiresAt.Equal(tt.want.ExpiresAt) || got.Credential != tt.want.Credential || got.Ready != tt.want.Ready {
+				t.Errorf("Evaluate() = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateWindow(t *testing.T) {
+	for _, ok := range []time.Duration{time.Second, 720 * time.Hour, Lifetime - time.Second} {
+		if err := ValidateWindow(ok); err != nil {
+			t.Errorf("ValidateWindow(%s) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range []time.Duration{0, -time.Hour, Lifetime, 2200 * time.Hour} {
+		err := ValidateWindow(bad)
+		var we *WindowError
+		if !errors.As(err, &we) {
+			t.Errorf("ValidateWindow(%s) = %v, want a *WindowError", bad, err)
+		}
+	}
+}
+
+func TestSortByExpiry(t *testing.T) {
+	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	creds := []Credential{
+		{Client: "KVA", Type: Token},
+		{Client: "KMS", Type: Token, NotAfter: now.Add(2 * time.Hour)},
+		{Client: "CSI", Type: Token, NotAfter: now.Add(time.Hour)},
+		{Client: "CSI", Type: Certificate, NotAfter: now.Add(2 * time.Hour)},
+	}
+	SortByExpiry(creds)
+	want := []string{"CSI token", "CSI certificate", "KMS token", "KVA token"}
+	for i, c := range creds {
+		if c.Name() != want[i] {
+			t.Fatalf("order = %v, want %v", names(creds), want)
+		}
+	}
+}
+
+func TestClusterOptionsScope(t *testing.T) {
+	creds := []Credential{
+		{Client: "KMS", Type: Token, Scope: ScopeCloud},
+		{Client: "LoadBalancer", Type: Token, Scope: ScopeLoadBalancer},
+		{Client: "Kubelet", Type: Certificate, Scope: ScopeKubelet},
+	}
+	tests := []struct {
+		opts ClusterOptions
+		want []string
+	}{
+		{ClusterOptions{FixCloudCredentials: true}, []string{"KMS token"}},
+		{ClusterOptions{FixCloudCredentials: true, PatchLoadBalancer: true}, []string{"KMS token", "LoadBalancer token"}},
+		{ClusterOptions{PatchLoadBalancer: true}, nil},
+		{ClusterOptions{FixKubeletCredentials: true}, []string{"Kubelet certificate"}},
+	}
+	for _, tt := range tests {
+		got := names(tt.opts.Scoped(creds))
+		if len(got) != len(tt.want) {
+			t.Errorf("%+v: scoped = %v, want %v", tt.opts, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("%+v: scoped = %v, want %v", tt.opts, got, tt.want)
+			}
+		}
+	}
+}
+
+func TestInventoryCluster(t *testing.T) {
+	inv := &Inventory{Clusters: []Cluster{{Name: "web"}, {Name: "batch"}, {Name: "api"}}}
+	inv.SortClusters()
+	if _, ok := inv.Cluster("batch"); !ok {
+		t.Fatal("batch not found")
+	}
+	if _, ok := inv.Cluster("nope"); ok {
+		t.Fatal("nope found")
+	}
+	err := (&ClusterNotFoundError{Name: "nope", Existing: inv.ClusterNames()}).Error()
+	if want := `workload cluster "nope" not found; existing clusters: "api", "batch", "web"`; err != want {
+		t.Fatalf("error = %q, want %q", err, want)
+	}
+}
+
+func TestFakeClock(t *testing.T) {
+	start := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := NewFakeClock(start)
+	c.Advance(90 * 24 * time.Hour)
+	if got := c.Now(); !got.Equal(start.Add(90 * 24 * time.Hour)) {
+		t.Fatalf("Now() = %s", got)
+	}
+}
+
+func names(creds []Credential) []string {
+	out := make([]string, len(creds))
+	for i, c := range creds {
+		out[i] = c.Name()
+	}
+	return out
+}
