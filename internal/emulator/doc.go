@@ -52,15 +52,20 @@
 //     certificate has the same lifetime and begins at the renewal moment.
 //   - An expired certificate is never renewed. A running client whose certificate
 //     expired logs in again with its token when the token is still valid (and the CA too),
-//     which issues a certificate with the standard 90-day lifetime. Because updates issue
-//     token and certificate together, this matters only after power-on.
+//     which issues a certificate with the standard 90-day lifetime. With the emulator's
+//     operations a token never outlives its certificate (updates issue both together,
+//     renewals only extend certificates), so this rule is there for fidelity and is
+//     exercised by unit tests of the replay.
 //   - A client whose certificate and token have both expired is locked out ("rpc error:
 //     code = Unauthenticated desc = Valid Token Required.") until an update.
 //   - Kubelet certificates are renewed by the certificate-renewal controller at the same
 //     70% point (every 2.8 days) while the cluster runs.
 //   - After the cloud agent CA expires (day 365) no renewal or login succeeds, and every
-//     update fails with a *CAExpiredError naming Invoke-AksHciRotateCACertificate. The
-//     rotation itself is not emulated: delete the state file to start over.
+//     update fails with a *CAExpiredError naming Invoke-AksHciRotateCACertificate, as
+//     does creating a cluster (AddCluster, or a configured cluster on first use). The
+//     rotation itself is not emulated: delete the state file to start over. Client
+//     status then reads "cannot reach the cloud agent", or "locked out" once a client's
+//     certificate and token have both expired.
 //
 // # Power
 //
@@ -98,7 +103,8 @@
 // Without Force a fix rotates only when something in its scope is due: a token or
 // certificate with less than two thirds of its lifetime left (60 days of a 90-day
 // credential, Microsoft's "update within 60 days" guidance; 2.67 days of a kubelet
-// certificate) or already expired. Otherwise it succeeds without changing anything, like
+// certificate, so that fix re-issues kubelet certificates older than 1.33 days) or
+// already expired. Otherwise it succeeds without changing anything, like
 // a cmdlet that finds nothing to do: the provider verifies after a renewal that the
 // credentials moved and tells the user to set force otherwise. With Force it always
 // rotates.
@@ -106,9 +112,10 @@
 // # State file
 //
 // One bbolt file (mode 0600 when created) holds everything: a top-level
-// "akshybrid-emulator" bucket with a schema version, the deployment record (emulated
-// time, CA certificate), one JSON record per cluster, and the secrets in a separate
-// bucket. Every public operation opens the file, runs one read-write transaction and
+// "akshybrid-emulator" bucket with a schema version, the deployment record (JSON:
+// emulated time, CA certificate), one record per cluster (a compact binary encoding,
+// since every inventory reads them all: 100 clusters take a few milliseconds), and the
+// secrets as JSON in a separate bucket. Every public operation opens the file, runs one read-write transaction and
 // closes it again, so several Terraform commands in one process (and flock is per open
 // file, even within a process) never conflict; a transaction with no change is rolled
 // back rather than committed. A failed operation commits nothing, so for example an

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"os"
 	"strings"
@@ -15,7 +16,7 @@ import (
 // t0: renewed every 70% of 4 days.
 func kubeletAt(elapsed time.Duration) time.Duration {
 	step := akshci.KubeletLifetime * 7 / 10
-	return elapsed/step*step + akshci.KubeletLifetime
+	return elapsed - elapsed%step + akshci.KubeletLifetime
 }
 
 // checkMOC checks every MOC identity of a group: the certificates of auto-renewing
@@ -330,7 +331,9 @@ func TestUpdateForceRule(t *testing.T) {
 	inv, secrets := f.inventory(), mustSecrets(t, f.e)
 	before := f.bytes()
 	f.must(f.e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{}))
-	f.must(f.e.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixCloudCredentials: true, FixKubeletCredentials: true, PatchLoadBalancer: true}))
+	// The kubelet certificate is left out: renewed at day 8.4, it has 2.4 of its 4 days
+	// left and so is due (TestClusterOptions covers it).
+	f.must(f.e.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixCloudCredentials: true, PatchLoadBalancer: true}))
 	if !sameCredentials(inv, f.inventory()) || !equalStrings(secrets, mustSecrets(t, f.e)) || !bytes.Equal(before, f.bytes()) {
 		t.Error("an update without force rotated credentials that were not due")
 	}
@@ -450,7 +453,9 @@ func TestClusterOptions(t *testing.T) {
 func TestMissingCluster(t *testing.T) {
 	f := newFixture(t, "demo", "other")
 	ops := map[string]func() error{
-		"update":   func() error { return f.e.UpdateClusterCertificates(ctx, "nope", akshci.ClusterOptions{FixCloudCredentials: true}) },
+		"update": func() error {
+			return f.e.UpdateClusterCertificates(ctx, "nope", akshci.ClusterOptions{FixCloudCredentials: true})
+		},
 		"poweroff": func() error { return f.e.PowerOff(ctx, "nope") },
 		"poweron":  func() error { return f.e.PowerOn(ctx, "nope") },
 		"delete":   func() error { return f.e.DeleteCluster(ctx, "nope") },
@@ -519,9 +524,9 @@ func TestNoRenewalWhileOff(t *testing.T) {
 	f.must(f.e.PowerOff(ctx, "demo"))
 	f.advance(10 * day)
 	inv := f.inventory()
-	wantNotAfter(t, inv, "demo", "CSI", akshci.Certificate, 90*day)  // due at 63, not renewed while off
-	wantNotAfter(t, inv, "", "CSI", akshci.Certificate, 153*day)     // the management cluster runs
-	f.must(f.e.PowerOn(ctx, "demo"))                                 // day 70
+	wantNotAfter(t, inv, "demo", "CSI", akshci.Certificate, 90*day)            // due at 63, not renewed while off
+	wantNotAfter(t, inv, "", "CSI", akshci.Certificate, 153*day)               // the management cluster runs
+	f.must(f.e.PowerOn(ctx, "demo"))                                           // day 70
 	wantNotAfter(t, f.inventory(), "demo", "CSI", akshci.Certificate, 160*day) // renewed at power-on
 }
 
@@ -570,7 +575,6 @@ func TestPowerOff31Days(t *testing.T) {
 // happens when a token outlives its certificate.
 func TestAdvanceCert(t *testing.T) {
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	ca := at(365 * day)
 	for _, tc := range []struct {
 		name          string
 		nb, na        time.Duration
@@ -587,18 +591,15 @@ func TestAdvanceCert(t *testing.T) {
 		{"no login once the CA expired", 0, 10 * day, false, 50 * day, 0, 20 * day, 5 * day, 0, 10 * day, false},
 		{"auto-renew three times", 0, 90 * day, true, 90 * day, 0, 200 * day, 365 * day, 189 * day, 279 * day, true},
 		{"auto-renew stops at CA expiry", 0, 90 * day, true, 90 * day, 0, 500 * day, 365 * day, 315 * day, 405 * day, true},
-		{"auto-renew then re-login", 0, 90 * day, true, 600 * day, 0, 500 * day, 365 * day, 315 * day, 405 * day, true},
+		{"no re-login after the CA expired either", 0, 90 * day, true, 600 * day, 0, 500 * day, 365 * day, 315 * day, 405 * day, true},
 		{"overdue renewal at start", 0, 90 * day, true, 0, 70 * day, 70 * day, 365 * day, 70 * day, 160 * day, true},
 		{"expired certificate never renews", 0, 90 * day, true, 0, 95 * day, 100 * day, 365 * day, 0, 90 * day, false},
 		{"not yet due", 0, 90 * day, true, 0, 0, 62 * day, 365 * day, 0, 90 * day, false},
 	} {
 		c := certState{notBefore: at(tc.nb), notAfter: at(tc.na)}
-		if tc.token == 0 {
-			ca = time.Time{}
-		}
-		tok := at(tc.token)
-		if tc.token == 0 {
-			tok = time.Time{}
+		tok := time.Time{} // kubelet certificates have no token
+		if tc.token != 0 {
+			tok = at(tc.token)
 		}
 		changed := advanceCert(&c, tc.auto, tok, at(tc.start), at(tc.now), at(tc.issuer))
 		if changed != tc.changed || !c.notBefore.Equal(at(tc.wantNB)) || !c.notAfter.Equal(at(tc.wantN)) {
@@ -606,5 +607,36 @@ func TestAdvanceCert(t *testing.T) {
 				c.notBefore.Sub(t0).Hours()/24, c.notAfter.Sub(t0).Hours()/24)
 		}
 	}
-	_ = ca
+}
+
+// TestCertValidity checks the DER shortcut against crypto/x509, across the UTCTime /
+// GeneralizedTime boundary of 2050.
+func TestCertValidity(t *testing.T) {
+	ca, keyPEM, err := newCA("ca", nil, t0, 100*365*day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(ca)
+	key, _ := parseKey(keyPEM)
+	is := &issuer{cert: caCert, key: key}
+	for _, tc := range []struct{ nb, na time.Time }{
+		{t0, t0.Add(90 * day)},
+		{time.Date(2049, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2050, 3, 1, 12, 30, 45, 0, time.UTC)},
+		{time.Date(2051, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2051, 1, 5, 0, 0, 1, 0, time.UTC)},
+	} {
+		der, _, err := is.issue(certSpec{commonName: "x", notBefore: tc.nb, notAfter: tc.na})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nb, na, err := certValidity(der)
+		c, _ := x509.ParseCertificate(der)
+		if err != nil || !nb.Equal(c.NotBefore) || !na.Equal(c.NotAfter) || !na.Equal(tc.na) {
+			t.Errorf("%v: %s..%s, x509 says %s..%s", err, nb, na, c.NotBefore, c.NotAfter)
+		}
+	}
+	for _, bad := range [][]byte{nil, {0x30, 0x03, 0x02, 0x01, 0x01}, append(bytes.Clone(ca), 0)} {
+		if _, _, err := certValidity(bad); err == nil {
+			t.Errorf("%x accepted", bad)
+		}
+	}
 }

@@ -171,14 +171,6 @@ func parsePEM(t testing.TB, data []byte) *x509.Certificate {
 	return c
 }
 
-func isCertAutoRenew(client string, cluster bool) bool {
-	if client == akshci.KubeletClient.Name {
-		return true
-	}
-	c, _ := akshci.LookupClient(catalogFor(cluster), client)
-	return c.CertificateAutoRenew
-}
-
 // checkState verifies a state file from the inside: every certificate is signed by its
 // CA, every private key belongs to its certificate, every token exists, and bbolt's own
 // consistency check passes. It is what "complete and consistent" means after a crash.
@@ -187,7 +179,7 @@ func checkState(path string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	return db.View(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			return fmt.Errorf("bbolt check: %w", err)
@@ -208,9 +200,9 @@ func checkState(path string) error {
 			return fmt.Errorf("CA key: %w", err)
 		}
 		check := func(name string, data []byte, secKey []byte) error {
-			var rec storedGroup
-			if err := json.Unmarshal(data, &rec); err != nil {
-				return err
+			rec, err := decodeGroupRecord(data)
+			if err != nil {
+				return fmt.Errorf("%s record: %w", name, err)
 			}
 			var sec storedSecrets
 			if err := json.Unmarshal(top.Bucket(bucketSecrets).Get(secKey), &sec); err != nil {
@@ -277,3 +269,5 @@ func checkKey(keyPEM []byte, cert *x509.Certificate) error {
 	}
 	return nil
 }
+
+func contextWithCancel() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"crypto/x509"
 	"fmt"
 	"time"
 
@@ -106,8 +105,10 @@ type group struct {
 	rec     storedGroup
 	ids     []*identity
 	kubelet *certState
-	kubeCA  *x509.Certificate
-	changed bool
+	// kubeCANotAfter is the expiry of the cluster's Kubernetes CA, read from its
+	// certificate; the certificate itself is parsed only to sign with it.
+	kubeCANotAfter time.Time
+	changed        bool
 }
 
 func (g *group) isCluster() bool { return g.name != "" }
@@ -145,11 +146,11 @@ func decodeGroup(name string, rec storedGroup) (*group, error) {
 		g.ids[i] = &identity{client: c, cert: cert, tokenIssuedAt: si.TokenIssuedAt, tokenNotAfter: si.TokenNotAfter}
 	}
 	if g.isCluster() {
-		ca, err := x509.ParseCertificate(rec.KubeCACert)
+		_, na, err := certValidity(rec.KubeCACert)
 		if err != nil {
 			return nil, fmt.Errorf("%s Kubernetes CA: %w", g.label(), err)
 		}
-		g.kubeCA = ca
+		g.kubeCANotAfter = na
 		kc, err := loadCert(rec.Kubelet)
 		if err != nil {
 			return nil, fmt.Errorf("%s kubelet certificate: %w", g.label(), err)
@@ -181,7 +182,7 @@ func (g *group) advance(now, caNotAfter time.Time) {
 			g.changed = true
 		}
 	}
-	if g.kubelet != nil && advanceCert(g.kubelet, true, time.Time{}, start, now, g.kubeCA.NotAfter) {
+	if g.kubelet != nil && advanceCert(g.kubelet, true, time.Time{}, start, now, g.kubeCANotAfter) {
 		g.changed = true
 	}
 	if g.changed {

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -11,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -128,6 +128,8 @@ func (e *Emulator) open() (db *bolt.DB, existed bool, err error) {
 		case !di.IsDir():
 			return nil, false, fmt.Errorf("cannot create emulator state %q: %q is not a directory; choose another state_path", e.path, dir)
 		}
+	case errors.Is(err, syscall.ENOTDIR):
+		return nil, false, fmt.Errorf("cannot create emulator state %q: a parent of it is not a directory; choose another state_path", e.path)
 	default:
 		return nil, false, fmt.Errorf("cannot access emulator state %q: %w", e.path, err)
 	}
@@ -251,7 +253,9 @@ func (s *session) load(wall time.Time) error {
 	switch {
 	case wall.Before(persisted.Add(-clockTolerance)):
 		need := persisted.Sub(s.e.clock.Now().UTC())
-		need = (need + time.Minute - 1) / time.Minute * time.Minute // round up to a whole minute
+		if r := need % time.Minute; r != 0 {
+			need += time.Minute - r // round up to a whole minute
+		}
 		return &ClockError{Path: s.e.path, At: persisted, Would: wall, MinOffset: need}
 	case wall.After(persisted):
 		s.now = wall
@@ -356,9 +360,7 @@ func (s *session) createCluster(name string) error {
 	}
 	g := newGroup(name, s.now)
 	g.rec.KubeCACert = der
-	if g.kubeCA, err = x509.ParseCertificate(der); err != nil {
-		return err
-	}
+	g.kubeCANotAfter = s.now.Add(kubeCALifetime)
 	return s.save(g, storedSecrets{KubeCAKey: keyPEM})
 }
 
@@ -379,18 +381,22 @@ func (s *session) cluster(name string) (*group, error) {
 
 // clusters loads every workload cluster in name order, advanced to now.
 func (s *session) clusters() ([]*group, error) {
-	type raw struct {
+	type loaded struct {
 		name string
-		data []byte
+		rec  storedGroup
 	}
-	var raws []raw
+	var recs []loaded
 	c := s.clusterBucket().Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		raws = append(raws, raw{string(k), bytes.Clone(v)})
+		rec, err := decodeGroupRecord(v) // copies: saving below may move pages
+		if err != nil {
+			return nil, s.damaged(fmt.Errorf("record of workload cluster %q: %w", k, err))
+		}
+		recs = append(recs, loaded{string(k), rec})
 	}
-	out := make([]*group, 0, len(raws))
-	for _, r := range raws {
-		g, err := s.loadGroup(r.name, r.data)
+	out := make([]*group, 0, len(recs))
+	for _, r := range recs {
+		g, err := s.advanceGroup(r.name, r.rec)
 		if err != nil {
 			return nil, err
 		}
@@ -414,10 +420,14 @@ func (s *session) loadGroup(name string, data []byte) (*group, error) {
 	if data == nil {
 		return nil, s.damaged(errors.New("the management cluster record is missing"))
 	}
-	var rec storedGroup
-	if err := json.Unmarshal(data, &rec); err != nil {
+	rec, err := decodeGroupRecord(data)
+	if err != nil {
 		return nil, s.damaged(fmt.Errorf("record of %q: %w", name, err))
 	}
+	return s.advanceGroup(name, rec)
+}
+
+func (s *session) advanceGroup(name string, rec storedGroup) (*group, error) {
 	g, err := decodeGroup(name, rec)
 	if err != nil {
 		return nil, s.damaged(err)
@@ -496,7 +506,11 @@ func (s *session) save(g *group, base storedSecrets) error {
 		if err != nil {
 			return s.damaged(fmt.Errorf("%s Kubernetes CA key: %w", g.label(), err))
 		}
-		if err := s.sign(&issuer{cert: g.kubeCA, key: key}, g.kubelet, certSpec{
+		kubeCA, err := x509.ParseCertificate(g.rec.KubeCACert)
+		if err != nil {
+			return s.damaged(fmt.Errorf("%s Kubernetes CA: %w", g.label(), err))
+		}
+		if err := s.sign(&issuer{cert: kubeCA, key: key}, g.kubelet, certSpec{
 			commonName:   "system:node:" + g.name + "-control-plane",
 			organization: []string{"system:nodes"},
 			serverAuth:   true,
@@ -517,7 +531,7 @@ func (s *session) save(g *group, base storedSecrets) error {
 	if g.isCluster() {
 		b, key = s.clusterBucket(), []byte(g.name)
 	}
-	if err := s.putJSON(b, key, g.rec); err != nil {
+	if err := s.put(b, key, encodeGroup(g.rec)); err != nil {
 		return err
 	}
 	g.changed = false
