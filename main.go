@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -19,6 +20,7 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve")
 	flag.Parse()
+	quietSDKLogs()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/akshybrid/akshybrid",
@@ -27,5 +29,20 @@ func main() {
 	})
 	if err != nil {
 		log.Fatal(err)
+	}
+}
+
+// quietSDKLogs stops the plugin SDK from formatting trace logs that Terraform throws
+// away. Without any TF_LOG* setting Terraform discards every provider log line, yet the
+// SDK formats one JSON line per request step, which was a quarter of the provider's CPU
+// time in a 101-resource plan. Any TF_LOG* variable leaves logging exactly as upstream.
+func quietSDKLogs() {
+	for _, kv := range os.Environ() {
+		if len(kv) >= 6 && kv[:6] == "TF_LOG" && kv[len(kv)-1] != '=' {
+			return
+		}
+	}
+	for _, env := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"} {
+		_ = os.Setenv(env, "off")
 	}
 }
