@@ -9,7 +9,12 @@ import (
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/emulator"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/powershell"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
 )
+
+// DefaultPowerShell is the executable the AksHci module runs under on Windows.
+const DefaultPowerShell = "powershell.exe"
 
 // Emulator configures the embedded emulated deployment.
 type Emulator struct {
@@ -18,9 +23,22 @@ type Emulator struct {
 	TimeOffset       time.Duration
 }
 
+// SSH configures a real host reached over OpenSSH.
+type SSH struct {
+	transport.SSHConfig
+	PowerShell string
+}
+
+// Local configures a real host that is the machine Terraform runs on.
+type Local struct {
+	PowerShell string
+}
+
 // Settings names exactly one host; the provider validates that before calling Open.
 type Settings struct {
 	Emulator *Emulator
+	SSH      *SSH
+	Local    *Local
 	Clock    akshci.Clock
 }
 
@@ -30,8 +48,8 @@ type Opened struct {
 	Warnings []string
 }
 
-// Open builds the configured host and checks that it can be reached, so configuration
-// mistakes surface before any resource is planned.
+// Open builds the configured host. The emulator is opened at once, so a bad state file
+// or offset surfaces before any resource is planned; an SSH host connects on first use.
 func Open(ctx context.Context, s Settings) (*Opened, error) {
 	switch {
 	case s.Emulator != nil:
@@ -42,14 +60,37 @@ func Open(ctx context.Context, s Settings) (*Opened, error) {
 			WorkloadClusters: s.Emulator.WorkloadClusters,
 		})
 		if err != nil {
-			return nil, err
+			return nil, &SettingError{Attribute: emulatorAttribute(err), Err: err}
 		}
 		if err := emu.Prepare(ctx); err != nil {
 			return nil, &SettingError{Attribute: emulatorAttribute(err), Err: err}
 		}
 		return &Opened{Host: emu}, nil
+	case s.SSH != nil:
+		runner, err := transport.NewSSH(s.SSH.SSHConfig)
+		if err != nil {
+			var ce *transport.ConfigError
+			if errors.As(err, &ce) {
+				return nil, &SettingError{Attribute: ce.Field, Err: err}
+			}
+			return nil, err
+		}
+		opened := &Opened{Host: powershell.New(runner, orDefault(s.SSH.PowerShell))}
+		if w := runner.Warning(); w != "" {
+			opened.Warnings = append(opened.Warnings, w)
+		}
+		return opened, nil
+	case s.Local != nil:
+		return &Opened{Host: powershell.New(transport.NewLocal(), orDefault(s.Local.PowerShell))}, nil
 	}
-	return nil, errNoHost
+	return nil, errors.New("no host configured")
+}
+
+func orDefault(exe string) string {
+	if exe == "" {
+		return DefaultPowerShell
+	}
+	return exe
 }
 
 // SettingError is a host that cannot be opened because of one of its settings, named
@@ -69,9 +110,3 @@ func emulatorAttribute(err error) string {
 	}
 	return "state_path"
 }
-
-type hostError string
-
-func (e hostError) Error() string { return string(e) }
-
-const errNoHost = hostError("no host configured")

@@ -29,6 +29,19 @@ const (
 	envEmulatorTimeOffset       = "AKSHYBRID_EMULATOR_TIME_OFFSET"
 )
 
+const (
+	envSSHHost                  = "AKSHYBRID_SSH_HOST"
+	envSSHPort                  = "AKSHYBRID_SSH_PORT"
+	envSSHUser                  = "AKSHYBRID_SSH_USER"
+	envSSHPassword              = "AKSHYBRID_SSH_PASSWORD"
+	envSSHPrivateKey            = "AKSHYBRID_SSH_PRIVATE_KEY"
+	envSSHHostKey               = "AKSHYBRID_SSH_HOST_KEY"
+	envSSHKnownHostsPath        = "AKSHYBRID_SSH_KNOWN_HOSTS_PATH"
+	envSSHInsecureIgnoreHostKey = "AKSHYBRID_SSH_INSECURE_IGNORE_HOST_KEY"
+	envSSHPowerShell            = "AKSHYBRID_SSH_POWERSHELL"
+	envLocalPowerShell          = "AKSHYBRID_LOCAL_POWERSHELL"
+)
+
 const defaultEmulatorStatePath = "akshybrid-emulator.db"
 
 var _ provider.Provider = (*akshybridProvider)(nil)
@@ -53,6 +66,8 @@ func NewWithClock(version string, clock akshci.Clock) func() provider.Provider {
 
 type providerModel struct {
 	Emulator *emulatorModel `tfsdk:"emulator"`
+	SSH      *sshModel      `tfsdk:"ssh"`
+	Local    *localModel    `tfsdk:"local"`
 }
 
 type emulatorModel struct {
@@ -96,6 +111,8 @@ func (p *akshybridProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					},
 				},
 			},
+			"ssh":   sshSchema(),
+			"local": localSchema(),
 		},
 	}
 }
@@ -119,11 +136,25 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 		configured = append(configured, "emulator")
 	}
 
+	if s, ok := sshSettings(cfg.SSH, resp); ok {
+		settings.SSH = s
+		configured = append(configured, "ssh")
+	}
+	if s, ok := localSettings(cfg.Local, resp); ok {
+		settings.Local = s
+		configured = append(configured, "local")
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
 	switch len(configured) {
 	case 0:
 		resp.Diagnostics.AddError("No AKS hybrid host configured",
-			"The akshybrid provider needs exactly one host. Add an `emulator = {}` block to the provider "+
-				"configuration (or set "+envEmulatorStatePath+") to use the embedded emulator.")
+			"The akshybrid provider needs exactly one host. Add one of these to the provider configuration: "+
+				"`emulator = {}` (or set "+envEmulatorStatePath+") for the embedded emulator; `ssh = { host = ..., user = ... }` "+
+				"(or set "+envSSHHost+") for a node reached over OpenSSH; `local = {}` (or set "+envLocalPowerShell+") "+
+				"when Terraform runs on a machine with the AksHci PowerShell module.")
 		return
 	case 1:
 	default:

@@ -214,3 +214,58 @@ func TestAccProvider_timeOffsetMovesTheEmulatedClock(t *testing.T) {
 		},
 	})
 }
+
+func TestAccProvider_twoHostsAreAnError(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`provider "akshybrid" {
+  emulator = {
+    state_path = %q
+  }
+  local = {}
+}
+data "akshybrid_clusters" "all" {}
+`, env.statePath),
+			ExpectError: errorLike("More than one AKS hybrid host configured ... emulator and local ... Remove all but one"),
+		}},
+	})
+	if _, err := os.Stat(env.statePath); !os.IsNotExist(err) {
+		t.Fatalf("the emulator state file was touched although the configuration was refused: %v", err)
+	}
+}
+
+func TestAccProvider_sshSettingsAreChecked(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t)
+	cfg := func(settings string) string {
+		return `provider "akshybrid" {
+  ssh = {` + settings + `}
+}
+data "akshybrid_clusters" "all" {}
+`
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{
+				Config:      cfg(`host = "127.0.0.1"`),
+				ExpectError: errorLike("ssh user: must be set"),
+			},
+			{
+				Config:      cfg(`host = "node1; rm -rf /"` + "\n" + `user = "admin"` + "\n" + `password = "x"`),
+				ExpectError: errorLike("ssh host: ... is not a host name or IP address"),
+			},
+			{
+				Config:      cfg(`host = "127.0.0.1"` + "\n" + `user = "admin"` + "\n" + `password = "x"` + "\n" + `private_key = "y"`),
+				ExpectError: errorLike("password ... private_key"),
+			},
+			{
+				Config:      cfg(`host = "127.0.0.1"` + "\n" + `user = "admin"` + "\n" + `port = 70000` + "\n" + `password = "x"`),
+				ExpectError: errorLike("ssh port: 70000 is not a TCP port"),
+			},
+		},
+	})
+}

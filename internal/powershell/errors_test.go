@@ -1,0 +1,196 @@
+package powershell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
+)
+
+// fakeRunner answers runs with a canned result and records what it was asked.
+type fakeRunner struct {
+	program string
+	args    []string
+	script  string
+	stdout  string
+	stderr  string
+	err     error
+	closed  bool
+}
+
+func (f *fakeRunner) Run(ctx context.Context, program string, args []string) ([]byte, []byte, error) {
+	f.program, f.args = program, args
+	if len(args) == 4 {
+		f.script, _ = DecodeCommand(args[3])
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("run: %w", err)
+	}
+	return []byte(f.stdout), []byte(f.stderr), f.err
+}
+
+func (f *fakeRunner) Close() error { f.closed = true; return nil }
+
+func exitErr(code int, stderr string) error {
+	return &transport.ExitError{Program: "powershell.exe", Code: code, Stderr: []byte(stderr)}
+}
+
+// record is what the scripts' catch block writes for an error.
+func record(msg string) string {
+	return "AKSHYBRID-ERROR: " + msg + "\r\n" + msg + "\r\nAt line:7 char:1\r\n+ Update-AksHciCertificates\r\n+ ~~~~~~~~~~~~~~~~~~~~~~~~~\r\n" +
+		"    + CategoryInfo          : NotSpecified: (:) [Update-AksHciCertificates], Exception\r\n" +
+		"    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException,Update-AksHciCertificates\r\n"
+}
+
+func TestErrorRecognition(t *testing.T) {
+	tests := []struct {
+		name        string
+		stderr      string
+		code        int
+		wantMessage string
+		wantRemedy  []string
+	}{
+		{"kva certificate expired", record("Error: failed to get new provider: failed to create azurestackhci session: Certificate has expired: Expired"), 1,
+			"failed to create azurestackhci session: Certificate has expired: Expired", []string{`.wssd\kvactl\cloudconfig`, "Repair-MocLogin"}},
+		{"token required", record("rpc error: code = Unauthenticated desc = Valid Token Required."), 1,
+			"Valid Token Required", []string{"mocctl security identity rotate", "cloudlogin.yaml"}},
+		{"repair failed", record("failed to repair cluster certificates"), 1, "failed to repair cluster certificates", []string{"API server is down"}},
+		{"ca expired (emulator text)", record("the cloud agent CA expired at 2027-01-01T00:00:00Z (emulated time is 2027-01-02T00:00:00Z): no client certificate can be issued"), 1,
+			"cloud agent CA expired", []string{"Invoke-AksHciRotateCACertificate", "plan downtime"}},
+		{"unknown authority", record("transport: authentication handshake failed: x509: certificate signed by unknown authority"), 1, "unknown authority", []string{"aksArc#160"}},
+		{"kubelet x509", record("Unable to connect to the server: x509: certificate has expired or is not yet valid: current time 2026-01-01 is after 2025-12-30"), 1,
+			"x509", []string{"fix_kubelet_credentials", "Get-AksHciCredential"}},
+		{"tags", record("unknown flag: --tags"), 1, "--tags", []string{"versions do not match"}},
+		{"module missing", "Import-Module : The specified module 'AksHci' was not loaded because no valid module file was found in any module directory.\r\n", 1,
+			"module 'AksHci' was not loaded", []string{"not installed"}},
+		{"prompt", record("PowerShell is in NonInteractive mode. Read and Prompt functionality is not available."), 1, "NonInteractive", []string{"asked a question"}},
+		{"cmd.exe no powershell", "'powershell.exe' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n", 1,
+			"not recognized", []string{"powershell setting"}},
+		{"sh no powershell", "sh: 1: powershell.exe: not found\n", 127, "not found", []string{"powershell setting"}},
+		{"plain failure", record("something else broke"), 1, "something else broke", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeRunner{err: exitErr(tc.code, tc.stderr), stderr: tc.stderr}
+			err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %T %v", err, err)
+			}
+			if !strings.Contains(e.Message, tc.wantMessage) || strings.Contains(e.Message, "AKSHYBRID-ERROR") {
+				t.Errorf("Message = %q, want it to contain %q", e.Message, tc.wantMessage)
+			}
+			all := strings.Join(e.Remedies, "\n")
+			for _, r := range tc.wantRemedy {
+				if !strings.Contains(all, r) {
+					t.Errorf("remedies %q lack %q", all, r)
+				}
+			}
+			if tc.wantRemedy == nil && len(e.Remedies) != 0 {
+				t.Errorf("unexpected remedies %q", e.Remedies)
+			}
+			if !strings.HasPrefix(err.Error(), "Update-AksHciCertificates failed on the host (exit status ") {
+				t.Errorf("Error() = %q", err)
+			}
+			var xerr *transport.ExitError
+			if !errors.As(err, &xerr) {
+				t.Error("the transport error is not wrapped")
+			}
+		})
+	}
+}
+
+func TestErrorDetailsKeepRecord(t *testing.T) {
+	f := &fakeRunner{err: exitErr(1, record("boom"))}
+	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	if !strings.Contains(err.Error(), "FullyQualifiedErrorId") || !strings.Contains(err.Error(), ": boom") {
+		t.Fatalf("error lacks the record: %v", err)
+	}
+}
+
+func TestErrorMasksSecrets(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJrbXMiLCJleHAiOjE3OTAwMDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+	key := "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAsecretsecretsecret\nmoremoresecret\n-----END RSA PRIVATE KEY-----"
+	b64key := b64("-----BEGIN PRIVATE KEY-----\nMIIEsecret\n-----END PRIVATE KEY-----\n")
+	long := strings.Repeat("QUJD", 40)
+	stderr := record("login failed with token " + jwt) + key + "\n" + `{"ClientKey":"` + b64key + `"}` + "\n" +
+		"password=hunter2 Password: 'p@ss word' secret=abc token: xyz -Password s3cr3t\nAuthorization: Bearer abcdefghijklmnop\n" + long
+	f := &fakeRunner{err: exitErr(1, stderr)}
+	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	msg := err.Error()
+	for _, secret := range []string{jwt[:40], "secretsecret", "moremoresecret", b64key[:20], "hunter2", "p@ss word", "=abc", "token: xyz", "s3cr3t", "abcdefghijklmnop", long} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("error shows %q:\n%s", secret, msg)
+		}
+	}
+	for _, kept := range []string{"login failed with token", "[redacted"} {
+		if !strings.Contains(msg, kept) {
+			t.Errorf("error lacks %q:\n%s", kept, msg)
+		}
+	}
+}
+
+func TestErrorTrimmed(t *testing.T) {
+	stderr := record("start of the story") + strings.Repeat("noise line with words\n", 2000) + "the very end\n"
+	f := &fakeRunner{err: exitErr(1, stderr)}
+	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	msg := err.Error()
+	if len(msg) > 4000 || !strings.Contains(msg, "start of the story") || !strings.Contains(msg, "the very end") || !strings.Contains(msg, "characters omitted") {
+		t.Fatalf("%d characters:\n%s", len(msg), msg)
+	}
+}
+
+func TestErrorCLIXML(t *testing.T) {
+	stderr := "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">" +
+		"<Obj S=\"progress\" RefId=\"0\"><TN RefId=\"0\"><T>System.Management.Automation.PSCustomObject</T></TN><MS><I64 N=\"SourceId\">1</I64></MS></Obj>" +
+		"<S S=\"Error\">AKSHYBRID-ERROR: rpc error: code = Unauthenticated desc = Valid Token Required._x000D__x000A_</S>" +
+		"<S S=\"Error\">At line:1 char:1 &amp; more_x000D__x000A_</S></Objs>"
+	f := &fakeRunner{err: exitErr(1, stderr)}
+	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	var e *Error
+	if !errors.As(err, &e) || e.Message != "rpc error: code = Unauthenticated desc = Valid Token Required." || !strings.Contains(e.Details, "At line:1 char:1 & more") || len(e.Remedies) != 1 {
+		t.Fatalf("%#v", e)
+	}
+	if strings.Contains(err.Error(), "<Obj") || strings.Contains(err.Error(), "_x000D_") {
+		t.Fatalf("CLIXML left in %q", err)
+	}
+}
+
+func TestClusterNotFound(t *testing.T) {
+	for stderr, want := range map[string][]string{
+		"AKSHYBRID-CLUSTER-NOT-FOUND: [\"alpha\",\"beta\"]\r\n": {"alpha", "beta"},
+		"AKSHYBRID-CLUSTER-NOT-FOUND: \"alpha\"\r\n":            {"alpha"},
+		"AKSHYBRID-CLUSTER-NOT-FOUND: []\r\n":                   nil,
+	} {
+		f := &fakeRunner{err: exitErr(3, stderr)}
+		err := New(f, "").UpdateClusterCertificates(context.Background(), "gone", akshci.ClusterOptions{FixCloudCredentials: true})
+		var nf *akshci.ClusterNotFoundError
+		if !errors.As(err, &nf) || nf.Name != "gone" || fmt.Sprint(nf.Existing) != fmt.Sprint(want) {
+			t.Errorf("%q: got %#v", stderr, err)
+		}
+	}
+	// Exit 3 without the marker is an ordinary failure.
+	f := &fakeRunner{err: exitErr(3, "something")}
+	err := New(f, "").UpdateClusterCertificates(context.Background(), "gone", akshci.ClusterOptions{FixCloudCredentials: true})
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Errorf("got %#v", err)
+	}
+}
+
+func TestConnectionLostDuringUpdate(t *testing.T) {
+	lost := fmt.Errorf("ssh: %w to h:22 while powershell.exe was running (EOF)", transport.ErrConnectionLost)
+	f := &fakeRunner{err: lost}
+	err := New(f, "").UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{FixCloudCredentials: true})
+	if !errors.Is(err, transport.ErrConnectionLost) || !strings.Contains(err.Error(), "may or may not have completed") {
+		t.Fatalf("got %v", err)
+	}
+	_, err = New(f, "").Inventory(context.Background())
+	if !errors.Is(err, transport.ErrConnectionLost) || strings.Contains(err.Error(), "may or may not have completed") {
+		t.Fatalf("inventory: %v", err)
+	}
+}

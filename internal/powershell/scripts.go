@@ -1,0 +1,295 @@
+package powershell
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+)
+
+// OpComment starts the first line of every script: a PowerShell comment naming the
+// operation and its arguments as JSON. PowerShell ignores it; it makes a script
+// self-describing in host logs and lets a test stand-in for powershell.exe act on it.
+const OpComment = "# akshybrid-op: "
+
+// Markers around the inventory document. Each inventory uses a fresh random nonce, so
+// nothing else on stdout (module banners, warnings, a hostile profile) can fake or
+// break the document.
+const (
+	BeginMarker = "AKSHYBRID-BEGIN-"
+	EndMarker   = "AKSHYBRID-END-"
+)
+
+// Lines the scripts write to stderr for the provider to recognise.
+const (
+	// errorPrefix starts the one-line exception message written by the catch block.
+	errorPrefix = "AKSHYBRID-ERROR: "
+	// clusterNotFoundPrefix is followed by the JSON list of existing clusters; the
+	// script then exits with clusterNotFoundExit.
+	clusterNotFoundPrefix = "AKSHYBRID-CLUSTER-NOT-FOUND: "
+	clusterNotFoundExit   = 3
+)
+
+// op is the JSON of the first line. Field names are part of the stand-in contract.
+type op struct {
+	Op                    string `json:"op"`
+	Nonce                 string `json:"nonce,omitempty"`
+	Cluster               string `json:"cluster,omitempty"`
+	FixKubeletCredentials *bool  `json:"fixKubeletCredentials,omitempty"`
+	FixCloudCredentials   *bool  `json:"fixCloudCredentials,omitempty"`
+	PatchLoadBalancer     *bool  `json:"patchLoadBalancer,omitempty"`
+	Force                 *bool  `json:"force,omitempty"`
+}
+
+// Operation names in the op comment.
+const (
+	OpInventory        = "inventory"
+	OpUpdateManagement = "update-management"
+	OpUpdateCluster    = "update-cluster"
+)
+
+func opLine(o op) string {
+	b, err := json.Marshal(o)
+	if err != nil { // a struct of strings and bools always marshals
+		panic(err)
+	}
+	return OpComment + string(b)
+}
+
+// wrap puts a script body between the common prologue and the error handling: stop on
+// every error, load the module, and on failure write the message (one line, for the
+// provider) and the whole error record to stderr and exit 1.
+func wrap(o op, purpose []string, body []string) string {
+	var b strings.Builder
+	b.WriteString(opLine(o) + "\n")
+	for _, p := range purpose {
+		b.WriteString("# " + p + "\n")
+	}
+	b.WriteString(`$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+try {
+    Import-Module AksHci
+`)
+	for _, l := range body {
+		if l == "" {
+			b.WriteString("\n")
+			continue
+		}
+		b.WriteString("    " + l + "\n")
+	}
+	b.WriteString(`} catch {
+    [Console]::Error.WriteLine('` + errorPrefix + `' + ($_.Exception.Message -replace '\s*[\r\n]+\s*', ' '))
+    [Console]::Error.WriteLine(($_ | Out-String))
+    exit 1
+}
+exit 0
+`)
+	return b.String()
+}
+
+func boolp(v bool) *bool { return &v }
+
+// managementScript runs Update-AksHciCertificates, whose only parameter is -force
+// [ps:update-akshcicertificates].
+func managementScript(opts akshci.ManagementOptions) string {
+	cmd := "Update-AksHciCertificates"
+	if opts.Force {
+		cmd += " -force"
+	}
+	return wrap(op{Op: OpUpdateManagement, Force: boolp(opts.Force)},
+		[]string{"Renews the tokens and certificates of every management-cluster client [ps:update-akshcicertificates]."},
+		[]string{cmd})
+}
+
+// ValidateClusterName refuses names that cannot be passed safely to a remote shell even
+// when quoted: empty, invalid UTF-8, control characters and line or paragraph
+// separators. The provider validates names as DNS labels before this; this is the last
+// line of defence.
+func ValidateClusterName(name string) error {
+	if name == "" {
+		return errors.New("workload cluster name is empty")
+	}
+	if !utf8.ValidString(name) {
+		return fmt.Errorf("workload cluster name %q is not valid UTF-8", name)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+			return fmt.Errorf("workload cluster name %q contains the control character %U", name, r)
+		}
+	}
+	return nil
+}
+
+// isSingleQuote reports the characters PowerShell's tokenizer treats as a single quote:
+// the ASCII apostrophe and the typographic quotes U+2018 to U+201B.
+func isSingleQuote(r rune) bool {
+	return r == '\'' || (r >= '\u2018' && r <= '\u201B')
+}
+
+// quote returns s as a PowerShell single-quoted string literal. Inside one, nothing is
+// expanded, and a quote character is written by doubling it; PowerShell accepts any of
+// its single-quote characters there, so each is doubled.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		b.WriteRune(r)
+		if isSingleQuote(r) {
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// clusterScript runs Update-AksHciClusterCertificates for one cluster. The two fixes
+// are separate parameter sets, so each gets its own call; kubelet first, as in the
+// documented recovery order [d:update-certificates.md]. -patchLoadBalancer is documented
+// only together with -fixCloudCredentials.
+func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
+	if err := ValidateClusterName(cluster); err != nil {
+		return "", err
+	}
+	if !opts.FixCloudCredentials && !opts.FixKubeletCredentials {
+		return "", errors.New("Update-AksHciClusterCertificates needs fix_cloud_credentials or fix_kubelet_credentials: neither is set, so there is nothing to renew")
+	}
+	if opts.PatchLoadBalancer && !opts.FixCloudCredentials {
+		return "", errors.New("patch_load_balancer (-patchLoadBalancer) works only together with fix_cloud_credentials (-fixCloudCredentials)")
+	}
+	name := quote(cluster)
+	force := ""
+	if opts.Force {
+		force = " -force"
+	}
+	body := []string{
+		"# A missing cluster is reported in a form the provider recognises.",
+		"$names = @(Get-AksHciCluster | ForEach-Object { [string]$_.Name })",
+		"if ($names -cnotcontains " + name + ") {",
+		"    [Console]::Error.WriteLine('" + clusterNotFoundPrefix + "' + (ConvertTo-Json -Compress -InputObject $names))",
+		fmt.Sprintf("    exit %d", clusterNotFoundExit),
+		"}",
+	}
+	if opts.FixKubeletCredentials {
+		body = append(body, "Update-AksHciClusterCertificates -name "+name+" -fixKubeletCredentials"+force)
+	}
+	if opts.FixCloudCredentials {
+		lb := ""
+		if opts.PatchLoadBalancer {
+			lb = " -patchLoadBalancer"
+		}
+		body = append(body, "Update-AksHciClusterCertificates -name "+name+" -fixCloudCredentials"+lb+force)
+	}
+	return wrap(op{Op: OpUpdateCluster, Cluster: cluster,
+		FixKubeletCredentials: boolp(opts.FixKubeletCredentials), FixCloudCredentials: boolp(opts.FixCloudCredentials),
+		PatchLoadBalancer: boolp(opts.PatchLoadBalancer), Force: boolp(opts.Force)},
+		[]string{"Renews the credentials of one workload cluster [ps:update-akshciclustercertificates]."},
+		body), nil
+}
+
+// inventoryScript reports the host's UTC time, the workload clusters and, for each
+// credential it can read, public material only. See the comments in the script for the
+// source of each choice (keys as in shared/research/akshybrid-facts.md).
+func inventoryScript(nonce string) string {
+	body := strings.Split(strings.TrimSpace(`
+$r = [ordered]@{ version = 1; now = [DateTime]::UtcNow.ToString('o'); caCertificate = $null; management = @(); clusters = @() }
+
+# Access files ("cloudconfig") are JSON with the WssdConfig field names; CloudCertificate
+# (the cloud agent CA) and ClientCertificate are base64 PEM [moc pkg/auth/auth.go].
+# kvactl's is %UserProfile%\.wssd\kvactl\cloudconfig [#146]; mocctl's is the same path
+# under mocctl (derived). Only the two certificate fields are ever read from it.
+function Read-Access($tool) {
+    try { Get-Content -Raw -LiteralPath (Join-Path $env:USERPROFILE ".wssd\$tool\cloudconfig") | ConvertFrom-Json } catch { $null }
+}
+$kva = Read-Access 'kvactl'
+foreach ($a in @($kva, (Read-Access 'mocctl'))) {
+    if ($a -and $a.CloudCertificate -and -not $r.caCertificate) { $r.caCertificate = [string]$a.CloudCertificate }
+}
+if ($kva -and $kva.ClientCertificate) {
+    $r.management += @{ client = 'KVA'; type = 'certificate'; certificate = [string]$kva.ClientCertificate }
+}
+
+# A token's expiry: --query selects the one field, so mocctl never hands the token itself
+# to this script [caph docs/getting-started.md]. tokenExpiryInSeconds is a field of the
+# Identity message [moc]; whether GET returns an absolute time is unverified, so the
+# provider uses the value only when it is one. Anything unreadable stays null.
+function Get-TokenExpiry($name) {
+    try {
+        $o = & mocctl.exe security identity get --name $name --query '[*].tokenExpiryInSeconds' 2>$null | Out-String
+        if ($LASTEXITCODE -eq 0 -and $o -match '\d+') { [int64]$Matches[0] } else { $null }
+    } catch { $null }
+}
+
+foreach ($c in @(Get-AksHciCluster)) {
+    $n = [string]$c.Name
+    # The KMS plugin identity of a workload cluster [d-old:known-issues.md].
+    $k = @{ client = 'KMS'; type = 'token'; tokenExpiryInSeconds = (Get-TokenExpiry "KMSPlugin-$n-moc-kms-plugin") }
+    $r.clusters += @{ name = $n; credentials = @($k) }
+}
+
+$j = ConvertTo-Json -InputObject $r -Depth 8 -Compress
+# The marker text is assembled here so that it never appears whole in the script itself.
+$nl = [string][char]10
+$nonce = ` + quote(nonce) + `
+[Console]::Out.Write($nl + '` + BeginMarker + `' + $nonce + $nl + $j + $nl + '` + EndMarker + `' + $nonce + $nl)`), "\n")
+	return wrap(op{Op: OpInventory, Nonce: nonce}, []string{
+		"Prints one JSON document between nonce markers: the host's UTC time, the workload",
+		"clusters and, per credential, a public certificate (base64 PEM, whose expiry the",
+		"provider reads) or a token expiry time. It never prints a key or a token; a",
+		"credential it cannot read is left out or null and shown as unknown, never guessed.",
+	}, body)
+}
+
+// minify drops comment lines (but the first, the op comment), blank lines and
+// indentation. The scripts contain no multi-line strings, so this never changes their
+// meaning, and it keeps the encoded command under cmd.exe's 8191-character limit.
+func minify(script string) string {
+	lines := strings.Split(script, "\n")
+	out := make([]string, 0, len(lines))
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if t == "" || (i > 0 && strings.HasPrefix(t, "#")) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return strings.Join(out, "\n")
+}
+
+// EncodeCommand returns the -EncodedCommand argument for a script: base64 of its
+// UTF-16LE encoding, as powershell.exe expects.
+func EncodeCommand(script string) string {
+	u := utf16.Encode([]rune(script))
+	b := make([]byte, 2*len(u))
+	for i, c := range u {
+		b[2*i] = byte(c)
+		b[2*i+1] = byte(c >> 8)
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// DecodeCommand reverses EncodeCommand.
+func DecodeCommand(arg string) (string, error) {
+	b, err := base64.StdEncoding.DecodeString(arg)
+	if err != nil {
+		return "", fmt.Errorf("-EncodedCommand is not base64: %w", err)
+	}
+	if len(b)%2 != 0 {
+		return "", errors.New("-EncodedCommand does not hold UTF-16LE text (odd length)")
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+	}
+	return string(utf16.Decode(u)), nil
+}
+
+// Arguments returns powershell.exe's arguments for a script.
+func Arguments(script string) []string {
+	return []string{"-NoProfile", "-NonInteractive", "-EncodedCommand", EncodeCommand(minify(script))}
+}

@@ -1,0 +1,225 @@
+package powershell
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current scripts")
+
+const testNonce = "00112233445566778899aabbccddeeff"
+
+func mustCluster(t *testing.T, name string, opts akshci.ClusterOptions) string {
+	t.Helper()
+	s, err := clusterScript(name, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func goldenScripts(t *testing.T) map[string]string {
+	return map[string]string{
+		"update-management":                managementScript(akshci.ManagementOptions{}),
+		"update-management-force":          managementScript(akshci.ManagementOptions{Force: true}),
+		"update-cluster-cloud":             mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true}),
+		"update-cluster-kubelet":           mustCluster(t, "demo", akshci.ClusterOptions{FixKubeletCredentials: true}),
+		"update-cluster-both-lb-force":     mustCluster(t, "demo", akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: true, Force: true}),
+		"update-cluster-quotes-in-name":    mustCluster(t, "it's ‘odd’ $(x)", akshci.ClusterOptions{FixCloudCredentials: true}),
+		"inventory":                        inventoryScript(testNonce),
+		"inventory-minified":               minify(inventoryScript(testNonce)),
+		"update-cluster-cloud-minified":    minify(mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true})),
+		"update-management-force-minified": minify(managementScript(akshci.ManagementOptions{Force: true})),
+	}
+}
+
+func TestScriptsGolden(t *testing.T) {
+	for name, got := range goldenScripts(t) {
+		path := filepath.Join("testdata", name+".golden")
+		if *update {
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s differs from %s (run go test -update after checking the change):\n%s", name, path, got)
+		}
+	}
+}
+
+func TestScriptsCommonShape(t *testing.T) {
+	for name, s := range goldenScripts(t) {
+		lines := strings.Split(s, "\n")
+		if !strings.HasPrefix(lines[0], OpComment) {
+			t.Errorf("%s: first line %q is not the op comment", name, lines[0])
+		}
+		var o map[string]any
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(lines[0], OpComment)), &o); err != nil || o["op"] == nil {
+			t.Errorf("%s: op comment is not JSON with an op: %v", name, err)
+		}
+		for _, want := range []string{"$ErrorActionPreference = 'Stop'", "Import-Module AksHci", "exit 1", "} catch {"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+		// minify relies on these never appearing.
+		if strings.Contains(s, "@'") || strings.Contains(s, `@"`) || strings.Contains(s, "<#") || regexp.MustCompile("`\\s*\n").MatchString(s) {
+			t.Errorf("%s has a here-string, block comment or line continuation", name)
+		}
+	}
+}
+
+func TestOpComments(t *testing.T) {
+	tests := map[string]string{
+		managementScript(akshci.ManagementOptions{Force: true}): `{"op":"update-management","force":true}`,
+		mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true}): `{"op":"update-cluster","cluster":"demo","fixKubeletCredentials":false,"fixCloudCredentials":true,"patchLoadBalancer":false,"force":false}`,
+		inventoryScript("abc"): `{"op":"inventory","nonce":"abc"}`,
+	}
+	for s, want := range tests {
+		if first, _, _ := strings.Cut(s, "\n"); first != OpComment+want {
+			t.Errorf("first line %q, want %q", first, OpComment+want)
+		}
+	}
+}
+
+func TestClusterScriptOrderAndOptions(t *testing.T) {
+	s := mustCluster(t, "demo", akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: true, Force: true})
+	k := strings.Index(s, "Update-AksHciClusterCertificates -name 'demo' -fixKubeletCredentials -force\n")
+	c := strings.Index(s, "Update-AksHciClusterCertificates -name 'demo' -fixCloudCredentials -patchLoadBalancer -force\n")
+	if k < 0 || c < 0 || k > c {
+		t.Fatalf("want the kubelet call before the cloud call:\n%s", s)
+	}
+	if _, err := clusterScript("demo", akshci.ClusterOptions{}); err == nil {
+		t.Error("no fix: want an error")
+	}
+	if _, err := clusterScript("demo", akshci.ClusterOptions{FixKubeletCredentials: true, PatchLoadBalancer: true}); err == nil {
+		t.Error("patchLoadBalancer without fixCloudCredentials: want an error")
+	}
+}
+
+func TestValidateClusterName(t *testing.T) {
+	for _, bad := range []string{"", "a\nb", "a\rb", "a\x00b", "a\u2028b", "a\u0085b", "a\tb", "\xff"} {
+		if ValidateClusterName(bad) == nil {
+			t.Errorf("ValidateClusterName(%q) = nil", bad)
+		}
+	}
+	for _, good := range []string{"demo", "it's", "a b", "‘x’"} {
+		if err := ValidateClusterName(good); err != nil {
+			t.Errorf("ValidateClusterName(%q) = %v", good, err)
+		}
+	}
+}
+
+// The inventory script must never hand a key or a token to its output: it reads only
+// the certificate fields of the access files, asks mocctl only for the expiry field,
+// and prints only the document it builds.
+func TestInventoryScriptSelectsNoSecrets(t *testing.T) {
+	s := inventoryScript(testNonce)
+	code := stripComments(s)
+	for _, re := range []string{
+		`(?i)ClientKey`, `(?i)password`, `(?i)\.token\b`, `(?i)\[\*\]\.token\b`, `(?i)\btoken\s*=`,
+		`(?i)private`, `(?i)client-key-data`, `(?i)Write-(Output|Host)`, `(?i)Get-AksHciCredential`,
+	} {
+		if regexp.MustCompile(re).MatchString(code) {
+			t.Errorf("inventory script matches %s", re)
+		}
+	}
+	// Every access-file field read is a certificate field.
+	for _, m := range regexp.MustCompile(`\$(?:kva|a)\.(\w+)`).FindAllStringSubmatch(code, -1) {
+		if m[1] != "CloudCertificate" && m[1] != "ClientCertificate" {
+			t.Errorf("inventory script reads access-file field %s", m[1])
+		}
+	}
+	if got := regexp.MustCompile(`--query\s+'([^']*)'`).FindAllStringSubmatch(code, -1); len(got) != 1 || got[0][1] != "[*].tokenExpiryInSeconds" {
+		t.Errorf("mocctl queries %v, want only [*].tokenExpiryInSeconds", got)
+	}
+	// Output happens in exactly one place, and it prints the document.
+	if n := strings.Count(code, "[Console]::Out.Write("); n != 1 {
+		t.Errorf("%d writes to stdout, want 1", n)
+	}
+	if n := strings.Count(code, "ConvertTo-Json"); n != 1 || !strings.Contains(code, "ConvertTo-Json -InputObject $r ") {
+		t.Errorf("ConvertTo-Json must serialise only the document $r")
+	}
+	// The whole marker never appears in the script, so an echoed script line (in an
+	// error record) cannot look like a document.
+	if strings.Contains(s, BeginMarker+testNonce) || strings.Contains(s, EndMarker+testNonce) {
+		t.Error("the script contains a whole marker")
+	}
+}
+
+func stripComments(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "#") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestEncodeCommandRoundTrip(t *testing.T) {
+	for _, s := range []string{"", "Get-Date", "naïve ‘quotes’ 𝄞 emoji 😀\n\r\t", inventoryScript(testNonce)} {
+		got, err := DecodeCommand(EncodeCommand(s))
+		if err != nil || got != s {
+			t.Errorf("round trip of %q: %q, %v", s, got, err)
+		}
+	}
+	// A known value: "A" in UTF-16LE is 41 00.
+	if got := EncodeCommand("A"); got != "QQA=" {
+		t.Errorf("EncodeCommand(A) = %q", got)
+	}
+	if _, err := DecodeCommand("QQ=="); err == nil {
+		t.Error("odd-length UTF-16: want an error")
+	}
+}
+
+// The encoded scripts must fit cmd.exe's command-line limit on Windows OpenSSH, even
+// with a long executable path and the longest cluster name.
+func TestCommandLinesFitCmdExe(t *testing.T) {
+	exe := `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
+	long := strings.Repeat("a", 63)
+	for name, s := range map[string]string{
+		"inventory": inventoryScript(testNonce),
+		"cluster":   mustCluster(t, long, akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: true, Force: true}),
+		"mgmt":      managementScript(akshci.ManagementOptions{Force: true}),
+	} {
+		line, err := transport.CommandLine(exe, Arguments(s))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(line) > transport.MaxCommandLine-1000 {
+			t.Errorf("%s: command line is %d characters, too close to the %d limit", name, len(line), transport.MaxCommandLine)
+		}
+	}
+}
+
+func TestMinify(t *testing.T) {
+	s := inventoryScript(testNonce)
+	m := minify(s)
+	first, _, _ := strings.Cut(m, "\n")
+	if !strings.HasPrefix(first, OpComment) {
+		t.Fatalf("minify dropped the op comment: %q", first)
+	}
+	for _, l := range strings.Split(m, "\n")[1:] {
+		if strings.HasPrefix(l, "#") || l == "" || l != strings.TrimSpace(l) {
+			t.Fatalf("minified line %q", l)
+		}
+	}
+	if stripped := stripComments(s); len(strings.Fields(stripped)) != len(strings.Fields(m))-len(strings.Fields(first)) {
+		t.Fatal("minify changed code, not only comments and white space")
+	}
+}

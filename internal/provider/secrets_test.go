@@ -1,0 +1,94 @@
+package provider
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/emulator"
+)
+
+// No token or private key of the deployment may reach the Terraform state, the plan or
+// the logs, even at TF_LOG=trace.
+func TestAccSecrets_neverInStatePlanOrTraceLog(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "emulator.db")
+	ws := newCLIWorkspace(t, `
+terraform {
+  required_providers {
+    akshybrid = {
+      source = "akshybrid/akshybrid"
+    }
+  }
+}
+
+variable "time_offset" {
+  type = string
+}
+
+provider "akshybrid" {
+  emulator = {
+    state_path        = "`+filepath.ToSlash(state)+`"
+    workload_clusters = ["demo"]
+    time_offset       = var.time_offset
+  }
+}
+
+resource "akshybrid_management_certificates" "this" {}
+
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name            = "demo"
+  fix_kubelet_credentials = true
+  patch_load_balancer     = true
+}
+
+data "akshybrid_certificates" "demo" {
+  cluster_name = "demo"
+  depends_on   = [akshybrid_cluster_certificates.demo]
+}
+`)
+	logPath := filepath.Join(t.TempDir(), "trace.log")
+	trace := []string{"TF_LOG=trace", "TF_LOG_PATH=" + logPath}
+
+	ws.run(false, trace, "apply", "-auto-approve", "-input=false", "-var", "time_offset=0h")
+	// 61 days later the renewal runs: new tokens and keys are minted during this apply.
+	ws.run(false, trace, "plan", "-input=false", "-var", "time_offset=1464h", "-out=renew.tfplan")
+	planJSON, _ := ws.run(false, trace, "show", "-json", "renew.tfplan")
+	ws.run(false, trace, "apply", "-input=false", "renew.tfplan")
+
+	emu, err := emulator.New(emulator.Config{StatePath: state, Clock: akshci.RealClock{}, TimeOffset: 1464 * day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets, err := emu.Secrets(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(secrets) == 0 {
+		t.Fatal("the emulator reported no secrets to look for")
+	}
+	logData, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(logData), "renewal finished") {
+		t.Fatal("the trace log does not contain the provider's own log lines; the test would prove nothing")
+	}
+	stateData, err := os.ReadFile(filepath.Join(ws.dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"trace log": string(logData), "state": string(stateData), "plan JSON": planJSON} {
+		for _, secret := range secrets {
+			for _, line := range strings.Split(strings.TrimSpace(secret), "\n") {
+				// Each base64 line of a PEM key, or a whole token, must be absent.
+				if line = strings.TrimSpace(line); len(line) >= 16 && !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
+					t.Errorf("a secret of the deployment appears in the %s: %.12s...", name, line)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,448 @@
+// Command pwshstandin stands in for powershell.exe in tests, where no PowerShell exists.
+// It accepts the command line the powershell package sends
+// (-NoProfile -NonInteractive -EncodedCommand <base64 UTF-16LE>), reads the operation
+// from the script's first line (# akshybrid-op: {...}), checks that the script says the
+// same, performs the operation on an emulated deployment, and prints what the AksHci
+// module and the script would: a banner and a warning, progress text, the inventory
+// document between its nonce markers (CRLF line ends, like Windows), or an error record
+// on stderr with exit status 1.
+//
+// Its own settings come first on the command line or from the environment, so a test
+// can hand the powershell package a tiny wrapper script as the executable:
+//
+//	#!/bin/sh
+//	exec /path/to/pwshstandin -state /path/to/state.db "$@"
+//
+//	-state PATH        emulator state file (AKSHYBRID_STANDIN_STATE); required
+//	-clusters a,b      workload clusters created on first use (AKSHYBRID_STANDIN_CLUSTERS)
+//	-time-offset DUR   emulated clock offset (AKSHYBRID_STANDIN_TIME_OFFSET)
+//	-delay DUR         wait this long before an update, so a test can break the connection
+//	-log PATH          append each operation and the script received, as JSON lines
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/emulator"
+)
+
+// Exit statuses: the script's own (0, 1, 3 for a missing cluster) and 2 for a command
+// line or script that breaks the contract, like a PowerShell parse error.
+const (
+	exitFailure  = 1
+	exitContract = 2
+	exitNotFound = 3
+)
+
+type settings struct {
+	state      string
+	clusters   []string
+	timeOffset time.Duration
+	delay      time.Duration
+	log        string
+	script     string
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	s, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "pwshstandin: "+err.Error())
+		return exitContract
+	}
+	o, err := readOp(s.script)
+	if err != nil {
+		fmt.Fprintln(stderr, "pwshstandin: "+err.Error())
+		return exitContract
+	}
+	if s.log != "" {
+		if err := appendLog(s.log, o, s.script); err != nil {
+			fmt.Fprintln(stderr, "pwshstandin: "+err.Error())
+			return exitContract
+		}
+	}
+	emu, err := emulator.New(emulator.Config{StatePath: s.state, TimeOffset: s.timeOffset, WorkloadClusters: s.clusters})
+	if err != nil {
+		return fail(stderr, "Import-Module AksHci", err)
+	}
+	ctx := context.Background()
+	// What the AksHci module prints on import in a real session.
+	fmt.Fprint(stdout, "WARNING: The names of some imported commands from the module 'AksHci' include unapproved verbs that might make them less discoverable.\r\n")
+	switch o.Op {
+	case "inventory":
+		return inventory(ctx, emu, o, stdout, stderr)
+	case "update-management":
+		return updateManagement(ctx, emu, o, s, stdout, stderr)
+	case "update-cluster":
+		return updateCluster(ctx, emu, o, s, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "pwshstandin: unknown op %q\n", o.Op)
+	return exitContract
+}
+
+func parseArgs(args []string) (*settings, error) {
+	s := &settings{state: os.Getenv("AKSHYBRID_STANDIN_STATE")}
+	if v := os.Getenv("AKSHYBRID_STANDIN_CLUSTERS"); v != "" {
+		s.clusters = strings.Split(v, ",")
+	}
+	if v := os.Getenv("AKSHYBRID_STANDIN_TIME_OFFSET"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("AKSHYBRID_STANDIN_TIME_OFFSET: %v", err)
+		}
+		s.timeOffset = d
+	}
+	var noProfile, nonInteractive bool
+	var encoded string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		value := func() (string, error) {
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("%s needs a value", a)
+			}
+			i++
+			return args[i], nil
+		}
+		var err error
+		switch strings.ToLower(a) {
+		case "-state":
+			s.state, err = value()
+		case "-clusters":
+			var v string
+			if v, err = value(); err == nil && v != "" {
+				s.clusters = strings.Split(v, ",")
+			}
+		case "-time-offset", "-delay":
+			var v string
+			var d time.Duration
+			if v, err = value(); err == nil {
+				if d, err = time.ParseDuration(v); err == nil {
+					if a == "-delay" {
+						s.delay = d
+					} else {
+						s.timeOffset = d
+					}
+				}
+			}
+		case "-log":
+			s.log, err = value()
+		case "-noprofile":
+			noProfile = true
+		case "-noninteractive":
+			nonInteractive = true
+		case "-encodedcommand", "-enc", "-ec":
+			encoded, err = value()
+		default:
+			return nil, fmt.Errorf("unexpected argument %q (want -NoProfile -NonInteractive -EncodedCommand <base64>)", a)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case !noProfile:
+		return nil, errors.New("-NoProfile is missing: a profile could print anything or prompt")
+	case !nonInteractive:
+		return nil, errors.New("-NonInteractive is missing: a prompt would hang the run")
+	case encoded == "":
+		return nil, errors.New("-EncodedCommand is missing")
+	case s.state == "":
+		return nil, errors.New("no emulator state: pass -state or set AKSHYBRID_STANDIN_STATE")
+	}
+	script, err := decodeUTF16Base64(encoded)
+	if err != nil {
+		return nil, err
+	}
+	s.script = script
+	return s, nil
+}
+
+func decodeUTF16Base64(arg string) (string, error) {
+	b, err := base64.StdEncoding.DecodeString(arg)
+	if err != nil {
+		return "", fmt.Errorf("-EncodedCommand: %v", err)
+	}
+	if len(b)%2 != 0 {
+		return "", errors.New("-EncodedCommand: odd number of bytes, not UTF-16LE")
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+	}
+	return string(utf16.Decode(u)), nil
+}
+
+// op mirrors the JSON of the script's first line.
+type op struct {
+	Op                    string `json:"op"`
+	Nonce                 string `json:"nonce"`
+	Cluster               string `json:"cluster"`
+	FixKubeletCredentials bool   `json:"fixKubeletCredentials"`
+	FixCloudCredentials   bool   `json:"fixCloudCredentials"`
+	PatchLoadBalancer     bool   `json:"patchLoadBalancer"`
+	Force                 bool   `json:"force"`
+}
+
+const opComment = "# akshybrid-op: "
+
+// readOp reads the op comment and checks the parts of the script every operation
+// relies on.
+func readOp(script string) (op, error) {
+	var o op
+	first, _, _ := strings.Cut(script, "\n")
+	rest, ok := strings.CutPrefix(first, opComment)
+	if !ok {
+		return o, fmt.Errorf("the script's first line is not an op comment: %q", first)
+	}
+	dec := json.NewDecoder(strings.NewReader(rest))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		return o, fmt.Errorf("op comment: %v", err)
+	}
+	lines := scriptLines(script)
+	for _, want := range []string{"$ErrorActionPreference = 'Stop'", "Import-Module AksHci", "exit 1"} {
+		if !lines[want] {
+			return o, fmt.Errorf("the script lacks the line %q", want)
+		}
+	}
+	return o, nil
+}
+
+func scriptLines(script string) map[string]bool {
+	m := map[string]bool{}
+	for _, l := range strings.Split(script, "\n") {
+		m[strings.TrimSpace(l)] = true
+	}
+	return m
+}
+
+func appendLog(path string, o op, script string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return json.NewEncoder(f).Encode(map[string]any{"op": o, "script": script})
+}
+
+// fail prints what the scripts' catch block prints for an error and returns its status.
+func fail(stderr io.Writer, command string, err error) int {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	fmt.Fprintf(stderr, "AKSHYBRID-ERROR: %s\r\n", msg)
+	fmt.Fprintf(stderr, "%s\r\nAt line:1 char:1\r\n+ %s\r\n+ %s\r\n    + CategoryInfo          : NotSpecified: (:) [Write-Error], WriteErrorException\r\n"+
+		"    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException,%s\r\n\r\n",
+		err.Error(), command, strings.Repeat("~", len(command)), strings.Fields(command)[0])
+	return exitFailure
+}
+
+func inventory(ctx context.Context, emu *emulator.Emulator, o op, stdout, stderr io.Writer) int {
+	if o.Nonce == "" {
+		fmt.Fprintln(stderr, "pwshstandin: inventory op without a nonce")
+		return exitContract
+	}
+	snap, err := emu.Snapshot(ctx)
+	if err != nil {
+		return fail(stderr, "Get-AksHciCluster", err)
+	}
+	doc := map[string]any{
+		"version":       1,
+		"now":           snap.Now.UTC().Format("2006-01-02T15:04:05.0000000Z"),
+		"caCertificate": nil,
+		"management":    materials(snap.Management),
+	}
+	if len(snap.CACertificatePEM) > 0 {
+		doc["caCertificate"] = base64.StdEncoding.EncodeToString(snap.CACertificatePEM)
+	}
+	clusters := []any{}
+	for _, c := range snap.Clusters {
+		clusters = append(clusters, map[string]any{"name": c.Name, "credentials": materials(c.Credentials)})
+	}
+	doc["clusters"] = clusters
+	j, err := json.Marshal(doc)
+	if err != nil {
+		fmt.Fprintln(stderr, "pwshstandin: "+err.Error())
+		return exitContract
+	}
+	fmt.Fprintf(stdout, "\r\nAKSHYBRID-BEGIN-%s\r\n%s\r\nAKSHYBRID-END-%s\r\n", o.Nonce, j, o.Nonce)
+	return 0
+}
+
+func materials(ms []emulator.Material) []any {
+	out := []any{}
+	for _, m := range ms {
+		e := map[string]any{"client": m.Client, "type": string(m.Type)}
+		switch m.Type {
+		case akshci.Certificate:
+			if len(m.CertificatePEM) > 0 {
+				e["certificate"] = base64.StdEncoding.EncodeToString(m.CertificatePEM)
+			} else {
+				e["certificate"] = nil
+			}
+		case akshci.Token:
+			if m.NotAfter.IsZero() {
+				e["tokenExpiryInSeconds"] = nil
+			} else {
+				e["tokenExpiryInSeconds"] = m.NotAfter.Unix()
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func updateManagement(ctx context.Context, emu *emulator.Emulator, o op, s *settings, stdout, stderr io.Writer) int {
+	command := "Update-AksHciCertificates"
+	if o.Force {
+		command += " -force"
+	}
+	if !scriptLines(s.script)[command] {
+		fmt.Fprintf(stderr, "pwshstandin: the op comment says %q but the script does not run it\n", command)
+		return exitContract
+	}
+	fmt.Fprint(stdout, "Updating the certificates and tokens of the management cluster clients...\r\n")
+	time.Sleep(s.delay)
+	if err := emu.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: o.Force}); err != nil {
+		return fail(stderr, command, err)
+	}
+	fmt.Fprint(stdout, "Done.\r\n")
+	return 0
+}
+
+func updateCluster(ctx context.Context, emu *emulator.Emulator, o op, s *settings, stdout, stderr io.Writer) int {
+	calls, err := clusterCalls(s.script)
+	if err != nil {
+		fmt.Fprintln(stderr, "pwshstandin: "+err.Error())
+		return exitContract
+	}
+	var want []call
+	if o.FixKubeletCredentials {
+		want = append(want, call{cluster: o.Cluster, kubelet: true, force: o.Force})
+	}
+	if o.FixCloudCredentials {
+		want = append(want, call{cluster: o.Cluster, cloud: true, patchLB: o.PatchLoadBalancer, force: o.Force})
+	}
+	if fmt.Sprint(calls) != fmt.Sprint(want) {
+		fmt.Fprintf(stderr, "pwshstandin: the op comment asks for %+v but the script runs %+v\n", want, calls)
+		return exitContract
+	}
+	if !strings.Contains(s.script, "AKSHYBRID-CLUSTER-NOT-FOUND: ") {
+		fmt.Fprintln(stderr, "pwshstandin: the script does not check that the cluster exists")
+		return exitContract
+	}
+	inv, err := emu.Inventory(ctx)
+	if err != nil {
+		return fail(stderr, "Get-AksHciCluster", err)
+	}
+	if _, ok := inv.Cluster(o.Cluster); !ok {
+		names, _ := json.Marshal(inv.ClusterNames())
+		fmt.Fprintf(stderr, "AKSHYBRID-CLUSTER-NOT-FOUND: %s\r\n", names)
+		return exitNotFound
+	}
+	time.Sleep(s.delay)
+	for _, c := range calls {
+		fmt.Fprintf(stdout, "Updating certificates of workload cluster %s (%s)...\r\n", c.cluster, c.String())
+		opts := akshci.ClusterOptions{FixKubeletCredentials: c.kubelet, FixCloudCredentials: c.cloud, PatchLoadBalancer: c.patchLB, Force: c.force}
+		if err := emu.UpdateClusterCertificates(ctx, c.cluster, opts); err != nil {
+			return fail(stderr, "Update-AksHciClusterCertificates -name '"+c.cluster+"' "+c.String(), err)
+		}
+	}
+	fmt.Fprint(stdout, "Done.\r\n")
+	return 0
+}
+
+// call is one Update-AksHciClusterCertificates line of a script.
+type call struct {
+	cluster                        string
+	kubelet, cloud, patchLB, force bool
+}
+
+func (c call) String() string {
+	var sw []string
+	if c.kubelet {
+		sw = append(sw, "-fixKubeletCredentials")
+	}
+	if c.cloud {
+		sw = append(sw, "-fixCloudCredentials")
+	}
+	if c.patchLB {
+		sw = append(sw, "-patchLoadBalancer")
+	}
+	if c.force {
+		sw = append(sw, "-force")
+	}
+	return strings.Join(sw, " ")
+}
+
+// clusterCalls reads the script's Update-AksHciClusterCertificates lines the way
+// PowerShell would: the name is a single-quoted literal, the rest are switches.
+func clusterCalls(script string) ([]call, error) {
+	const prefix = "Update-AksHciClusterCertificates -name "
+	var calls []call
+	for _, line := range strings.Split(script, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), prefix)
+		if !ok {
+			continue
+		}
+		name, after, err := readSingleQuoted(rest)
+		if err != nil {
+			return nil, fmt.Errorf("%v in %q", err, line)
+		}
+		c := call{cluster: name}
+		for _, sw := range strings.Fields(after) {
+			switch sw {
+			case "-fixKubeletCredentials":
+				c.kubelet = true
+			case "-fixCloudCredentials":
+				c.cloud = true
+			case "-patchLoadBalancer":
+				c.patchLB = true
+			case "-force":
+				c.force = true
+			default:
+				return nil, fmt.Errorf("unexpected %q in %q", sw, line)
+			}
+		}
+		if c.kubelet == c.cloud {
+			return nil, fmt.Errorf("each call must use exactly one parameter set: %q", line)
+		}
+		calls = append(calls, c)
+	}
+	return calls, nil
+}
+
+// readSingleQuoted reads a PowerShell single-quoted string at the start of s, where
+// any of ' and U+2018..U+201B is a quote and two quotes in a row stand for one.
+func readSingleQuoted(s string) (value, rest string, err error) {
+	r := []rune(s)
+	if len(r) == 0 || !isQuote(r[0]) {
+		return "", "", errors.New("no single-quoted name")
+	}
+	var b strings.Builder
+	for i := 1; i < len(r); i++ {
+		if isQuote(r[i]) {
+			if i+1 < len(r) && isQuote(r[i+1]) {
+				b.WriteRune(r[i+1])
+				i++
+				continue
+			}
+			return b.String(), string(r[i+1:]), nil
+		}
+		b.WriteRune(r[i])
+	}
+	return "", "", errors.New("unterminated single-quoted name")
+}
+
+func isQuote(r rune) bool { return r == '\'' || (r >= '\u2018' && r <= '\u201B') }

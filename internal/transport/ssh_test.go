@@ -1,0 +1,470 @@
+package transport_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/sshtest"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
+)
+
+func keyConfig(s *sshtest.Server) transport.SSHConfig {
+	return transport.SSHConfig{Host: s.Host, Port: s.Port, User: s.User, PrivateKey: s.ClientKeyPEM, HostKey: s.HostKeyLine}
+}
+
+func newSSH(t *testing.T, cfg transport.SSHConfig) *transport.SSH {
+	t.Helper()
+	r, err := transport.NewSSH(cfg)
+	if err != nil {
+		t.Fatalf("NewSSH: %v", err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return r
+}
+
+// writeScript writes an executable shell script into a directory whose name has spaces,
+// so every run also proves the program quoting.
+func writeScript(t *testing.T, name, body string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "Program Files", "Aks Hci")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSSHRunWithKey(t *testing.T) {
+	srv := sshtest.Start(t)
+	r := newSSH(t, keyConfig(srv))
+	if w := r.Warning(); w != "" {
+		t.Errorf("Warning() = %q with host key verification on", w)
+	}
+
+	out, errOut, err := r.Run(context.Background(), "/bin/echo", []string{"hello", "-x", "aGk+/w=="})
+	if err != nil || string(out) != "hello -x aGk+/w==\n" || len(errOut) != 0 {
+		t.Fatalf("echo: %q, %q, %v\n%s", out, errOut, err, srv.Log())
+	}
+
+	prog := writeScript(t, "fail now", `echo "args:$*"; echo "boom on stderr" >&2; exit 3`)
+	out, errOut, err = r.Run(context.Background(), prog, []string{"-NoProfile", "QUJD"})
+	var xerr *transport.ExitError
+	if !errors.As(err, &xerr) || xerr.Code != 3 {
+		t.Fatalf("want ExitError code 3, got %v (%T)", err, err)
+	}
+	if string(out) != "args:-NoProfile QUJD\n" || string(errOut) != "boom on stderr\n" || string(xerr.Stderr) != "boom on stderr\n" {
+		t.Fatalf("stdout %q stderr %q ExitError.Stderr %q", out, errOut, xerr.Stderr)
+	}
+	if !strings.Contains(err.Error(), "exited with status 3") {
+		t.Errorf("error text %q", err)
+	}
+}
+
+func TestSSHLargeOutput(t *testing.T) {
+	srv := sshtest.Start(t)
+	r := newSSH(t, keyConfig(srv))
+	const n = 6 << 20
+	out, _, err := r.Run(context.Background(), "/usr/bin/head", []string{"-c", strconv.Itoa(n), "/dev/zero"})
+	if err != nil || len(out) != n {
+		t.Fatalf("got %d bytes, %v; want %d", len(out), err, n)
+	}
+}
+
+func TestSSHRejectsUnsafeCommandLine(t *testing.T) {
+	// No server needed: the command line is checked before connecting.
+	r := newSSH(t, transport.SSHConfig{Host: "127.0.0.1", Port: 1, User: "u", Password: "p", InsecureIgnoreHostKey: true})
+	_, _, err := r.Run(context.Background(), "/bin/echo", []string{"a; rm -rf /"})
+	if err == nil || !strings.Contains(err.Error(), "only be flags and base64") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestSSHHostKeyChanged(t *testing.T) {
+	srv := sshtest.Start(t)
+	other, _ := sshtest.NewKeyPair(t)
+	cfg := keyConfig(srv)
+	cfg.HostKey = other
+	r := newSSH(t, cfg)
+	_, _, err := r.Run(context.Background(), "/bin/true", nil)
+	var herr *transport.HostKeyError
+	if !errors.As(err, &herr) {
+		t.Fatalf("want HostKeyError, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"host key mismatch for " + srv.Addr, "update host_key", srv.HostKeyLine} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+}
+
+func TestSSHKnownHosts(t *testing.T) {
+	srv := sshtest.Start(t)
+	other, _ := sshtest.NewKeyPair(t)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	entry := fmt.Sprintf("[%s]:%d", srv.Host, srv.Port)
+	good := write("good", "# comment\n"+entry+" "+other+"\n"+entry+" "+srv.HostKeyLine+"\n")
+	bad := write("bad", entry+" "+other+"\n")
+	unknown := write("unknown", "[example.com]:22 "+other+"\n")
+
+	cfg := keyConfig(srv)
+	cfg.HostKey = ""
+	cfg.KnownHostsPath = good
+	if _, _, err := newSSH(t, cfg).Run(context.Background(), "/bin/true", nil); err != nil {
+		t.Fatalf("known host: %v", err)
+	}
+
+	cfg.KnownHostsPath = bad
+	_, _, err := newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
+	if err == nil || !strings.Contains(err.Error(), "host key mismatch") || !strings.Contains(err.Error(), "ssh-keygen -R") {
+		t.Fatalf("mismatch: %v", err)
+	}
+
+	cfg.KnownHostsPath = unknown
+	_, _, err = newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
+	if err == nil || !strings.Contains(err.Error(), "is not in known_hosts_path") || !strings.Contains(err.Error(), "ssh-keyscan -p "+strconv.Itoa(srv.Port)) {
+		t.Fatalf("unknown host: %v", err)
+	}
+}
+
+func TestSSHDefaultKnownHosts(t *testing.T) {
+	srv := sshtest.Start(t)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	cfg := keyConfig(srv)
+	cfg.HostKey = ""
+	_, err := transport.NewSSH(cfg)
+	var cerr *transport.ConfigError
+	if !errors.As(err, &cerr) || cerr.Field != "host_key" || !strings.Contains(err.Error(), "known_hosts_path") {
+		t.Fatalf("without ~/.ssh/known_hosts: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	line := fmt.Sprintf("[%s]:%d %s\n", srv.Host, srv.Port, srv.HostKeyLine)
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := newSSH(t, cfg).Run(context.Background(), "/bin/true", nil); err != nil {
+		t.Fatalf("with ~/.ssh/known_hosts: %v", err)
+	}
+}
+
+func TestSSHInsecureIgnoreHostKey(t *testing.T) {
+	srv := sshtest.Start(t)
+	cfg := keyConfig(srv)
+	cfg.HostKey = ""
+	cfg.InsecureIgnoreHostKey = true
+	r := newSSH(t, cfg)
+	if w := r.Warning(); !strings.Contains(w, "insecure_ignore_host_key") || !strings.Contains(w, srv.Addr) {
+		t.Fatalf("Warning() = %q", w)
+	}
+	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSSHWrongCredentials(t *testing.T) {
+	srv := sshtest.Start(t)
+	_, otherKey := sshtest.NewKeyPair(t)
+	who := srv.User + "@" + srv.Addr
+
+	cfg := keyConfig(srv)
+	cfg.PrivateKey = otherKey
+	_, _, err := newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
+	if err == nil || !strings.Contains(err.Error(), who) || !strings.Contains(err.Error(), "check user and private_key") {
+		t.Fatalf("wrong key: %v", err)
+	}
+
+	cfg.PrivateKey = ""
+	cfg.Password = "not-the-password"
+	_, _, err = newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
+	if err == nil || !strings.Contains(err.Error(), who) || !strings.Contains(err.Error(), "check user and password") {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if strings.Contains(err.Error(), "not-the-password") {
+		t.Fatalf("error leaks the password: %v", err)
+	}
+}
+
+func TestSSHConnectRefused(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	r := newSSH(t, transport.SSHConfig{Host: host, Port: p, User: "u", Password: "p", InsecureIgnoreHostKey: true, DialTimeout: 2 * time.Second})
+	_, _, err = r.Run(context.Background(), "/bin/true", nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "ssh connect to "+addr+": ") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestSSHCancelKillsRemoteCommand(t *testing.T) {
+	srv := sshtest.Start(t)
+	cfg := keyConfig(srv)
+	// OpenSSH refuses signal requests in a root login (no privilege separation there).
+	cfg.User = sshtest.UnprivilegedUser(t)
+	r := newSSH(t, cfg)
+	// A uniquely named link to sleep lets pgrep find exactly this test's process.
+	marker := filepath.Join(sshtest.SharedDir(t), fmt.Sprintf("akshybrid-sleep-%d", time.Now().UnixNano()))
+	if err := os.Symlink("/bin/sleep", marker); err != nil {
+		t.Fatal(err)
+	}
+	// Warm the connection so the timeout below is spent running.
+	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
+		t.Fatalf("%v\n%s", err, srv.Log())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _, err := r.Run(ctx, marker, []string{"300"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want DeadlineExceeded, got %v", err)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Fatalf("Run returned %s after it was cancelled", d)
+	}
+	waitGone(t, marker, srv)
+	// The connection survives a cancelled run.
+	if out, _, err := r.Run(context.Background(), "/bin/echo", []string{"still-alive"}); err != nil || string(out) != "still-alive\n" {
+		t.Fatalf("after cancel: %q %v", out, err)
+	}
+}
+
+func waitGone(t *testing.T, marker string, srv *sshtest.Server) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err := exec.Command("pgrep", "-f", marker).Output()
+		if err != nil {
+			return // pgrep exits 1 when nothing matches
+		}
+		if time.Now().After(deadline) {
+			for _, pid := range strings.Fields(string(out)) {
+				if p, err := strconv.Atoi(pid); err == nil {
+					_ = syscall.Kill(p, syscall.SIGKILL) // this test's own process
+				}
+			}
+			t.Fatalf("remote process still running after cancel: pids %s\n%s", out, srv.Log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
+	srv := sshtest.Start(t)
+	px := startProxy(t, srv.Addr)
+	cfg := keyConfig(srv)
+	cfg.Port = px.port
+	cfg.HostKey = srv.HostKeyLine
+	// The host key is checked against the address dialled; the proxy is transparent.
+	r := newSSH(t, cfg)
+	var wg sync.WaitGroup
+	errs := make(chan error, 12)
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, _, err := r.Run(context.Background(), "/bin/echo", []string{strconv.Itoa(i)})
+			if err == nil && string(out) != strconv.Itoa(i)+"\n" {
+				err = fmt.Errorf("run %d printed %q", i, out)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := px.accepted.Load(); n != 1 {
+		t.Fatalf("%d connections, want 1", n)
+	}
+}
+
+func TestSSHRedialsAfterConnectionDied(t *testing.T) {
+	srv := sshtest.Start(t)
+	px := startProxy(t, srv.Addr)
+	cfg := keyConfig(srv)
+	cfg.Port = px.port
+	r := newSSH(t, cfg)
+	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
+		t.Fatal(err)
+	}
+	px.dropAll()
+	if out, _, err := r.Run(context.Background(), "/bin/echo", []string{"again"}); err != nil || string(out) != "again\n" {
+		t.Fatalf("after drop: %q %v", out, err)
+	}
+	if n := px.accepted.Load(); n != 2 {
+		t.Fatalf("%d connections, want 2", n)
+	}
+}
+
+func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
+	srv := sshtest.Start(t)
+	px := startProxy(t, srv.Addr)
+	cfg := keyConfig(srv)
+	cfg.Port = px.port
+	cfg.KeepAlive = 100 * time.Millisecond
+	r := newSSH(t, cfg)
+	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := r.Run(context.Background(), "/bin/sleep", []string{"4"})
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	px.freeze() // the peer goes silent without closing the TCP connection
+	select {
+	case err := <-done:
+		if !errors.Is(err, transport.ErrConnectionLost) || !strings.Contains(err.Error(), "keepalive") {
+			t.Fatalf("got %v", err)
+		}
+		if !strings.Contains(err.Error(), "may or may not have finished") {
+			t.Errorf("error does not say the outcome is unknown: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Run still blocked on a dead connection")
+	}
+	px.thaw()
+	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
+		t.Fatalf("after redial: %v", err)
+	}
+}
+
+func TestSSHClose(t *testing.T) {
+	srv := sshtest.Start(t)
+	r := newSSH(t, keyConfig(srv))
+	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("run after Close: %v", err)
+	}
+}
+
+func TestSSHCancelledBeforeConnect(t *testing.T) {
+	r := newSSH(t, transport.SSHConfig{Host: "192.0.2.1", User: "u", Password: "p", InsecureIgnoreHostKey: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := r.Run(ctx, "/bin/true", nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// proxy forwards TCP connections to target, counts them, and can drop them or go
+// silent (freeze) to imitate a dead peer.
+type proxy struct {
+	ln       net.Listener
+	port     int
+	target   string
+	accepted atomic.Int32
+	frozen   atomic.Bool
+
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func startProxy(t *testing.T, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, port: ln.Addr().(*net.TCPAddr).Port, target: target}
+	go p.serve()
+	t.Cleanup(func() { _ = ln.Close(); p.dropAll() })
+	return p
+}
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.accepted.Add(1)
+		up, err := net.Dial("tcp", p.target)
+		if err != nil {
+			_ = c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, up)
+		p.mu.Unlock()
+		go p.pipe(up, c)
+		go p.pipe(c, up)
+	}
+}
+
+func (p *proxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if p.frozen.Load() {
+			// Swallow everything from now on, like a host that vanished.
+			_, _ = io.Copy(io.Discard, src)
+			return
+		}
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			_ = dst.Close()
+			return
+		}
+	}
+}
+
+func (p *proxy) dropAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *proxy) freeze() { p.frozen.Store(true) }
+
+// thaw drops the frozen connections and forwards new ones normally again.
+func (p *proxy) thaw() {
+	p.dropAll()
+	p.frozen.Store(false)
+}

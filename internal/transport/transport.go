@@ -1,0 +1,167 @@
+// Package transport carries a program invocation to the machine that runs it: over
+// OpenSSH to a remote host (SSH) or on this machine (Local). It knows nothing of
+// PowerShell or AKS hybrid; the powershell package builds the program and arguments.
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Runner runs one program with arguments to completion and returns what it printed.
+// Implementations are safe for concurrent use.
+type Runner interface {
+	// Run runs program with args. A program that ran and exited non-zero returns its
+	// output and an *ExitError. When ctx ends, the program is stopped and Run returns
+	// promptly with an error that wraps ctx.Err().
+	Run(ctx context.Context, program string, args []string) (stdout, stderr []byte, err error)
+	// Close releases the runner's resources (an SSH connection). Runs that are still
+	// going fail.
+	Close() error
+}
+
+// ExitError reports a program that ran and exited unsuccessfully.
+type ExitError struct {
+	// Program is the program that ran.
+	Program string
+	// Code is the exit status; -1 when the program was ended by a signal.
+	Code int
+	// Signal names the signal that ended the program (e.g. "KILL"), if any.
+	Signal string
+	// Stderr is what the program wrote to its standard error.
+	Stderr []byte
+}
+
+func (e *ExitError) Error() string {
+	if e.Signal != "" {
+		return e.Program + " was killed by signal " + e.Signal
+	}
+	return e.Program + " exited with status " + strconv.Itoa(e.Code)
+}
+
+// ErrConnectionLost is wrapped by the errors of runs whose connection to the host broke
+// before the program reported an exit status: the program may or may not have finished.
+var ErrConnectionLost = errors.New("connection lost")
+
+// MaxCommandLine is the longest command line the SSH transport sends. Windows OpenSSH
+// hands an exec request to its default shell, cmd.exe /c, whose command line is limited
+// to 8191 characters.
+const MaxCommandLine = 8191
+
+// maxOutput bounds what one run may print on each stream, so a runaway program cannot
+// exhaust this process's memory.
+const maxOutput = 64 << 20
+
+// CommandLine builds the single command string an SSH exec request carries, so that it
+// means the same to cmd.exe (the default shell of Windows OpenSSH) and to POSIX shells.
+//
+// The program is written as is when it consists of plain characters and in double
+// quotes otherwise (a path with spaces such as C:\Program Files\PowerShell\7\pwsh.exe).
+// Characters that either shell would still interpret inside double quotes are refused:
+// quotes, % (cmd.exe variables), $ and ` (POSIX expansion), ! and the cmd.exe
+// metacharacters & | < > ( ) ^ @, a doubled or trailing backslash, and control
+// characters. Arguments may only be flags and base64 text (letters, digits and
+// + / = _ . : , -), which need no quoting in either shell.
+func CommandLine(program string, args []string) (string, error) {
+	if err := checkProgram(program); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if needsQuotes(program) {
+		b.WriteString(`"` + program + `"`)
+	} else {
+		b.WriteString(program)
+	}
+	for i, a := range args {
+		if err := checkArg(a); err != nil {
+			return "", fmt.Errorf("argument %d: %w", i+1, err)
+		}
+		b.WriteByte(' ')
+		b.WriteString(a)
+	}
+	if b.Len() > MaxCommandLine {
+		return "", fmt.Errorf("command line is %d characters long, more than the %d that cmd.exe (the default shell of Windows OpenSSH) accepts", b.Len(), MaxCommandLine)
+	}
+	return b.String(), nil
+}
+
+func plainProgramRune(r rune) bool {
+	return r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+		strings.ContainsRune("_./:-", r))
+}
+
+func needsQuotes(program string) bool {
+	for _, r := range program {
+		if !plainProgramRune(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkProgram(p string) error {
+	if p == "" {
+		return errors.New("program is empty")
+	}
+	if !utf8.ValidString(p) {
+		return errors.New("program is not valid UTF-8")
+	}
+	if strings.TrimSpace(p) != p {
+		return fmt.Errorf("program %q starts or ends with white space", p)
+	}
+	for _, r := range p {
+		switch {
+		case plainProgramRune(r), r == ' ', r == '\\', r == '+', r == '~':
+		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+		default:
+			return fmt.Errorf("program %q contains %q, which cannot be quoted safely for both cmd.exe and POSIX shells; use a path without it (for example a directory on PATH or an 8.3 short name)", p, r)
+		}
+	}
+	if strings.Contains(p, `\\`) || strings.HasSuffix(p, `\`) {
+		return fmt.Errorf("program %q contains a doubled or trailing backslash, which a POSIX shell would change inside double quotes", p)
+	}
+	return nil
+}
+
+func checkArg(a string) error {
+	if a == "" {
+		return errors.New("empty arguments are not supported")
+	}
+	for _, r := range a {
+		if r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			strings.ContainsRune("+/=_.:,-", r)) {
+			continue
+		}
+		return fmt.Errorf("%q contains %q: arguments may only be flags and base64 text", truncate(a, 40), r)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// limitedBuffer collects output up to maxOutput bytes and fails the write after that.
+type limitedBuffer struct {
+	buf      []byte
+	exceeded bool
+}
+
+var errOutputTooLarge = fmt.Errorf("output exceeds %d MiB", maxOutput>>20)
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if len(b.buf)+len(p) > maxOutput {
+		b.exceeded = true
+		return 0, errOutputTooLarge
+	}
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
