@@ -115,6 +115,7 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return
 	}
 	window := akshci.DefaultRenewBefore
+	ctx = d.data.logContext(ctx)
 	if !m.RenewBefore.IsNull() {
 		w, err := parseWindow(m.RenewBefore.ValueString())
 		if err != nil {

@@ -73,14 +73,19 @@ func newCLIWorkspace(t *testing.T, config string) *cliWorkspace {
 	}
 	wrapper := fmt.Sprintf("#!/bin/sh\n%s=1 exec %q \"$@\"\n", serveEnv, self)
 	writeFile(t, filepath.Join(pluginDir, "terraform-provider-akshybrid"), wrapper, 0o755)
+	// OpenTofu resolves "akshybrid/akshybrid" on its own registry host.
+	registry := os.Getenv("TF_ACC_PROVIDER_HOST")
+	if registry == "" {
+		registry = "registry.terraform.io"
+	}
 	cliConfig := filepath.Join(root, "cli.tfrc")
 	writeFile(t, cliConfig, fmt.Sprintf(`provider_installation {
   dev_overrides {
-    "registry.terraform.io/akshybrid/akshybrid" = %q
+    "%s/akshybrid/akshybrid" = %q
   }
   direct {}
 }
-`, pluginDir), 0o644)
+`, registry, pluginDir), 0o644)
 	writeFile(t, filepath.Join(workDir, "main.tf"), config, 0o644)
 
 	env := []string{"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}

@@ -48,6 +48,7 @@ func (d *clustersDataSource) Read(ctx context.Context, _ datasource.ReadRequest,
 	if d.data == nil {
 		return
 	}
+	ctx = d.data.logContext(ctx)
 	inv, err := d.data.inventory(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())

@@ -180,7 +180,11 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	tflog.Debug(ctx, "configured AKS hybrid host", map[string]any{"host": configured[0]})
 
-	data := newProviderData(opened.Host, p.clock)
+	var secrets []string
+	if settings.SSH != nil {
+		secrets = append(secrets, settings.SSH.Password, settings.SSH.PrivateKey)
+	}
+	data := newProviderData(opened.Host, p.clock, secrets...)
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -23,10 +24,32 @@ type providerData struct {
 
 	invMu sync.Mutex
 	inv   *akshci.Inventory
+
+	// secrets are configuration values (SSH password, private key) masked in every log
+	// line the provider writes.
+	secrets []string
 }
 
-func newProviderData(host akshci.Host, clock akshci.Clock) *providerData {
-	return &providerData{host: host, clock: clock}
+func newProviderData(host akshci.Host, clock akshci.Clock, secrets ...string) *providerData {
+	d := &providerData{host: host, clock: clock}
+	for _, s := range secrets {
+		for _, line := range strings.Split(s, "\n") {
+			if line = strings.TrimSpace(line); len(line) >= 4 && !strings.HasPrefix(line, "-----") {
+				d.secrets = append(d.secrets, line)
+			}
+		}
+	}
+	return d
+}
+
+// logContext masks the configured secrets in everything logged through ctx. Each
+// request gets a fresh context from the SDK, so every entry point calls this.
+func (d *providerData) logContext(ctx context.Context) context.Context {
+	if d == nil || len(d.secrets) == 0 {
+		return ctx
+	}
+	ctx = tflog.MaskMessageStrings(ctx, d.secrets...)
+	return tflog.MaskAllFieldValuesStrings(ctx, d.secrets...)
 }
 
 // inventory returns the run's inventory, fetching it once: a plan over a hundred

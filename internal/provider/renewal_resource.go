@@ -246,6 +246,7 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
+	ctx = r.data.logContext(ctx)
 	plan := r.newModel()
 	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
 	if resp.Diagnostics.HasError() {
@@ -316,6 +317,7 @@ func addTargetError(diags *diag.Diagnostics, err error) {
 // Create runs the renewal, then checks on the host that it took effect: apply never
 // reports success for a renewal that did not happen.
 func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	ctx = r.data.logContext(ctx)
 	plan := r.newModel()
 	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
 	if resp.Diagnostics.HasError() {
@@ -384,6 +386,7 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 
 // Read refreshes the expiry from the host. Out-of-band renewals simply move expires_at.
 func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	ctx = r.data.logContext(ctx)
 	state := r.newModel()
 	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
 	if resp.Diagnostics.HasError() || r.data == nil {
@@ -428,6 +431,7 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 // Update stores an in-place edit (window, flags). It never renews: the plan showed no
 // renewal, so apply runs none.
 func (r *renewalResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	ctx = r.data.logContext(ctx)
 	plan := r.newModel()
 	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
 	if resp.Diagnostics.HasError() {
