@@ -30,7 +30,7 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			name:  "outside the window",
-			creds: []Credential{tok("KMS", 45 * day), tok("CSI", 60 * day)},
+			creds: []Credential{tok("KMS", 45*day), tok("CSI", 60*day)},
 			want:  Status{ExpiresAt: now.Add(45 * day), Credential: "KMS token"},
 		},
 		{
@@ -45,7 +45,7 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			name:  "already expired",
-			creds: []Credential{tok("KMS", -time.Hour), tok("CSI", 80 * day)},
+			creds: []Credential{tok("KMS", -time.Hour), tok("CSI", 80*day)},
 			want:  Status{ExpiresAt: now.Add(-time.Hour), Credential: "KMS token", Ready: true},
 		},
 		{
@@ -55,7 +55,7 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			name:  "unknown expiry is never invented",
-			creds: []Credential{unknown, tok("KMS", 50 * day)},
+			creds: []Credential{unknown, tok("KMS", 50*day)},
 			want:  Status{ExpiresAt: now.Add(50 * day), Credential: "KMS token"},
 		},
 		{
@@ -65,22 +65,22 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			name:  "a 4-day self-renewing certificate does not make every plan a renewal",
-			creds: []Credential{autoCert("Kubelet", 2 * day), tok("KMS", 70 * day)},
+			creds: []Credential{autoCert("Kubelet", 2*day), tok("KMS", 70*day)},
 			want:  Status{ExpiresAt: now.Add(70 * day), Credential: "KMS token"},
 		},
 		{
 			name:  "only self-renewing credentials, all valid",
-			creds: []Credential{autoCert("Kubelet", 2 * day), autoCert("CSI", time.Hour)},
+			creds: []Credential{autoCert("Kubelet", 2*day), autoCert("CSI", time.Hour)},
 			want:  Status{},
 		},
 		{
 			name:  "an expired self-renewing credential means its renewal failed",
-			creds: []Credential{autoCert("Kubelet", -day), tok("KMS", 70 * day)},
+			creds: []Credential{autoCert("Kubelet", -day), tok("KMS", 70*day)},
 			want:  Status{ExpiresAt: now.Add(-day), Credential: "Kubelet certificate", Ready: true},
 		},
 		{
 			name:  "ties pick the first name, so the plan never flaps",
-			creds: []Credential{tok("KMS", 40 * day), tok("CSI", 40 * day), tok("CertManager", 40 * day)},
+			creds: []Credential{tok("KMS", 40*day), tok("CSI", 40*day), tok("CertManager", 40*day)},
 			want:  Status{ExpiresAt: now.Add(40 * day), Credential: "CSI token"},
 		},
 	}

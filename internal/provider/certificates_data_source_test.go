@@ -123,7 +123,7 @@ check "management_credentials" {
 }
 `)
 	checkFailures := func(offset string) []diagnostic {
-		out, _ := ws.run(false, nil, "plan", "-json", "-input=false", "-var", "time_offset="+offset)
+		out := ws.run(nil, "plan", "-json", "-input=false", "-var", "time_offset="+offset)
 		var failed []diagnostic
 		for _, d := range diagnostics(t, out) {
 			if strings.Contains(d.Summary, "Check block assertion failed") {

@@ -98,20 +98,18 @@ func newCLIWorkspace(t *testing.T, config string) *cliWorkspace {
 	return &cliWorkspace{t: t, dir: workDir, terraform: tf, env: env}
 }
 
-// run runs terraform with args and returns stdout; a failure fails the test unless
-// allowFail.
-func (w *cliWorkspace) run(allowFail bool, extraEnv []string, args ...string) (string, error) {
+// run runs terraform with args and returns stdout; a failure fails the test.
+func (w *cliWorkspace) run(extraEnv []string, args ...string) string {
 	w.t.Helper()
 	cmd := exec.Command(w.terraform, args...)
 	cmd.Dir = w.dir
 	cmd.Env = append(append([]string(nil), w.env...), extraEnv...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if err != nil && !allowFail {
+	if err := cmd.Run(); err != nil {
 		w.t.Fatalf("terraform %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
 	}
-	return stdout.String(), err
+	return stdout.String()
 }
 
 // diagnostic is one diagnostic message of terraform's -json output.
@@ -144,7 +142,7 @@ func diagnostics(t *testing.T, jsonLines string) []diagnostic {
 
 func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+	if err := os.WriteFile(path, []byte(content), mode); err != nil { //nolint:gosec // a path in the test's own temp dir
 		t.Fatal(err)
 	}
 }

@@ -33,7 +33,7 @@ const (
 	envSSHHost                  = "AKSHYBRID_SSH_HOST"
 	envSSHPort                  = "AKSHYBRID_SSH_PORT"
 	envSSHUser                  = "AKSHYBRID_SSH_USER"
-	envSSHPassword              = "AKSHYBRID_SSH_PASSWORD"
+	envSSHPassword              = "AKSHYBRID_SSH_PASSWORD" //nolint:gosec // the name of a variable, not a credential
 	envSSHPrivateKey            = "AKSHYBRID_SSH_PRIVATE_KEY"
 	envSSHHostKey               = "AKSHYBRID_SSH_HOST_KEY"
 	envSSHKnownHostsPath        = "AKSHYBRID_SSH_KNOWN_HOSTS_PATH"

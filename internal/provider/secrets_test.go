@@ -53,11 +53,11 @@ data "akshybrid_certificates" "demo" {
 	logPath := filepath.Join(t.TempDir(), "trace.log")
 	trace := []string{"TF_LOG=trace", "TF_LOG_PATH=" + logPath}
 
-	ws.run(false, trace, "apply", "-auto-approve", "-input=false", "-var", "time_offset=0h")
+	ws.run(trace, "apply", "-auto-approve", "-input=false", "-var", "time_offset=0h")
 	// 61 days later the renewal runs: new tokens and keys are minted during this apply.
-	ws.run(false, trace, "plan", "-input=false", "-var", "time_offset=1464h", "-out=renew.tfplan")
-	planJSON, _ := ws.run(false, trace, "show", "-json", "renew.tfplan")
-	ws.run(false, trace, "apply", "-input=false", "renew.tfplan")
+	ws.run(trace, "plan", "-input=false", "-var", "time_offset=1464h", "-out=renew.tfplan")
+	planJSON := ws.run(trace, "show", "-json", "renew.tfplan")
+	ws.run(trace, "apply", "-input=false", "renew.tfplan")
 
 	emu, err := emulator.New(emulator.Config{StatePath: state, Clock: akshci.RealClock{}, TimeOffset: 1464 * day})
 	if err != nil {
