@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io/fs"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -110,6 +112,9 @@ func (h *Host) hostError(operation, cluster string, update bool, stdout []byte, 
 	var xerr *transport.ExitError
 	if !errors.As(err, &xerr) {
 		e := &Error{Operation: operation, Err: err}
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+			e.Remedies = append(e.Remedies, "PowerShell was not found at "+strconv.Quote(h.exe)+": set the powershell setting to the path of powershell.exe (or pwsh.exe).")
+		}
 		if errors.Is(err, transport.ErrConnectionLost) && update {
 			e.Remedies = append(e.Remedies, "the connection broke while the host was working, so the renewal may or may not have completed. "+
 				"The next plan reads the host again, and applying again repeats the renewal only if it is still needed.")

@@ -117,7 +117,7 @@ func TestErrorMasksSecrets(t *testing.T) {
 	key := "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAsecretsecretsecret\nmoremoresecret\n-----END RSA PRIVATE KEY-----"
 	b64key := b64("-----BEGIN PRIVATE KEY-----\nMIIEsecret\n-----END PRIVATE KEY-----\n")
 	long := strings.Repeat("QUJD", 40)
-	stderr := record("login failed with token " + jwt) + key + "\n" + `{"ClientKey":"` + b64key + `"}` + "\n" +
+	stderr := record("login failed with token "+jwt) + key + "\n" + `{"ClientKey":"` + b64key + `"}` + "\n" +
 		"password=hunter2 Password: 'p@ss word' secret=abc token: xyz -Password s3cr3t\nAuthorization: Bearer abcdefghijklmnop\n" + long
 	f := &fakeRunner{err: exitErr(1, stderr)}
 	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
@@ -192,5 +192,13 @@ func TestConnectionLostDuringUpdate(t *testing.T) {
 	_, err = New(f, "").Inventory(context.Background())
 	if !errors.Is(err, transport.ErrConnectionLost) || strings.Contains(err.Error(), "may or may not have completed") {
 		t.Fatalf("inventory: %v", err)
+	}
+}
+
+func TestLocalPowerShellMissing(t *testing.T) {
+	h := New(transport.NewLocal(), "/nonexistent/powershell.exe")
+	_, err := h.Inventory(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "set the powershell setting") {
+		t.Fatalf("got %v", err)
 	}
 }

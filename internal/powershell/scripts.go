@@ -235,8 +235,8 @@ foreach ($c in @(Get-AksHciCluster)) {
 $j = ConvertTo-Json -InputObject $r -Depth 8 -Compress
 # The marker text is assembled here so that it never appears whole in the script itself.
 $nl = [string][char]10
-$nonce = ` + quote(nonce) + `
-[Console]::Out.Write($nl + '` + BeginMarker + `' + $nonce + $nl + $j + $nl + '` + EndMarker + `' + $nonce + $nl)`), "\n")
+$nonce = `+quote(nonce)+`
+[Console]::Out.Write($nl + '`+BeginMarker+`' + $nonce + $nl + $j + $nl + '`+EndMarker+`' + $nonce + $nl)`), "\n")
 	return wrap(op{Op: OpInventory, Nonce: nonce}, []string{
 		"Prints one JSON document between nonce markers: the host's UTC time, the workload",
 		"clusters and, per credential, a public certificate (base64 PEM, whose expiry the",

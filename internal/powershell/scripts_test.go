@@ -84,7 +84,7 @@ func TestScriptsCommonShape(t *testing.T) {
 
 func TestOpComments(t *testing.T) {
 	tests := map[string]string{
-		managementScript(akshci.ManagementOptions{Force: true}): `{"op":"update-management","force":true}`,
+		managementScript(akshci.ManagementOptions{Force: true}):                  `{"op":"update-management","force":true}`,
 		mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true}): `{"op":"update-cluster","cluster":"demo","fixKubeletCredentials":false,"fixCloudCredentials":true,"patchLoadBalancer":false,"force":false}`,
 		inventoryScript("abc"): `{"op":"inventory","nonce":"abc"}`,
 	}

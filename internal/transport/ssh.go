@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -86,7 +87,8 @@ type SSH struct {
 
 type sshConn struct {
 	client *ssh.Client
-	done   chan struct{}
+	done   chan struct{} // closed once the connection has ended and reason is set
+	failed atomic.Bool
 	once   sync.Once
 	reason error
 }
@@ -94,15 +96,29 @@ type sshConn struct {
 // fail records why the connection ends and closes it.
 func (c *sshConn) fail(err error) {
 	c.once.Do(func() { c.reason = err })
+	c.failed.Store(true)
 	_ = c.client.Close()
 }
 
 func (c *sshConn) alive() bool {
+	if c.failed.Load() {
+		return false
+	}
 	select {
 	case <-c.done:
 		return false
 	default:
 		return true
+	}
+}
+
+// endReason waits briefly for a connection that is going down and says why it ended.
+func (c *sshConn) endReason() error {
+	select {
+	case <-c.done:
+		return c.reason
+	case <-time.After(time.Second):
+		return nil
 	}
 }
 
@@ -297,13 +313,17 @@ func (s *SSH) dial(ctx context.Context) (*sshConn, error) {
 	// Ending ctx aborts the handshake by expiring the deadline.
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 
+	// The callback also runs at every later key re-exchange, in another goroutine.
+	var hostKeyMu sync.Mutex
 	var hostKeyErr error
 	config := &ssh.ClientConfig{
 		User: s.cfg.User,
 		Auth: s.auth,
 		HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 			err := callback(hostname, remote, key)
+			hostKeyMu.Lock()
 			hostKeyErr = err
+			hostKeyMu.Unlock()
 			return err
 		},
 		HostKeyAlgorithms: algos,
@@ -320,6 +340,8 @@ func (s *SSH) dial(ctx context.Context) (*sshConn, error) {
 	}
 	if err != nil {
 		_ = nc.Close()
+		hostKeyMu.Lock()
+		defer hostKeyMu.Unlock()
 		var herr *HostKeyError
 		switch {
 		case errors.As(hostKeyErr, &herr):
@@ -489,9 +511,11 @@ func (s *SSH) runError(program string, c *sshConn, err error, stdout, stderr *li
 		}
 		return e
 	}
+	// The session ended without an exit status: the connection is going down. Its own
+	// reason (a keepalive timeout, a reset) says more than the session's.
 	reason := err
-	if !c.alive() && c.reason != nil {
-		reason = c.reason
+	if r := c.endReason(); r != nil {
+		reason = r
 	}
 	return fmt.Errorf("ssh: %w to %s while %s was running (%v): it may or may not have finished on the host",
 		ErrConnectionLost, s.addr, program, reason)

@@ -7,9 +7,6 @@ package sshtest
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -23,8 +20,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/ssh"
 )
 
 // SSHDPath is where Debian's openssh-server installs the daemon.
@@ -188,35 +183,6 @@ func (s *Server) AuthorizeKey(t testing.TB, line string) {
 	}
 }
 
-// NewKeyPair returns a fresh Ed25519 key as an authorized_keys line and an unencrypted
-// OpenSSH PEM private key.
-func NewKeyPair(t testing.TB) (publicLine, privatePEM string) {
-	t.Helper()
-	pub, priv := newKey(t)
-	return authorizedLine(pub), string(priv)
-}
-
-func newKey(t testing.TB) (ssh.PublicKey, []byte) {
-	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sshPub, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sshPub, pem.EncodeToMemory(block)
-}
-
-func authorizedLine(k ssh.PublicKey) string {
-	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k)))
-}
-
 func writeFile(t testing.TB, path string, data []byte, mode os.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, data, mode); err != nil {
@@ -254,22 +220,6 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// SharedDir returns a fresh directory that every local user can read and traverse
-// (t.TempDir is private to the test's user), removed when the test ends. Tests that log
-// in as UnprivilegedUser put the programs and files it needs there.
-func SharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "akshybrid-sshtest-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // UnprivilegedUserName is the account UnprivilegedUser creates when tests run as root.
 const UnprivilegedUserName = "akshybrid-sshtest"
 
@@ -298,7 +248,8 @@ func UnprivilegedUser(t testing.TB) string {
 		if _, err := user.Lookup(UnprivilegedUserName); err != nil {
 			out, err := exec.Command("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
 				"--shell", "/bin/sh", UnprivilegedUserName).CombinedOutput()
-			if err != nil {
+			// Another test binary may have created it meanwhile.
+			if _, lerr := user.Lookup(UnprivilegedUserName); err != nil && lerr != nil {
 				unprivileged.err = fmt.Errorf("useradd %s: %v: %s", UnprivilegedUserName, err, out)
 				return
 			}

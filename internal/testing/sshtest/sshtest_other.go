@@ -7,7 +7,7 @@ import "testing"
 // Server is a running sshd; on this platform there is none.
 type Server struct {
 	Addr, Host, User, ClientKeyPEM, HostKeyLine, Dir string
-	Port                                            int
+	Port                                             int
 }
 
 // Start skips the test: sshtest needs a Unix OpenSSH server.
@@ -15,4 +15,11 @@ func Start(t testing.TB) *Server {
 	t.Helper()
 	t.Skip("sshtest: OpenSSH server tests run on Unix only")
 	return nil
+}
+
+// UnprivilegedUser skips the test: sshtest needs a Unix OpenSSH server.
+func UnprivilegedUser(t testing.TB) string {
+	t.Helper()
+	t.Skip("sshtest: OpenSSH server tests run on Unix only")
+	return ""
 }

@@ -1,0 +1,268 @@
+//go:build unix
+
+package powershell_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/emulator"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/powershell"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
+)
+
+// The stand-in for powershell.exe is built once per test binary, into a directory that
+// every user can read, since some tests log in over SSH as an unprivileged user.
+var standin struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if standin.dir != "" {
+		_ = os.RemoveAll(standin.dir)
+	}
+	os.Exit(code)
+}
+
+func standinBinary(t *testing.T) string {
+	t.Helper()
+	standin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "akshybrid-pwshstandin-")
+		if err != nil {
+			standin.err = err
+			return
+		}
+		standin.dir = dir
+		if err := os.Chmod(dir, 0o755); err != nil {
+			standin.err = err
+			return
+		}
+		standin.path = filepath.Join(dir, "pwshstandin")
+		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goTool); err != nil {
+			goTool = "go"
+		}
+		cmd := exec.Command(goTool, "build", "-o", standin.path, "github.com/akshybrid/terraform-provider-akshybrid/internal/testing/pwshstandin")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			standin.err = fmt.Errorf("go build pwshstandin: %v\n%s", err, out)
+		}
+	})
+	if standin.err != nil {
+		t.Fatal(standin.err)
+	}
+	return standin.path
+}
+
+// deployment is an emulated deployment behind the stand-in.
+type deployment struct {
+	dir   string
+	state string
+	log   string
+}
+
+func newDeployment(t *testing.T, dir string) *deployment {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	return &deployment{dir: dir, state: filepath.Join(dir, "akshybrid-emulator.db"), log: filepath.Join(dir, "standin.log")}
+}
+
+// wrapper writes the executable the powershell package runs: a shell script that execs
+// the stand-in with this deployment's settings. Its directory name has spaces, like
+// C:\Program Files.
+func (d *deployment) wrapper(t *testing.T, name string, flags ...string) string {
+	t.Helper()
+	bin := standinBinary(t)
+	dir := filepath.Join(d.dir, "Windows PowerShell")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	script := fmt.Sprintf("#!/bin/sh\nexec %q -state %q -clusters demo,web -log %q %s \"$@\"\n", bin, d.state, d.log, strings.Join(flags, " "))
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (d *deployment) emulator(t *testing.T, offset time.Duration) *emulator.Emulator {
+	t.Helper()
+	e, err := emulator.New(emulator.Config{StatePath: d.state, TimeOffset: offset})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// sameInventory compares what the powershell host read with the emulator's own view.
+func sameInventory(t *testing.T, got, want *akshci.Inventory) {
+	t.Helper()
+	if d := got.Now.Sub(want.Now); d < -time.Minute || d > time.Minute {
+		t.Errorf("Now %s, emulator %s", got.Now, want.Now)
+	}
+	if !got.CAExpiresAt.Equal(want.CAExpiresAt.Truncate(time.Second)) {
+		t.Errorf("CAExpiresAt %s, emulator %s", got.CAExpiresAt, want.CAExpiresAt)
+	}
+	compare := func(where string, g, w []akshci.Credential) {
+		if len(g) != len(w) {
+			t.Errorf("%s: %d credentials, emulator %d", where, len(g), len(w))
+			return
+		}
+		byName := map[string]akshci.Credential{}
+		for _, c := range g {
+			byName[c.Name()] = c
+		}
+		for _, wc := range w {
+			gc, ok := byName[wc.Name()]
+			if !ok {
+				t.Errorf("%s: %s missing", where, wc.Name())
+				continue
+			}
+			if !gc.NotAfter.Equal(wc.NotAfter.Truncate(time.Second)) || gc.Scope != wc.Scope || gc.AutoRenew != wc.AutoRenew {
+				t.Errorf("%s: %s = %+v, emulator %+v", where, wc.Name(), gc, wc)
+			}
+		}
+	}
+	compare("management", got.Management, want.Management)
+	if fmt.Sprint(got.ClusterNames()) != fmt.Sprint(want.ClusterNames()) {
+		t.Fatalf("clusters %v, emulator %v", got.ClusterNames(), want.ClusterNames())
+	}
+	for _, wc := range want.Clusters {
+		gc, _ := got.Cluster(wc.Name)
+		compare("cluster "+wc.Name, gc.Credentials, wc.Credentials)
+	}
+}
+
+func credential(t *testing.T, inv *akshci.Inventory, cluster, name string) akshci.Credential {
+	t.Helper()
+	creds := inv.Management
+	if cluster != "" {
+		c, ok := inv.Cluster(cluster)
+		if !ok {
+			t.Fatalf("no cluster %q", cluster)
+		}
+		creds = c.Credentials
+	}
+	for _, c := range creds {
+		if c.Name() == name {
+			return c
+		}
+	}
+	t.Fatalf("no credential %q in %q", name, cluster)
+	return akshci.Credential{}
+}
+
+// roundTrip exercises a Host whose runner reaches the stand-in, locally or over SSH.
+func roundTrip(t *testing.T, runner transport.Runner, d *deployment) {
+	t.Helper()
+	ctx := context.Background()
+	h := powershell.New(runner, d.wrapper(t, "powershell.exe"))
+
+	inv, err := h.Inventory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := d.emulator(t, 0).Inventory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameInventory(t, inv, want)
+	before := credential(t, inv, "demo", "KMS token")
+	mgmtBefore := credential(t, inv, "", "KVA token")
+
+	// 30 days later (the emulated clock only moves forward), renew cluster demo.
+	later := powershell.New(runner, d.wrapper(t, "powershell-30d.exe", "-time-offset", "720h"))
+	if err := later.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := later.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err = later.Inventory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err = d.emulator(t, 720*time.Hour).Inventory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameInventory(t, inv, want)
+	if after := credential(t, inv, "demo", "KMS token"); !after.NotAfter.After(before.NotAfter.Add(29 * 24 * time.Hour)) {
+		t.Errorf("demo KMS token %s -> %s: not renewed", before.NotAfter, after.NotAfter)
+	}
+	if after := credential(t, inv, "", "KVA token"); !after.NotAfter.After(mgmtBefore.NotAfter.Add(29 * 24 * time.Hour)) {
+		t.Errorf("KVA token %s -> %s: not renewed", mgmtBefore.NotAfter, after.NotAfter)
+	}
+
+	// A cluster the host does not have.
+	err = later.UpdateClusterCertificates(ctx, "gone", akshci.ClusterOptions{FixCloudCredentials: true})
+	var nf *akshci.ClusterNotFoundError
+	if !errors.As(err, &nf) || fmt.Sprint(nf.Existing) != "[demo web]" {
+		t.Fatalf("missing cluster: %#v", err)
+	}
+
+	// The stand-in saw every script arrive intact (it checks each one) and logged it.
+	logged, err := os.ReadFile(d.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(logged), `"op":{"op":"update-cluster"`); n != 2 {
+		t.Errorf("stand-in logged %d cluster updates, want 2:\n%s", n, logged)
+	}
+}
+
+func TestLocalRoundTrip(t *testing.T) {
+	roundTrip(t, transport.NewLocal(), newDeployment(t, ""))
+}
+
+func TestLocalExpiredCA(t *testing.T) {
+	d := newDeployment(t, "")
+	ctx := context.Background()
+	if _, err := powershell.New(transport.NewLocal(), d.wrapper(t, "powershell.exe")).Inventory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := powershell.New(transport.NewLocal(), d.wrapper(t, "powershell-400d.exe", "-time-offset", "9600h"))
+	err := h.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixCloudCredentials: true})
+	var e *powershell.Error
+	if !errors.As(err, &e) || e.ExitCode != 1 || !strings.Contains(err.Error(), "Invoke-AksHciRotateCACertificate") || !strings.Contains(e.Message, "cloud agent CA expired") {
+		t.Fatalf("got %v", err)
+	}
+	inv, err := h.Inventory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !inv.CAExpiresAt.Before(inv.Now) {
+		t.Fatalf("CA %s not expired at %s", inv.CAExpiresAt, inv.Now)
+	}
+}
+
+func TestLocalStandinContract(t *testing.T) {
+	d := newDeployment(t, "")
+	w := d.wrapper(t, "powershell.exe")
+	for name, args := range map[string][]string{
+		"no -NonInteractive": {"-NoProfile", "-EncodedCommand", powershell.EncodeCommand("# akshybrid-op: {\"op\":\"inventory\",\"nonce\":\"x\"}")},
+		"not an op script":   {"-NoProfile", "-NonInteractive", "-EncodedCommand", powershell.EncodeCommand("Get-Date")},
+		"no error handling":  {"-NoProfile", "-NonInteractive", "-EncodedCommand", powershell.EncodeCommand("# akshybrid-op: {\"op\":\"inventory\",\"nonce\":\"x\"}\nImport-Module AksHci")},
+	} {
+		_, stderr, err := transport.NewLocal().Run(context.Background(), w, args)
+		var xerr *transport.ExitError
+		if !errors.As(err, &xerr) || xerr.Code != 2 {
+			t.Errorf("%s: got %v, stderr %s", name, err, stderr)
+		}
+	}
+}
