@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Generates docs/ from the provider schema, templates/ and examples/ with tfplugindocs, offline.
+#
+#   scripts/docs.sh           regenerate docs/
+#   scripts/docs.sh --check   regenerate, validate, and fail when docs/ differs from what is committed
+#
+# tfplugindocs needs a Terraform CLI on PATH to read the schema; scripts/terraform-cli.sh provides one.
+# It is never given --tf-version, which would download Terraform.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+repo_root
+
+tfplugindocs=github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@v0.25.0
+check=false
+[[ ${1:-} == --check ]] && check=true
+
+if [[ ! -f main.go ]]; then
+	# Genuinely nothing to document yet: there is no provider to read a schema from.
+	echo "docs: no provider yet (no main.go): nothing to generate"
+	exit 0
+fi
+
+tf=$(scripts/terraform-cli.sh)
+PATH="$(dirname "$tf"):$PATH"
+TF_CLI_CONFIG_FILE=$(empty_cli_config)
+export PATH TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE=1
+
+run() {
+	local out
+	if ! out=$(go run "$tfplugindocs" "$@" 2>&1); then
+		printf '%s\n' "$out" >&2
+		return 1
+	fi
+}
+
+run generate --provider-name akshybrid
+echo "docs: generated docs/"
+$check || exit 0
+
+run validate --provider-name akshybrid
+echo "docs: tfplugindocs validate passed"
+
+if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	echo "docs-check: not a git work tree, cannot compare docs/ with what is committed" >&2
+	exit 1
+fi
+untracked=$(git ls-files --others --exclude-standard -- docs/)
+if ! git diff --exit-code --stat -- docs/ || [[ -n $untracked ]]; then
+	[[ -z $untracked ]] || printf 'new, not committed:\n%s\n' "$untracked"
+	echo "docs-check: docs/ is out of date with the schema, templates/ or examples/: run 'make docs' and commit docs/" >&2
+	exit 1
+fi
+echo "docs-check: docs/ is up to date"

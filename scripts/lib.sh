@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts in this directory. Source it; do not run it.
+#
+# Tools that cannot be assumed on a machine (a Terraform CLI, OpenTofu, golangci-lint) are built from the Go
+# module proxy into a per-user cache outside the repository and reused from there on later runs.
+
+# tools_dir prints the cache directory for built tools. AKSHYBRID_TOOLS_DIR overrides it.
+tools_dir() {
+	printf '%s\n' "${AKSHYBRID_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-akshybrid/tools}"
+}
+
+# log prints a progress line on stderr, so that stdout stays a single path for the caller.
+log() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+}
+
+# with_lock DIR NAME CMD...: runs CMD while holding DIR/NAME.lock when flock(1) is available, so that two
+# processes sharing the cache do not build the same tool at the same time.
+with_lock() {
+	local dir=$1 name=$2
+	shift 2
+	mkdir -p "$dir"
+	if command -v flock >/dev/null 2>&1; then
+		(
+			flock 9
+			"$@"
+		) 9>"$dir/$name.lock"
+	else
+		"$@"
+	fi
+}
+
+# go_env runs a go command outside any module or workspace, with network-independent defaults that never
+# try to download a different Go toolchain.
+go_env() {
+	env GOWORK=off GOTOOLCHAIN=local "$@"
+}
+
+# empty_cli_config prints the path of an empty Terraform CLI configuration file in the tools cache, creating
+# it when missing. Tests and tools point TF_CLI_CONFIG_FILE at it so that neither a developer's own CLI
+# configuration nor a variable naming a missing file (which OpenTofu reports on stdout) can change results.
+empty_cli_config() {
+	local dir file
+	dir=$(tools_dir)
+	file="$dir/empty.tfrc"
+	mkdir -p "$dir"
+	[[ -f $file && ! -s $file ]] || : >"$file"
+	printf '%s\n' "$file"
+}
+
+# repo_root changes to the repository root (the parent of this directory).
+repo_root() {
+	cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+}

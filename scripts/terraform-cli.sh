@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Prints the path of a Terraform CLI for tests, docs and example validation.
+#
+# Uses `terraform` from PATH when it is at least 1.5. Otherwise, or when AKSHYBRID_BUILD_TERRAFORM=1, it
+# builds Terraform 1.5.7 (the newest release that builds with a plain `go install`) from the Go module proxy
+# into the tools cache (see scripts/lib.sh) and prints that path. The build takes a few minutes once and is
+# reused afterwards. Progress goes to stderr; stdout is only the path.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+version=1.5.7
+min_minor=5 # Terraform 1.5 or newer
+
+# usable reports whether $1 is a Terraform CLI of at least 1.$min_minor.
+usable() {
+	local out
+	out=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null | head -n 1) || return 1
+	[[ $out =~ ^Terraform\ v([0-9]+)\.([0-9]+)\. ]] || return 1
+	((BASH_REMATCH[1] > 1 || (BASH_REMATCH[1] == 1 && BASH_REMATCH[2] >= min_minor)))
+}
+
+if [[ ${AKSHYBRID_BUILD_TERRAFORM:-0} != 1 ]] && found=$(command -v terraform) && usable "$found"; then
+	printf '%s\n' "$found"
+	exit 0
+fi
+
+dir="$(tools_dir)/terraform-$version"
+bin="$dir/bin/terraform"
+
+build() {
+	usable "$bin" && return 0
+	log "building Terraform $version from the Go module proxy into $dir (a few minutes, once)"
+	local tmp
+	tmp=$(mktemp -d "$dir/tmp.XXXXXX")
+	# The module is installed outside any work tree: -mod=mod lets go resolve what its go.mod leaves implicit.
+	(cd "$tmp" && go_env GOFLAGS=-mod=mod GOBIN="$tmp" go install -trimpath -ldflags='-s -w' \
+		"github.com/hashicorp/terraform@v$version") >&2
+	mkdir -p "$dir/bin"
+	mv -f "$tmp/terraform" "$bin"
+	rm -rf "$tmp"
+	usable "$bin" || {
+		log "the built $bin does not run"
+		return 1
+	}
+}
+
+with_lock "$dir" build build
+printf '%s\n' "$bin"
