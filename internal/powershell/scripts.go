@@ -2,6 +2,7 @@ package powershell
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -267,8 +268,7 @@ func EncodeCommand(script string) string {
 	u := utf16.Encode([]rune(script))
 	b := make([]byte, 2*len(u))
 	for i, c := range u {
-		b[2*i] = byte(c)
-		b[2*i+1] = byte(c >> 8)
+		binary.LittleEndian.PutUint16(b[2*i:], c)
 	}
 	return base64.StdEncoding.EncodeToString(b)
 }

@@ -7,64 +7,22 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/emulator"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/powershell"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/sshtest"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
 )
 
-// The stand-in for powershell.exe is built once per test binary, into a directory that
-// every user can read, since some tests log in over SSH as an unprivileged user.
-var standin struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if standin.dir != "" {
-		_ = os.RemoveAll(standin.dir)
-	}
+	sshtest.CleanupStandIn()
 	os.Exit(code)
-}
-
-func standinBinary(t *testing.T) string {
-	t.Helper()
-	standin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "akshybrid-pwshstandin-")
-		if err != nil {
-			standin.err = err
-			return
-		}
-		standin.dir = dir
-		if err := os.Chmod(dir, 0o755); err != nil {
-			standin.err = err
-			return
-		}
-		standin.path = filepath.Join(dir, "pwshstandin")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		cmd := exec.Command(goTool, "build", "-o", standin.path, "github.com/akshybrid/terraform-provider-akshybrid/internal/testing/pwshstandin")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			standin.err = fmt.Errorf("go build pwshstandin: %v\n%s", err, out)
-		}
-	})
-	if standin.err != nil {
-		t.Fatal(standin.err)
-	}
-	return standin.path
 }
 
 // deployment is an emulated deployment behind the stand-in.
@@ -87,17 +45,8 @@ func newDeployment(t *testing.T, dir string) *deployment {
 // C:\Program Files.
 func (d *deployment) wrapper(t *testing.T, name string, flags ...string) string {
 	t.Helper()
-	bin := standinBinary(t)
-	dir := filepath.Join(d.dir, "Windows PowerShell")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	script := fmt.Sprintf("#!/bin/sh\nexec %q -state %q -clusters demo,web -log %q %s \"$@\"\n", bin, d.state, d.log, strings.Join(flags, " "))
-	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	args := append([]string{"-state", d.state, "-clusters", "demo,web", "-log", d.log}, flags...)
+	return sshtest.StandInWrapper(t, filepath.Join(d.dir, "Windows PowerShell"), name, args...)
 }
 
 func (d *deployment) emulator(t *testing.T, offset time.Duration) *emulator.Emulator {

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/sshtest"
 )
 
 // Some behaviour is only visible in the Terraform CLI's own output (check block
@@ -35,7 +37,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	sshtest.CleanupStandIn()
+	os.Exit(code)
 }
 
 // cliWorkspace is a directory with a configuration, run by the real Terraform CLI

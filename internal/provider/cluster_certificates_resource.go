@@ -82,7 +82,7 @@ func clusterCertificatesSchema(ctx context.Context) schema.Schema {
 	}
 	attrs["fix_kubelet_credentials"] = schema.BoolAttribute{
 		MarkdownDescription: "Pass `-fixKubeletCredentials`: reissue the Kubernetes certificates on the control-plane " +
-			"nodes. These renew themselves every 4 days while the cluster runs, so they count for `expires_at` only once " +
+			"nodes. These 4-day certificates renew themselves while the cluster runs, so they count for `expires_at` only once " +
 			"expired (e.g. after a shutdown of more than 4 days). When both fixes are set, the kubelet fix runs first, as " +
 			"documented. In-place; renews nothing by itself. Default: `false`.",
 		Optional: true,

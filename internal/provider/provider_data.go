@@ -18,9 +18,10 @@ type providerData struct {
 	host  akshci.Host
 	clock akshci.Clock
 
-	// renewMu runs renewals on one deployment one at a time: Terraform applies up to ten
-	// resources at once, and the AksHci module is not built for concurrent updates.
-	renewMu sync.Mutex
+	// renewing holds one token while a renewal runs: renewals on one deployment run one at
+	// a time, since Terraform applies up to ten resources at once and the AksHci module is
+	// not built for concurrent updates.
+	renewing chan struct{}
 
 	invMu sync.Mutex
 	inv   *akshci.Inventory
@@ -31,7 +32,7 @@ type providerData struct {
 }
 
 func newProviderData(host akshci.Host, clock akshci.Clock, secrets ...string) *providerData {
-	d := &providerData{host: host, clock: clock}
+	d := &providerData{host: host, clock: clock, renewing: make(chan struct{}, 1)}
 	for _, s := range secrets {
 		for _, line := range strings.Split(s, "\n") {
 			if line = strings.TrimSpace(line); len(line) >= 4 && !strings.HasPrefix(line, "-----") {
@@ -72,6 +73,16 @@ func (d *providerData) inventory(ctx context.Context) (*akshci.Inventory, error)
 	})
 	d.inv = inv
 	return inv, nil
+}
+
+// acquireRenewal waits for the deployment's renewal slot, or for ctx to end.
+func (d *providerData) acquireRenewal(ctx context.Context) (release func(), err error) {
+	select {
+	case d.renewing <- struct{}{}:
+		return func() { <-d.renewing }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // invalidate drops the cached inventory after the host changed.

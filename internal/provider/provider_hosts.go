@@ -49,8 +49,8 @@ func sshSchema() schema.SingleNestedAttribute {
 				Optional:            true,
 			},
 			"user": schema.StringAttribute{
-				MarkdownDescription: "Login name of an account allowed to run the AksHci module (e.g. `DOMAIN\\\\admin` or " +
-					"`admin@domain`)." + envDoc(envSSHUser),
+				MarkdownDescription: "Login name of an account allowed to run the AksHci module, e.g. `admin@contoso.local`." +
+					envDoc(envSSHUser),
 				Optional: true,
 			},
 			"password": schema.StringAttribute{
@@ -66,17 +66,19 @@ func sshSchema() schema.SingleNestedAttribute {
 			},
 			"host_key": schema.StringAttribute{
 				MarkdownDescription: "The node's public host key as an `authorized_keys` line (`ssh-ed25519 AAAA...`), pinned: " +
-					"any other key is refused. Takes precedence over `known_hosts_path`." + envDoc(envSSHHostKey),
+					"any other key is refused. Conflicts with `known_hosts_path` and `insecure_ignore_host_key`." + envDoc(envSSHHostKey),
 				Optional: true,
 			},
 			"known_hosts_path": schema.StringAttribute{
 				MarkdownDescription: "OpenSSH `known_hosts` file to verify the host key against. Default: `~/.ssh/known_hosts` " +
-					"when `host_key` is not set." + envDoc(envSSHKnownHostsPath),
+					"when `host_key` is not set; that file must then exist and list the node. Conflicts with `host_key` and " +
+					"`insecure_ignore_host_key`." + envDoc(envSSHKnownHostsPath),
 				Optional: true,
 			},
 			"insecure_ignore_host_key": schema.BoolAttribute{
 				MarkdownDescription: "Skip host key verification. Only for throw-away labs: anyone on the network path can " +
-					"then impersonate the node. Default: `false`." + envDoc(envSSHInsecureIgnoreHostKey),
+					"then impersonate the node, and the provider warns on every run. Conflicts with `host_key` and `known_hosts_path`. " +
+					"Default: `false`." + envDoc(envSSHInsecureIgnoreHostKey),
 				Optional: true,
 			},
 			"powershell": schema.StringAttribute{

@@ -174,8 +174,8 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 		"renew_before": schema.StringAttribute{
 			MarkdownDescription: "How long before `expires_at` a renewal is planned, as a Go duration in hours. Must be longer " +
 				"than zero and shorter than the 2160h (90-day) credential lifetime, otherwise every apply would renew. " +
-				"Editing it is an in-place update that renews nothing by itself, so widening it postpones nothing and " +
-				"narrowing it can postpone a due renewal. Default: `720h` (30 days).",
+				"Editing it is an in-place update that renews nothing by itself: narrowing it can postpone a due renewal, " +
+				"widening it can make one due in the same plan. Default: `720h` (30 days).",
 			Optional:   true,
 			Computed:   true,
 			Default:    stringdefault.StaticString(defaultRenewBefore),
@@ -332,14 +332,21 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 		resp.Diagnostics.AddError("Cannot renew", "The configuration is incomplete at apply time. Please report this issue to the provider developers.")
 		return
 	}
+	// The create timeout bounds the renewal itself, not the wait for other renewals on
+	// the same deployment; Ctrl-C still ends the wait.
+	release, err := r.data.acquireRenewal(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Renewal cancelled", fmt.Sprintf("%s for %s did not start: %s. Nothing was changed.", t.cmdlet(), t, err))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	r.data.renewMu.Lock()
-	defer r.data.renewMu.Unlock()
 	started := r.data.clock.Now()
 	tflog.Info(ctx, "renewal starting", map[string]any{"target": t.String(), "cmdlet": t.cmdlet(), "force": t.force})
-	err := t.renew(ctx, r.data.host)
+	err = t.renew(ctx, r.data.host)
 	r.data.invalidate()
 	if err != nil {
 		var nf *akshci.ClusterNotFoundError

@@ -489,7 +489,8 @@ func (s *SSH) Run(ctx context.Context, program string, args []string) ([]byte, [
 			_ = sess.Close()
 		}()
 		select {
-		case <-waited:
+		case werr := <-waited:
+			_ = werr // killed on purpose: its exit status says nothing more
 		case <-time.After(cancelGrace):
 		}
 		return nil, nil, fmt.Errorf("ssh run %s on %s: cancelled, remote command stopped: %w", program, s.addr, ctx.Err())

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -14,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -282,9 +280,9 @@ func waitGone(t *testing.T, marker string, srv *sshtest.Server) {
 
 func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
 	srv := sshtest.Start(t)
-	px := startProxy(t, srv.Addr)
+	px := sshtest.StartProxy(t, srv.Addr)
 	cfg := keyConfig(srv)
-	cfg.Port = px.port
+	cfg.Port = px.Port
 	cfg.HostKey = srv.HostKeyLine
 	// The host key is checked against the address dialled; the proxy is transparent.
 	r := newSSH(t, cfg)
@@ -308,34 +306,34 @@ func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if n := px.accepted.Load(); n != 1 {
+	if n := px.Accepted(); n != 1 {
 		t.Fatalf("%d connections, want 1", n)
 	}
 }
 
 func TestSSHRedialsAfterConnectionDied(t *testing.T) {
 	srv := sshtest.Start(t)
-	px := startProxy(t, srv.Addr)
+	px := sshtest.StartProxy(t, srv.Addr)
 	cfg := keyConfig(srv)
-	cfg.Port = px.port
+	cfg.Port = px.Port
 	r := newSSH(t, cfg)
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
 		t.Fatal(err)
 	}
-	px.dropAll()
+	px.DropAll()
 	if out, _, err := r.Run(context.Background(), "/bin/echo", []string{"again"}); err != nil || string(out) != "again\n" {
 		t.Fatalf("after drop: %q %v", out, err)
 	}
-	if n := px.accepted.Load(); n != 2 {
+	if n := px.Accepted(); n != 2 {
 		t.Fatalf("%d connections, want 2", n)
 	}
 }
 
 func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 	srv := sshtest.Start(t)
-	px := startProxy(t, srv.Addr)
+	px := sshtest.StartProxy(t, srv.Addr)
 	cfg := keyConfig(srv)
-	cfg.Port = px.port
+	cfg.Port = px.Port
 	cfg.KeepAlive = 100 * time.Millisecond
 	r := newSSH(t, cfg)
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
@@ -347,7 +345,7 @@ func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 		done <- err
 	}()
 	time.Sleep(300 * time.Millisecond)
-	px.freeze() // the peer goes silent without closing the TCP connection
+	px.Freeze() // the peer goes silent without closing the TCP connection
 	select {
 	case err := <-done:
 		if !errors.Is(err, transport.ErrConnectionLost) || !strings.Contains(err.Error(), "keepalive") {
@@ -359,7 +357,7 @@ func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("Run still blocked on a dead connection")
 	}
-	px.thaw()
+	px.Thaw()
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
 		t.Fatalf("after redial: %v", err)
 	}
@@ -386,87 +384,4 @@ func TestSSHCancelledBeforeConnect(t *testing.T) {
 	if _, _, err := r.Run(ctx, "/bin/true", nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v", err)
 	}
-}
-
-// proxy forwards TCP connections to target, counts them, and can drop them or go
-// silent (freeze) to imitate a dead peer.
-type proxy struct {
-	ln       net.Listener
-	port     int
-	target   string
-	accepted atomic.Int32
-	frozen   atomic.Bool
-
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, port: ln.Addr().(*net.TCPAddr).Port, target: target}
-	go p.serve()
-	t.Cleanup(func() { _ = ln.Close(); p.dropAll() })
-	return p
-}
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.accepted.Add(1)
-		up, err := net.Dial("tcp", p.target)
-		if err != nil {
-			_ = c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		go p.pipe(up, c)
-		go p.pipe(c, up)
-	}
-}
-
-func (p *proxy) pipe(dst, src net.Conn) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if p.frozen.Load() {
-			// Swallow everything from now on, like a host that vanished.
-			_, _ = io.Copy(io.Discard, src)
-			return
-		}
-		if n > 0 {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			_ = dst.Close()
-			return
-		}
-	}
-}
-
-func (p *proxy) dropAll() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *proxy) freeze() { p.frozen.Store(true) }
-
-// thaw drops the frozen connections and forwards new ones normally again.
-func (p *proxy) thaw() {
-	p.dropAll()
-	p.frozen.Store(false)
 }

@@ -45,7 +45,7 @@ func authorizedLine(k ssh.PublicKey) string {
 // in as UnprivilegedUser put the programs and files it needs there.
 func SharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "akshybrid-sshtest-")
+	dir, err := os.MkdirTemp("", "akshybrid-sshtest-") //nolint:usetesting // shared by every test of the binary, readable by other users
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -129,6 +129,10 @@ func (s *Server) start(t testing.TB) error {
 	s.cmd.Stdout = s.log
 	s.cmd.Stderr = s.log
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Per-connection sshd processes call setsid and keep the log pipe open while a
+	// client (such as an in-process provider of an acceptance test) stays connected:
+	// do not let Wait hang on them once sshd itself has exited.
+	s.cmd.WaitDelay = 2 * time.Second
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", SSHDPath, err)
 	}

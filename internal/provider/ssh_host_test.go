@@ -1,0 +1,222 @@
+//go:build unix
+
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/sshtest"
+)
+
+// These tests drive the provider through a real OpenSSH server. On the server side a
+// stand-in for powershell.exe decodes each -EncodedCommand script and runs it against an
+// emulated deployment (no PowerShell exists on these machines); the golden tests of
+// internal/powershell prove the scripts themselves.
+
+// sshEnv is one test's real-host world: sshd, an emulator state behind the stand-in,
+// and wrappers that start the stand-in with given settings.
+type sshEnv struct {
+	t     *testing.T
+	srv   *sshtest.Server
+	dir   string
+	state string
+	log   string
+}
+
+func newSSHEnv(t *testing.T) *sshEnv {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
+	}
+	dir := t.TempDir()
+	return &sshEnv{t: t, srv: sshtest.Start(t), dir: dir, state: filepath.Join(dir, "deployment.db"), log: filepath.Join(dir, "standin.log")}
+}
+
+// powershell returns a stand-in executable whose emulated clock runs offset ahead.
+func (e *sshEnv) powershell(name string, offset time.Duration, extra ...string) string {
+	flags := append([]string{"-state", e.state, "-clusters", "demo", "-log", e.log, "-time-offset", offset.String()}, extra...)
+	return sshtest.StandInWrapper(e.t, filepath.Join(e.dir, "Windows PowerShell"), name, flags...)
+}
+
+// config is a provider block for this server, plus body.
+func (e *sshEnv) config(port int, hostKey, powershell, body string) string {
+	return fmt.Sprintf(`provider "akshybrid" {
+  ssh = {
+    host        = %q
+    port        = %d
+    user        = %q
+    private_key = <<-EOT
+%s
+    EOT
+    host_key    = %q
+    powershell  = %q
+  }
+}
+%s`, e.srv.Host, port, e.srv.User, strings.TrimSpace(e.srv.ClientKeyPEM), hostKey, powershell, body)
+}
+
+const sshResources = `
+resource "akshybrid_management_certificates" "this" {
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name = "demo"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+`
+
+func TestAccSSHHost_renewalLifecycle(t *testing.T) {
+	t.Parallel()
+	env := newSSHEnv(t)
+	day0 := env.powershell("powershell.exe", 0)
+	day61 := env.powershell("powershell-day61.exe", 61*day)
+	renewedAt := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: newAccEnv(t).factories(),
+		Steps: []resource.TestStep{
+			{
+				Config: env.config(env.srv.Port, env.srv.HostKeyLine, day0, sshResources),
+				ConfigStateChecks: []statecheck.StateCheck{
+					renewedAt.AddStateValue(demoAddr, tfjsonpath.New("renewed_at")),
+					statecheck.ExpectKnownValue(mgmtAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.NotNull()),
+				},
+			},
+			{
+				Config: env.config(env.srv.Port, env.srv.HostKeyLine, day61, sshResources),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(mgmtAddr, plancheck.ResourceActionReplace),
+						plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionReplace),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					renewedAt.AddStateValue(demoAddr, tfjsonpath.New("renewed_at")),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),
+				},
+			},
+			{
+				ResourceName:            demoAddr,
+				ImportState:             true,
+				ImportStateId:           "demo",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"renewed_at"},
+			},
+		},
+	})
+	log, err := os.ReadFile(env.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []string{`"op":"inventory"`, `"op":"update-management"`, `"op":"update-cluster"`} {
+		if !strings.Contains(string(log), op) {
+			t.Errorf("the host never ran %s", op)
+		}
+	}
+}
+
+// A connection lost in the middle of a renewal fails the apply and leaves the
+// Terraform state as it was (with create_before_destroy, the old object stays).
+func TestAccSSHHost_droppedConnectionKeepsState(t *testing.T) {
+	t.Parallel()
+	env := newSSHEnv(t)
+	proxy := sshtest.StartProxy(t, env.srv.Addr)
+	day0 := env.powershell("powershell.exe", 0)
+	slowDay61 := env.powershell("powershell-slow.exe", 61*day, "-delay", "5s")
+	const mgmtOnly = `
+resource "akshybrid_management_certificates" "this" {
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+`
+	var renewedAt string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: newAccEnv(t).factories(),
+		Steps: []resource.TestStep{
+			{
+				Config: env.config(proxy.Port, env.srv.HostKeyLine, day0, mgmtOnly),
+				Check: func(s *terraform.State) error {
+					renewedAt = s.RootModule().Resources[mgmtAddr].Primary.Attributes["renewed_at"]
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					// Drop the connection once the host has started an update of this step.
+					seen, _ := os.ReadFile(env.log)
+					go func() {
+						deadline := time.Now().Add(60 * time.Second)
+						for time.Now().Before(deadline) {
+							if b, _ := os.ReadFile(env.log); len(b) > len(seen) && strings.Contains(string(b[len(seen):]), `"op":"update-`) {
+								proxy.DropAll()
+								return
+							}
+							time.Sleep(20 * time.Millisecond)
+						}
+					}()
+				},
+				Config:      env.config(proxy.Port, env.srv.HostKeyLine, slowDay61, mgmtOnly),
+				ExpectError: errorLike("Renewal failed ... connection"),
+			},
+			{
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check: func(s *terraform.State) error {
+					return checkStateValue(mgmtAddr, "renewed_at", renewedAt)(s)
+				},
+			},
+		},
+	})
+}
+
+func TestAccSSHHost_changedHostKeyIsRefused(t *testing.T) {
+	t.Parallel()
+	env := newSSHEnv(t)
+	otherKey, _ := sshtest.NewKeyPair(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: newAccEnv(t).factories(),
+		Steps: []resource.TestStep{{
+			Config:      env.config(env.srv.Port, otherKey, env.powershell("powershell.exe", 0), `data "akshybrid_clusters" "all" {}`),
+			ExpectError: errorLike("host key"),
+		}},
+	})
+	if _, err := os.Stat(env.log); !os.IsNotExist(err) {
+		t.Fatalf("a command ran on a host whose key did not match: %v", err)
+	}
+}
+
+func TestAccSSHHost_wrongCredentialsFailClearly(t *testing.T) {
+	t.Parallel()
+	env := newSSHEnv(t)
+	_, strangerKey := sshtest.NewKeyPair(t)
+	cfg := strings.Replace(env.config(env.srv.Port, env.srv.HostKeyLine, env.powershell("powershell.exe", 0), `data "akshybrid_clusters" "all" {}`),
+		strings.TrimSpace(env.srv.ClientKeyPEM), strings.TrimSpace(strangerKey), 1)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: newAccEnv(t).factories(),
+		Steps: []resource.TestStep{{
+			Config:      cfg,
+			ExpectError: errorLike(fmt.Sprintf("%s@%s:%d", env.srv.User, env.srv.Host, env.srv.Port)),
+		}},
+	})
+}
