@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Go tests, acceptance tests included, against a real Terraform or OpenTofu CLI.
 #
-#   scripts/go-test.sh terraform [go test flags...]   every package; -race on the domain and emulator packages
+#   scripts/go-test.sh terraform [go test flags...]   every package; -race on the domain, emulator and provider
 #   scripts/go-test.sh opentofu  [go test flags...]   only the packages whose tests drive a CLI
 #                                                    (terraform-plugin-testing), against OpenTofu
 #
@@ -17,9 +17,10 @@ repo_root
 cli=${1:?usage: go-test.sh terraform|opentofu [go test flags...]}
 shift
 
-# Packages whose data races matter most: the domain model and the emulator, which serialise concurrent
-# provider operations over one state file.
-race_roots=(internal/akshci internal/emulator)
+# Packages whose data races matter most: the domain model, the emulator, which serialises concurrent
+# provider operations over one state file, and the provider, whose inventory cache and renewal slot serve the
+# ten resources Terraform plans and applies at once.
+race_roots=(internal/akshci internal/emulator internal/provider)
 
 case $cli in
 terraform)

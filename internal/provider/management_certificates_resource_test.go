@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -251,4 +253,53 @@ resource "akshybrid_management_certificates" "this" {
 			{Config: cfg("30 days"), PlanOnly: true, ExpectError: errorLike(`renew_before ... "720h" for 30 days`)},
 		},
 	})
+}
+
+// The provider cannot rotate the cloud agent CA, so a plan warns while the CA is inside
+// the renewal window, before it expires and blocks every renewal.
+func TestAccManagementCertificates_warnsBeforeTheCAExpires(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "emulator.db")
+	ws := newCLIWorkspace(t, `
+terraform {
+  required_providers {
+    akshybrid = {
+      source = "akshybrid/akshybrid"
+    }
+  }
+}
+
+variable "time_offset" {
+  type = string
+}
+
+provider "akshybrid" {
+  emulator = {
+    state_path  = "`+filepath.ToSlash(state)+`"
+    time_offset = var.time_offset
+  }
+}
+
+resource "akshybrid_management_certificates" "this" {}
+`)
+	caWarnings := func(offset string) int {
+		n := 0
+		for _, d := range diagnostics(t, ws.run(nil, "plan", "-json", "-input=false", "-var", "time_offset="+offset)) {
+			if d.Severity == "warning" && d.Summary == "Cloud agent CA expires soon" {
+				n++
+				if !strings.Contains(d.Detail, "Invoke-AksHciRotateCACertificate") {
+					t.Errorf("the warning does not say what to do: %q", d.Detail)
+				}
+			}
+		}
+		return n
+	}
+	ws.run(nil, "apply", "-auto-approve", "-input=false", "-var", "time_offset=0h")
+	if n := caWarnings("1464h"); n != 0 {
+		t.Fatalf("day 61: %d CA warnings, want none", n)
+	}
+	// Day 340: the 365-day CA has 25 days left, inside the default 30-day window.
+	if n := caWarnings("8160h"); n != 1 {
+		t.Fatalf("day 340: %d CA warnings, want one", n)
+	}
 }

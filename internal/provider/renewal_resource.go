@@ -274,6 +274,7 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		checkCA(&resp.Diagnostics, inv, t)
 		return
 	}
+	warnCAExpiring(&resp.Diagnostics, inv, window)
 
 	c := plan.common()
 	if st.Ready {
@@ -302,6 +303,19 @@ func checkCA(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
 			"with Invoke-AksHciRotateCACertificate (every client loses contact with the cloud agent while it runs: plan "+
 			"downtime), then run terraform apply again. Nothing was changed on the host.",
 			inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat), t.cmdlet(), t))
+}
+
+// warnCAExpiring warns while the cloud agent CA is inside the renewal window: no
+// resource can renew it, and once it expires no renewal can succeed.
+func warnCAExpiring(diags *diag.Diagnostics, inv *akshci.Inventory, window time.Duration) {
+	if inv.CAExpiresAt.IsZero() || !inv.CAExpiresAt.After(inv.Now) || inv.CAExpiresAt.Add(-window).After(inv.Now) {
+		return
+	}
+	diags.AddWarning("Cloud agent CA expires soon",
+		fmt.Sprintf("The cloud agent CA expires at %s (host time %s), inside renew_before. This provider does not rotate "+
+			"the CA: run Invoke-AksHciRotateCACertificate in a maintenance window before then (every client loses contact "+
+			"with the cloud agent while it runs). After the CA expires, no certificate renewal can succeed.",
+			inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat)))
 }
 
 func addTargetError(diags *diag.Diagnostics, err error) {
