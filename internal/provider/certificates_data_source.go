@@ -124,9 +124,8 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 		}
 		window = w
 	}
-	inv, err := d.data.inventory(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+	inv, found := d.data.readInventory(ctx, &resp.Diagnostics)
+	if !found {
 		return
 	}
 	creds := inv.Management

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -92,27 +91,7 @@ data "akshybrid_certificates" "demo" {
 // assessment warns before anything breaks: the assertion fails once renewal is due.
 func TestAccCertificatesDataSource_checkBlockFailsWhenDue(t *testing.T) {
 	t.Parallel()
-	state := filepath.Join(t.TempDir(), "emulator.db")
-	ws := newCLIWorkspace(t, `
-terraform {
-  required_providers {
-    akshybrid = {
-      source = "akshybrid/akshybrid"
-    }
-  }
-}
-
-variable "time_offset" {
-  type = string
-}
-
-provider "akshybrid" {
-  emulator = {
-    state_path  = "`+filepath.ToSlash(state)+`"
-    time_offset = var.time_offset
-  }
-}
-
+	ws, _ := newEmulatorWorkspace(t, nil, `
 check "management_credentials" {
   data "akshybrid_certificates" "mgmt" {}
 

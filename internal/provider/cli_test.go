@@ -102,6 +102,39 @@ func newCLIWorkspace(t *testing.T, config string) *cliWorkspace {
 	return &cliWorkspace{t: t, dir: workDir, terraform: tf, env: env}
 }
 
+// newEmulatorWorkspace is a CLI workspace whose provider runs an emulator in a fresh
+// state file, with the emulated clock's offset taken from var.time_offset. It returns
+// the state file's path too.
+func newEmulatorWorkspace(t *testing.T, clusters []string, body string) (*cliWorkspace, string) {
+	t.Helper()
+	state := filepath.Join(t.TempDir(), "emulator.db")
+	quotedClusters := make([]string, len(clusters))
+	for i, c := range clusters {
+		quotedClusters[i] = fmt.Sprintf("%q", c)
+	}
+	return newCLIWorkspace(t, fmt.Sprintf(`
+terraform {
+  required_providers {
+    akshybrid = {
+      source = "akshybrid/akshybrid"
+    }
+  }
+}
+
+variable "time_offset" {
+  type = string
+}
+
+provider "akshybrid" {
+  emulator = {
+    state_path        = %q
+    workload_clusters = [%s]
+    time_offset       = var.time_offset
+  }
+}
+%s`, filepath.ToSlash(state), strings.Join(quotedClusters, ", "), body)), state
+}
+
 // run runs terraform with args and returns stdout; a failure fails the test.
 func (w *cliWorkspace) run(extraEnv []string, args ...string) string {
 	w.t.Helper()

@@ -49,9 +49,8 @@ func (d *clustersDataSource) Read(ctx context.Context, _ datasource.ReadRequest,
 		return
 	}
 	ctx = d.data.logContext(ctx)
-	inv, err := d.data.inventory(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+	inv, found := d.data.readInventory(ctx, &resp.Diagnostics)
+	if !found {
 		return
 	}
 	names, diags := types.ListValueFrom(ctx, types.StringType, inv.ClusterNames())

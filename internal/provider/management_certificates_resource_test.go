@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -259,27 +258,7 @@ resource "akshybrid_management_certificates" "this" {
 // the renewal window, before it expires and blocks every renewal.
 func TestAccManagementCertificates_warnsBeforeTheCAExpires(t *testing.T) {
 	t.Parallel()
-	state := filepath.Join(t.TempDir(), "emulator.db")
-	ws := newCLIWorkspace(t, `
-terraform {
-  required_providers {
-    akshybrid = {
-      source = "akshybrid/akshybrid"
-    }
-  }
-}
-
-variable "time_offset" {
-  type = string
-}
-
-provider "akshybrid" {
-  emulator = {
-    state_path  = "`+filepath.ToSlash(state)+`"
-    time_offset = var.time_offset
-  }
-}
-
+	ws, _ := newEmulatorWorkspace(t, nil, `
 resource "akshybrid_management_certificates" "this" {}
 `)
 	caWarnings := func(offset string) int {

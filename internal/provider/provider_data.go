@@ -85,6 +85,16 @@ func (d *providerData) acquireRenewal(ctx context.Context) (release func(), err 
 	}
 }
 
+// readInventory is inventory with a failure reported as a diagnostic.
+func (d *providerData) readInventory(ctx context.Context, diags *diag.Diagnostics) (*akshci.Inventory, bool) {
+	inv, err := d.inventory(ctx)
+	if err != nil {
+		diags.AddError("Cannot read the AKS hybrid inventory", err.Error())
+		return nil, false
+	}
+	return inv, true
+}
+
 // invalidate drops the cached inventory after the host changed.
 func (d *providerData) invalidate() {
 	d.invMu.Lock()

@@ -257,9 +257,8 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if !ok || !windowOK {
 		return
 	}
-	inv, err := r.data.inventory(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+	inv, found := r.data.readInventory(ctx, &resp.Diagnostics)
+	if !found {
 		return
 	}
 	st, err := renewalStatus(inv, t, window)
@@ -427,9 +426,8 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if !ok || !windowOK {
 		return
 	}
-	inv, err := r.data.inventory(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+	inv, found := r.data.readInventory(ctx, &resp.Diagnostics)
+	if !found {
 		return
 	}
 	st, err := renewalStatus(inv, t, window)
@@ -464,9 +462,8 @@ func (r *renewalResource) Update(ctx context.Context, req resource.UpdateRequest
 		t, ok := plan.target()
 		window, windowOK := c.window()
 		if ok && windowOK && r.data != nil {
-			inv, err := r.data.inventory(ctx)
-			if err != nil {
-				resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+			inv, found := r.data.readInventory(ctx, &resp.Diagnostics)
+			if !found {
 				return
 			}
 			st, err := renewalStatus(inv, t, window)

@@ -15,28 +15,7 @@ import (
 // the logs, even at TF_LOG=trace.
 func TestAccSecrets_neverInStatePlanOrTraceLog(t *testing.T) {
 	t.Parallel()
-	state := filepath.Join(t.TempDir(), "emulator.db")
-	ws := newCLIWorkspace(t, `
-terraform {
-  required_providers {
-    akshybrid = {
-      source = "akshybrid/akshybrid"
-    }
-  }
-}
-
-variable "time_offset" {
-  type = string
-}
-
-provider "akshybrid" {
-  emulator = {
-    state_path        = "`+filepath.ToSlash(state)+`"
-    workload_clusters = ["demo"]
-    time_offset       = var.time_offset
-  }
-}
-
+	ws, state := newEmulatorWorkspace(t, []string{"demo"}, `
 resource "akshybrid_management_certificates" "this" {}
 
 resource "akshybrid_cluster_certificates" "demo" {
