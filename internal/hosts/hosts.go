@@ -40,6 +40,8 @@ type Settings struct {
 	SSH      *SSH
 	Local    *Local
 	Clock    akshci.Clock
+	// Trace, when set, receives the framing of every remote command.
+	Trace TraceFunc
 }
 
 // Opened is a ready host plus anything the user should be warned about.
@@ -75,13 +77,13 @@ func Open(ctx context.Context, s Settings) (*Opened, error) {
 			}
 			return nil, err
 		}
-		opened := &Opened{Host: powershell.New(runner, orDefault(s.SSH.PowerShell))}
+		opened := &Opened{Host: powershell.New(traced(runner, s.Trace, s.Clock), orDefault(s.SSH.PowerShell))}
 		if w := runner.Warning(); w != "" {
 			opened.Warnings = append(opened.Warnings, w)
 		}
 		return opened, nil
 	case s.Local != nil:
-		return &Opened{Host: powershell.New(transport.NewLocal(), orDefault(s.Local.PowerShell))}, nil
+		return &Opened{Host: powershell.New(traced(transport.NewLocal(), s.Trace, s.Clock), orDefault(s.Local.PowerShell))}, nil
 	}
 	return nil, errors.New("no host configured")
 }

@@ -124,7 +124,9 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 
-	settings := hosts.Settings{Clock: p.clock}
+	settings := hosts.Settings{Clock: p.clock, Trace: func(ctx context.Context, msg string, fields map[string]any) {
+		tflog.Trace(ctx, msg, fields)
+	}}
 	var configured []string
 
 	emu, ok := p.emulatorSettings(ctx, cfg.Emulator, resp)
