@@ -220,3 +220,56 @@ func TestAccSSHHost_wrongCredentialsFailClearly(t *testing.T) {
 		}},
 	})
 }
+
+// The SSH private key, given as AKSHYBRID_SSH_PRIVATE_KEY as a pipeline would, never
+// reaches the trace log, the state or the plan.
+func TestAccSSHHost_privateKeyNeverInStatePlanOrTraceLog(t *testing.T) {
+	t.Parallel()
+	env := newSSHEnv(t)
+	ws := newCLIWorkspace(t, fmt.Sprintf(`
+terraform {
+  required_providers {
+    akshybrid = {
+      source = "akshybrid/akshybrid"
+    }
+  }
+}
+
+provider "akshybrid" {
+  ssh = {
+    host       = %q
+    port       = %d
+    user       = %q
+    host_key   = %q
+    powershell = %q
+  }
+}
+
+resource "akshybrid_management_certificates" "this" {}
+`, env.srv.Host, env.srv.Port, env.srv.User, env.srv.HostKeyLine, env.powershell("powershell.exe", 0)))
+	logPath := filepath.Join(t.TempDir(), "trace.log")
+	vars := []string{"TF_LOG=trace", "TF_LOG_PATH=" + logPath, "AKSHYBRID_SSH_PRIVATE_KEY=" + env.srv.ClientKeyPEM}
+
+	ws.run(vars, "plan", "-input=false", "-out=first.tfplan")
+	planJSON := ws.run(vars, "show", "-json", "first.tfplan")
+	ws.run(vars, "apply", "-input=false", "first.tfplan")
+
+	logData, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(logData), "remote command finished") {
+		t.Fatal("the trace log lacks the provider's remote command framing; the test would prove nothing")
+	}
+	stateData, err := os.ReadFile(filepath.Join(ws.dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"trace log": string(logData), "state": string(stateData), "plan JSON": planJSON} {
+		for _, line := range strings.Split(env.srv.ClientKeyPEM, "\n") {
+			if line = strings.TrimSpace(line); len(line) >= 16 && !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
+				t.Errorf("a line of the SSH private key appears in the %s", name)
+			}
+		}
+	}
+}
