@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/emulator"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -341,4 +343,39 @@ resource "akshybrid_cluster_certificates" "demo" {
 			},
 		},
 	})
+}
+
+// The refresh that drops a vanished cluster says so: a warning that names the cluster.
+func TestAccClusterCertificates_vanishedClusterWarns(t *testing.T) {
+	t.Parallel()
+	ws, state := newEmulatorWorkspace(t, nil, `
+resource "akshybrid_cluster_certificates" "legacy" {
+  cluster_name = "legacy"
+}
+`)
+	emu, err := emulator.New(emulator.Config{StatePath: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.AddCluster(context.Background(), "legacy"); err != nil {
+		t.Fatal(err)
+	}
+	ws.run(nil, "apply", "-auto-approve", "-input=false", "-var", "time_offset=0h")
+	if err := emu.DeleteCluster(context.Background(), "legacy"); err != nil {
+		t.Fatal(err)
+	}
+
+	out := ws.run(nil, "apply", "-refresh-only", "-auto-approve", "-json", "-input=false", "-var", "time_offset=0h")
+	var warned bool
+	for _, d := range diagnostics(t, out) {
+		if d.Severity == "warning" && d.Summary == "Workload cluster no longer exists" {
+			warned = strings.Contains(d.Detail, `workload cluster "legacy"`) && strings.Contains(d.Detail, "Nothing was changed on the host")
+		}
+	}
+	if !warned {
+		t.Fatalf("no warning naming the vanished cluster in:\n%s", out)
+	}
+	if list := ws.run(nil, "state", "list"); strings.TrimSpace(list) != "" {
+		t.Fatalf("the vanished cluster is still in the state: %q", list)
+	}
 }
