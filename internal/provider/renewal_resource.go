@@ -212,7 +212,7 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 			Create:            true,
 			Read:              true,
 			CreateDescription: "How long the renewal may run (a Go duration). Default: `60m`.",
-			ReadDescription:   "How long reading the inventory may take. Default: `5m`.",
+			ReadDescription:   "How long reading the inventory may take, during refresh and plan. Default: `5m`.",
 		}),
 	}
 }
@@ -257,6 +257,14 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if !ok || !windowOK {
 		return
 	}
+	// Planning reads the inventory (once per run), bounded like a refresh.
+	timeout, diags := plan.common().Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	inv, found := r.data.readInventory(ctx, &resp.Diagnostics)
 	if !found {
 		return
