@@ -279,6 +279,8 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		// A create (or the second half of a replacement) runs the renewal: stop at plan
 		// time when it cannot succeed, before anything runs on the host.
 		checkCA(&resp.Diagnostics, inv, t)
+		// The ID is the target's name, so the plan can show it.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), t.id())...)
 		return
 	}
 	warnCAExpiring(&resp.Diagnostics, inv, window)
