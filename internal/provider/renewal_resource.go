@@ -252,11 +252,6 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	t, ok := plan.target()
-	window, windowOK := plan.common().window()
-	if !ok || !windowOK {
-		return
-	}
 	// Planning reads the inventory (once per run), bounded like a refresh.
 	timeout, diags := plan.common().Timeouts.Read(ctx, defaultReadTimeout)
 	resp.Diagnostics.Append(diags...)
@@ -265,15 +260,15 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	inv, found := r.data.readInventory(ctx, &resp.Diagnostics)
-	if !found {
+	ev, ok, err := r.evaluate(ctx, plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	st, err := renewalStatus(inv, t, window)
 	if err != nil {
 		addTargetError(&resp.Diagnostics, err)
 		return
 	}
+	t, inv, st, window := ev.target, ev.inv, ev.status, ev.window
 
 	if req.State.Raw.IsNull() {
 		// A create (or the second half of a replacement) runs the renewal: stop at plan
@@ -299,6 +294,31 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		c.setStatus(st)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// evaluation is the renewal policy applied to one resource against the run's inventory.
+type evaluation struct {
+	target renewalTarget
+	window time.Duration
+	inv    *akshci.Inventory
+	status akshci.Status
+}
+
+// evaluate applies the renewal policy to m. ok is false when m has a value that is not
+// known yet, or the inventory could not be read (a diagnostic then says why). A target
+// the host does not have comes back as err, for the caller to report.
+func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *diag.Diagnostics) (ev evaluation, ok bool, err error) {
+	t, targetOK := m.target()
+	window, windowOK := m.common().window()
+	if !targetOK || !windowOK || r.data == nil {
+		return ev, false, nil
+	}
+	inv, found := r.data.readInventory(ctx, diags)
+	if !found {
+		return ev, false, nil
+	}
+	st, err := renewalStatus(inv, t, window)
+	return evaluation{target: t, window: window, inv: inv, status: st}, true, err
 }
 
 // checkCA stops a renewal that the host would refuse: nothing can be issued once the
@@ -431,21 +451,15 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	t, ok := state.target()
-	window, windowOK := c.window()
-	if !ok || !windowOK {
+	ev, ok, err := r.evaluate(ctx, state, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	inv, found := r.data.readInventory(ctx, &resp.Diagnostics)
-	if !found {
-		return
-	}
-	st, err := renewalStatus(inv, t, window)
 	var nf *akshci.ClusterNotFoundError
 	if errors.As(err, &nf) {
 		resp.Diagnostics.AddWarning("Workload cluster no longer exists",
 			fmt.Sprintf("%s is gone from the host, so this resource was removed from the Terraform state. Nothing was "+
-				"changed on the host. Remove the resource from the configuration, or create the cluster again.", t))
+				"changed on the host. Remove the resource from the configuration, or create the cluster again.", ev.target))
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -453,7 +467,7 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.Diagnostics.AddError("Cannot evaluate the credentials", err.Error())
 		return
 	}
-	c.setStatus(st)
+	c.setStatus(ev.status)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
@@ -469,19 +483,16 @@ func (r *renewalResource) Update(ctx context.Context, req resource.UpdateRequest
 	c := plan.common()
 	if c.ExpiresAt.IsUnknown() || c.ExpiringCredential.IsUnknown() || c.ReadyForRenewal.IsUnknown() {
 		// The plan could not be evaluated (a value was unknown then): evaluate now.
-		t, ok := plan.target()
-		window, windowOK := c.window()
-		if ok && windowOK && r.data != nil {
-			inv, found := r.data.readInventory(ctx, &resp.Diagnostics)
-			if !found {
-				return
-			}
-			st, err := renewalStatus(inv, t, window)
-			if err != nil {
-				addTargetError(&resp.Diagnostics, err)
-				return
-			}
-			c.setStatus(st)
+		ev, ok, err := r.evaluate(ctx, plan, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if err != nil {
+			addTargetError(&resp.Diagnostics, err)
+			return
+		}
+		if ok {
+			c.setStatus(ev.status)
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
