@@ -252,14 +252,6 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// Planning reads the inventory (once per run), bounded like a refresh.
-	timeout, diags := plan.common().Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	ev, ok, err := r.evaluate(ctx, plan, &resp.Diagnostics)
 	if !ok {
 		return
@@ -306,13 +298,20 @@ type evaluation struct {
 
 // evaluate applies the renewal policy to m. ok is false when m has a value that is not
 // known yet, or the inventory could not be read (a diagnostic then says why). A target
-// the host does not have comes back as err, for the caller to report.
+// the host does not have comes back as err, for the caller to report. Reading the
+// inventory (once per run) is bounded by the read timeout, in plan as in refresh.
 func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *diag.Diagnostics) (ev evaluation, ok bool, err error) {
 	t, targetOK := m.target()
 	window, windowOK := m.common().window()
 	if !targetOK || !windowOK || r.data == nil {
 		return ev, false, nil
 	}
+	timeout, d := m.common().Timeouts.Read(ctx, defaultReadTimeout)
+	if diags.Append(d...); diags.HasError() {
+		return ev, false, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	inv, found := r.data.readInventory(ctx, diags)
 	if !found {
 		return ev, false, nil
@@ -443,14 +442,6 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	c := state.common()
-	timeout, diags := c.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
 	ev, ok, err := r.evaluate(ctx, state, &resp.Diagnostics)
 	if !ok {
 		return
