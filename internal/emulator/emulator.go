@@ -106,11 +106,7 @@ func (e *Emulator) Prepare(ctx context.Context) error {
 func (e *Emulator) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 	var inv *akshci.Inventory
 	err := e.do(ctx, func(s *session) error {
-		m, err := s.management()
-		if err != nil {
-			return err
-		}
-		cs, err := s.clusters()
+		m, cs, err := s.groups()
 		if err != nil {
 			return err
 		}
@@ -231,11 +227,7 @@ type Material struct {
 func (e *Emulator) Snapshot(ctx context.Context) (*Snapshot, error) {
 	var snap *Snapshot
 	err := e.do(ctx, func(s *session) error {
-		m, err := s.management()
-		if err != nil {
-			return err
-		}
-		cs, err := s.clusters()
+		m, cs, err := s.groups()
 		if err != nil {
 			return err
 		}
@@ -355,11 +347,7 @@ func (e *Emulator) ClientStatus(ctx context.Context) (map[string]string, error) 
 func (e *Emulator) Secrets(ctx context.Context) ([]string, error) {
 	var out []string
 	err := e.do(ctx, func(s *session) error {
-		m, err := s.management()
-		if err != nil {
-			return err
-		}
-		cs, err := s.clusters()
+		m, cs, err := s.groups()
 		if err != nil {
 			return err
 		}

@@ -380,6 +380,19 @@ func (s *session) cluster(name string) (*group, error) {
 }
 
 // clusters loads every workload cluster in name order, advanced to now.
+// groups returns the management group and every workload cluster, evaluated up to now.
+func (s *session) groups() (*group, []*group, error) {
+	m, err := s.management()
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := s.clusters()
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, cs, nil
+}
+
 func (s *session) clusters() ([]*group, error) {
 	type loaded struct {
 		name string
