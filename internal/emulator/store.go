@@ -379,7 +379,6 @@ func (s *session) cluster(name string) (*group, error) {
 	return s.loadGroup(name, data)
 }
 
-// clusters loads every workload cluster in name order, advanced to now.
 // groups returns the management group and every workload cluster, evaluated up to now.
 func (s *session) groups() (*group, []*group, error) {
 	m, err := s.management()
@@ -393,6 +392,7 @@ func (s *session) groups() (*group, []*group, error) {
 	return m, cs, nil
 }
 
+// clusters loads every workload cluster in name order, advanced to now.
 func (s *session) clusters() ([]*group, error) {
 	type loaded struct {
 		name string
