@@ -269,3 +269,17 @@ data "akshybrid_clusters" "all" {}
 		},
 	})
 }
+
+// A host selected by its environment variable counts like a block: with an emulator
+// block as well, two hosts are configured.
+func TestAccProvider_hostFromEnvironmentCountsTowardsOne(t *testing.T) {
+	env := newAccEnv(t)
+	t.Setenv(envSSHHost, "node1.contoso.local")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{{
+			Config:      env.config(`data "akshybrid_clusters" "all" {}`),
+			ExpectError: errorLike("More than one AKS hybrid host configured ... emulator and ssh ... AKSHYBRID_* environment variables"),
+		}},
+	})
+}
