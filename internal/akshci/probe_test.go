@@ -87,4 +87,6 @@ func TestClusterUnknown(t *testing.T) {
 	}
 }
 
-func timeOf(days int) (t time.Time) { return time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days) }
+func timeOf(days int) (t time.Time) {
+	return time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days)
+}
