@@ -124,9 +124,11 @@ func renewalStatus(inv *akshci.Inventory, t renewalTarget, window time.Duration,
 	return akshci.ApplySchedule(akshci.Evaluate(inv.Now, creds, window), inv.Now, sch.renewedAt, sch.every), nil
 }
 
-// schedule reads renew_every and renewed_at; ok is false while either is unknown.
+// schedule reads renew_every and renewed_at; ok is false while renew_every is unknown.
+// An unknown renewed_at (a create, or the second half of a replacement) means no
+// renewal to age yet.
 func (m *renewalModel) schedule() (schedule, bool) {
-	if m.RenewEvery.IsUnknown() || m.RenewedAt.IsUnknown() {
+	if m.RenewEvery.IsUnknown() {
 		return schedule{}, false
 	}
 	var sch schedule
@@ -137,7 +139,7 @@ func (m *renewalModel) schedule() (schedule, bool) {
 		}
 		sch.every = d
 	}
-	if !m.RenewedAt.IsNull() {
+	if !m.RenewedAt.IsNull() && !m.RenewedAt.IsUnknown() {
 		if t, err := time.Parse(timeFormat, m.RenewedAt.ValueString()); err == nil {
 			sch.renewedAt = t
 		}
