@@ -228,7 +228,7 @@ $caph = $null`,
 			Title: "Per workload cluster, at most " + strconv.Itoa(MaxParallelClusters) + " at a time",
 			Reads: "Get-AksHciCredential into a private temporary folder (removed in finally): only client-certificate-data " +
 				"and server. A TLS handshake to that server (no credential). The Secret kube-system/akshcicsiwssdlogintoken " +
-				"(CSI) and mocctl security identity get for KMSPlugin-<cluster>-moc-kms-plugin: tokens decoded in this process. " +
+				"(CSI) and mocctl security identity get for KMSPlugin-NAME-moc-kms-plugin (NAME is the cluster): tokens decoded in this process. " +
 				"mocctl's tokenexpiryinseconds and tokenexpiry (lifetimes, not dates) and revoked.",
 			Leaves: "Per cluster: the kubeconfig's public client certificate, the API server's public certificate, the " +
 				"exp numbers of the CSI and KMS tokens, the identity's lifetime fields and revoked flag, the number of calls made.",
@@ -387,6 +387,13 @@ if (Test-Path -LiteralPath $wssd) {
 		},
 	}
 }
+
+// InventorySections returns the steps of the inventory script, for the docs page.
+func InventorySections() []Section { return inventorySections() }
+
+// InventoryScript returns the exact inventory script the provider sends, with nonce as
+// its marker nonce (the provider uses a fresh random one each run).
+func InventoryScript(nonce string) string { return inventoryScript(nonce) }
 
 // inventoryScript is the inventory: the sections in order, then the document printed
 // between the nonce's markers.
