@@ -82,13 +82,23 @@ func newFixture(t testing.TB) fixture {
 	}
 }
 
-func (f fixture) cluster(name string) map[string]any {
-	for _, c := range f["clusters"].([]any) {
-		if m := c.(map[string]any); m["name"] == name {
+// list returns the fixture's list under key.
+func (f fixture) list(key string) []any {
+	l, ok := f[key].([]any)
+	if !ok {
+		panic(key + " is not a list")
+	}
+	return l
+}
+
+// zeta returns the record of workload cluster zeta, for a test to break.
+func (f fixture) zeta() map[string]any {
+	for _, c := range f.list("clusters") {
+		if m, ok := c.(map[string]any); ok && m["name"] == "zeta" {
 			return m
 		}
 	}
-	panic(name)
+	panic("no zeta")
 }
 
 func (f fixture) output(t testing.TB) []byte {
@@ -229,7 +239,7 @@ func TestParseInventoryMissingAccessFiles(t *testing.T) {
 
 func TestParseInventoryAPIServerDown(t *testing.T) {
 	f := newFixture(t)
-	z := f.cluster("zeta")
+	z := f.zeta()
 	z["servingCertificate"], z["servingError"] = nil, "unreachable"
 	z["csiToken"] = map[string]any{"exp": nil, "error": "unreachable"}
 	inv := f.parse(t)
@@ -249,7 +259,7 @@ func TestParseInventoryAPIServerDown(t *testing.T) {
 func TestParseInventoryExpiredServingCertificate(t *testing.T) {
 	f := newFixture(t)
 	expired := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) // before the host's now
-	f.cluster("zeta")["servingCertificate"] = derB64(t, certPEM(t, "zeta-apiserver", expired))
+	f.zeta()["servingCertificate"] = derB64(t, certPEM(t, "zeta-apiserver", expired))
 	inv := f.parse(t)
 	zeta, _ := inv.Cluster("zeta")
 	st := akshci.Evaluate(inv.Now, akshci.ClusterOptions{FixKubeletCredentials: true}.Scoped(zeta.Credentials), 30*24*time.Hour)
@@ -260,7 +270,7 @@ func TestParseInventoryExpiredServingCertificate(t *testing.T) {
 
 func TestParseInventoryTokenWithoutExp(t *testing.T) {
 	f := newFixture(t)
-	f.cluster("zeta")["kmsToken"] = map[string]any{"exp": nil, "error": "no-exp"}
+	f.zeta()["kmsToken"] = map[string]any{"exp": nil, "error": "no-exp"}
 	inv := f.parse(t)
 	zeta, _ := inv.Cluster("zeta")
 	k := cred(t, zeta.Credentials, "KMS token")
@@ -276,7 +286,11 @@ func TestParseInventoryTokenWithoutExp(t *testing.T) {
 
 func TestParseInventoryRevokedIdentity(t *testing.T) {
 	f := newFixture(t)
-	f.cluster("zeta")["kmsIdentity"].(map[string]any)["revoked"] = "true"
+	id, ok := f.zeta()["kmsIdentity"].(map[string]any)
+	if !ok {
+		t.Fatal("no kmsIdentity")
+	}
+	id["revoked"] = "true"
 	inv := f.parse(t)
 	zeta, _ := inv.Cluster("zeta")
 	if !cred(t, zeta.Credentials, "KMS token").Revoked {
@@ -300,7 +314,7 @@ func TestParseInventoryModuleWithoutPatchLoadBalancer(t *testing.T) {
 
 func TestParseInventoryEveryClusterSourceFailed(t *testing.T) {
 	f := newFixture(t)
-	z := f.cluster("zeta")
+	z := f.zeta()
 	z["kubeconfig"] = map[string]any{"clientCertificate": nil, "error": "timeout"}
 	z["servingCertificate"], z["servingError"] = nil, "not-found"
 	z["csiToken"] = map[string]any{"exp": nil, "error": "not-found"}
@@ -339,22 +353,22 @@ func TestParseInventoryStrict(t *testing.T) {
 		{"unknown field", func(f fixture) { f["tokenExpiryInSeconds"] = 1 }, "unknown field"},
 		{"no now", func(f fixture) { f["now"] = "" }, "no host time"},
 		{"bad now", func(f fixture) { f["now"] = "yesterday" }, "not an RFC 3339 time"},
-		{"unknown code", func(f fixture) { f.cluster("zeta")["servingError"] = "oops" }, `unknown error code "oops"`},
+		{"unknown code", func(f fixture) { f.zeta()["servingError"] = "oops" }, `unknown error code "oops"`},
 		{"duplicate name", func(f fixture) { f["clusterNames"] = []string{"zeta", "zeta", "alpha"} }, "twice"},
 		{"duplicate record", func(f fixture) { f["clusters"] = []any{clusterRecord(t, "zeta"), clusterRecord(t, "zeta")} }, "listed twice"},
 		{"duplicate access file", func(f fixture) {
-			a := f["accessFiles"].([]any)
+			a := f.list("accessFiles")
 			f["accessFiles"] = append(a, a[0])
 		}, "listed twice"},
 		{"management as workload", func(f fixture) {
-			f["clusters"] = append(f["clusters"].([]any), clusterRecord(t, "akshci-mgmt"))
+			f["clusters"] = append(f.list("clusters"), clusterRecord(t, "akshci-mgmt"))
 		}, "management cluster"},
 		{"record missing", func(f fixture) { f["clusters"] = []any{clusterRecord(t, "zeta")} }, `"alpha" has no record`},
 		{"name with newline", func(f fixture) { f["clusterNames"] = []string{"a\nb"} }, "control character"},
 		{"private key", func(f fixture) {
-			f.cluster("zeta")["kubeconfig"] = map[string]any{"clientCertificate": b64(keyPEM), "error": nil}
+			f.zeta()["kubeconfig"] = map[string]any{"clientCertificate": b64(keyPEM), "error": nil}
 		}, "holds a private key"},
-		{"bad base64", func(f fixture) { f.cluster("zeta")["servingCertificate"] = "%%%" }, "not base64 or PEM"},
+		{"bad base64", func(f fixture) { f.zeta()["servingCertificate"] = "%%%" }, "not base64 or PEM"},
 		{"exp not seconds", func(f fixture) { f["caphToken"] = map[string]any{"exp": int64(99999999999999), "error": nil} }, "not a Unix time"},
 		{"no probe", func(f fixture) { delete(f, "probe") }, "no parameter-set probe"},
 	}
