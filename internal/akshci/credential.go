@@ -32,7 +32,15 @@ const (
 	// ScopeKubelet credentials are the Kubernetes control-plane certificates:
 	// -fixKubeletCredentials.
 	ScopeKubelet Scope = "kubelet"
+	// ScopeInformational credentials are renewed by no operation of this provider (an
+	// admin kubeconfig's client certificate, a host tool's access-file certificate):
+	// they are reported, and count for the data source's expiry, but never make a
+	// renewal resource due, since its renewal could not change them.
+	ScopeInformational Scope = "informational"
 )
+
+// Renewable reports whether some renewal operation renews the credential.
+func (c Credential) Renewable() bool { return c.Scope != ScopeInformational }
 
 // Credential is one certificate or token of one client, as a host reports it.
 type Credential struct {

@@ -131,6 +131,11 @@ func TestClusterOptionsScope(t *testing.T) {
 		{Client: "KMS", Type: Token, Scope: ScopeCloud},
 		{Client: "LoadBalancer", Type: Token, Scope: ScopeLoadBalancer},
 		{Client: "Kubelet", Type: Certificate, Scope: ScopeKubelet},
+		// Renewed by no operation: never in a renewal's scope.
+		{Client: "AdminKubeconfig", Type: Certificate, Scope: ScopeInformational},
+	}
+	if creds[3].Renewable() || !creds[0].Renewable() {
+		t.Error("Renewable() must be false only for informational credentials")
 	}
 	tests := []struct {
 		opts ClusterOptions
@@ -140,6 +145,7 @@ func TestClusterOptionsScope(t *testing.T) {
 		{ClusterOptions{FixCloudCredentials: true, PatchLoadBalancer: true}, []string{"KMS token", "LoadBalancer token"}},
 		{ClusterOptions{PatchLoadBalancer: true}, nil},
 		{ClusterOptions{FixKubeletCredentials: true}, []string{"Kubelet certificate"}},
+		{ClusterOptions{FixCloudCredentials: true, PatchLoadBalancer: true, FixKubeletCredentials: true}, []string{"KMS token", "LoadBalancer token", "Kubelet certificate"}},
 	}
 	for _, tt := range tests {
 		got := names(tt.opts.Scoped(creds))

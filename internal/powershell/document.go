@@ -119,8 +119,10 @@ const (
 	// AdminKubeconfigClient is the client certificate of an admin kubeconfig
 	// (Get-AksHciCredential for a workload cluster, kubeconfig-mgmt for the management
 	// cluster). Not managed by AKS hybrid's certificate rotation
-	// [d:certificates-overview.md]; after -fixKubeletCredentials the documented step is
-	// to fetch the kubeconfig again [#233], so it is in the kubelet scope (inferred).
+	// [d:certificates-overview.md], and no update cmdlet is documented to renew it, so it
+	// is informational: the per-cluster roll-up of research §5 keeps it apart from the
+	// MOC expiry (which drives -fixCloudCredentials) and the Kubernetes health (which
+	// drives -fixKubeletCredentials). It is the value a host can almost always report.
 	AdminKubeconfigClient = "AdminKubeconfig"
 )
 
@@ -291,9 +293,10 @@ func (doc *Document) management() ([]akshci.Credential, time.Time, error) {
 				}
 			}
 		}
-		cred := akshci.Credential{Client: a.Folder, Type: akshci.Certificate, Scope: akshci.ScopeCloud, Source: akshci.SourceAccessFile,
+		cred := akshci.Credential{Client: a.Folder, Type: akshci.Certificate, Scope: akshci.ScopeInformational, Source: akshci.SourceAccessFile,
 			// A host tool renews its own certificate each time it runs once 70% of the
-			// lifetime has passed [moc pkg/auth/auth.go, certrenew.go, V-src].
+			// lifetime has passed [moc pkg/auth/auth.go, certrenew.go, V-src]; an expired
+			// mocctl certificate needs Repair-MocLogin [#168], not an update cmdlet.
 			AutoRenew: true}
 		isKVA := strings.EqualFold(a.Folder, "kvactl") // [#146]
 		if isKVA {
@@ -314,6 +317,7 @@ func (doc *Document) management() ([]akshci.Credential, time.Time, error) {
 			cred.NotAfter = certs[0].NotAfter.UTC()
 		}
 		if isKVA {
+			// KVA is renewed by Update-AksHciCertificates [d:certificates-update-after-sixty-days.md].
 			set(creds, "KVA", akshci.Certificate, cred)
 			continue
 		}
@@ -338,7 +342,7 @@ func (doc *Document) management() ([]akshci.Credential, time.Time, error) {
 	if err != nil {
 		return nil, ca, err
 	}
-	kc.Client, kc.Type, kc.Scope = AdminKubeconfigClient, akshci.Certificate, akshci.ScopeCloud
+	kc.Client, kc.Type, kc.Scope = AdminKubeconfigClient, akshci.Certificate, akshci.ScopeInformational
 	creds = append(creds, kc)
 	return creds, ca, nil
 }
@@ -442,7 +446,7 @@ func (c DocCluster) credentials() ([]akshci.Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	kc.Client, kc.Type, kc.Scope = AdminKubeconfigClient, akshci.Certificate, akshci.ScopeKubelet
+	kc.Client, kc.Type, kc.Scope = AdminKubeconfigClient, akshci.Certificate, akshci.ScopeInformational
 	creds = append(creds, kc)
 	return creds, nil
 }

@@ -196,7 +196,7 @@ func TestParseInventorySources(t *testing.T) {
 		"KMS token":                   {kmsExpiry, akshci.SourceTokenExp, akshci.ScopeCloud},
 		"CSI token":                   {csiExpiry, akshci.SourceTokenExp, akshci.ScopeCloud},
 		"Kubelet certificate":         {servingExpiry, akshci.SourceTLSHandshake, akshci.ScopeKubelet},
-		"AdminKubeconfig certificate": {kubecfgExpiry, akshci.SourceKubeconfig, akshci.ScopeKubelet},
+		"AdminKubeconfig certificate": {kubecfgExpiry, akshci.SourceKubeconfig, akshci.ScopeInformational},
 	}
 	for _, c := range zeta.Credentials {
 		w, ok := wantCluster[c.Name()]

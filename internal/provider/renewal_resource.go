@@ -87,7 +87,13 @@ func (t renewalTarget) cmdlet() string {
 // credentials returns the credentials this target's renewal renews.
 func (t renewalTarget) credentials(inv *akshci.Inventory) ([]akshci.Credential, error) {
 	if t.cluster == "" {
-		return inv.Management, nil
+		out := make([]akshci.Credential, 0, len(inv.Management))
+		for _, c := range inv.Management {
+			if c.Renewable() {
+				out = append(out, c)
+			}
+		}
+		return out, nil
 	}
 	if err := inv.CheckWorkloadCluster(t.cluster); err != nil {
 		return nil, err
