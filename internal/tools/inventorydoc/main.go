@@ -81,6 +81,21 @@ The JSON between ` + "`AKSHYBRID-BEGIN-…`" + ` and ` + "`AKSHYBRID-END-…`" +
 	for _, s := range powershell.InventorySections() {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(s.Title), cell(s.Reads), cell(s.Leaves), cell(s.Sources))
 	}
+	b.WriteString("\n## External calls and their timeouts\n\n| Call | Made | Timeout |\n|---|---|---|\n")
+	perCluster := 0
+	for _, c := range powershell.InventoryCalls {
+		made, timeout := "once", "none of its own (the read timeout bounds the run)"
+		if c.PerCluster {
+			made = "per workload cluster"
+			perCluster++
+		}
+		if c.TimeoutSeconds > 0 {
+			timeout = strconv.Itoa(c.TimeoutSeconds) + " s"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(c.Name), made, timeout)
+	}
+	fmt.Fprintf(&b, "\nEach workload cluster costs %d external calls, %d clusters at a time. For a hundred clusters, set the "+
+		"resources' and data sources' read timeout well above the 5-minute default.\n", perCluster, powershell.MaxParallelClusters)
 	b.WriteString(`
 Source keys are those of the project's research notes: ` + "`[d:X]`" + ` is a page of the AKS hybrid documentation,
 ` + "`[#N]`" + ` an issue of github.com/Azure/aksArc, ` + "`[moc]`, `[sdk]`, `[caph]`" + ` the public microsoft/moc,
