@@ -35,6 +35,8 @@ run() {
 	fi
 }
 
+# The inventory script page is generated from the script the provider sends.
+go run ./internal/tools/inventorydoc templates/guides/inventory-script.md.tmpl
 run generate --provider-name akshybrid
 echo "docs: generated docs/"
 $check || exit 0
@@ -46,8 +48,8 @@ if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	echo "docs-check: not a git work tree, cannot compare docs/ with what is committed" >&2
 	exit 1
 fi
-untracked=$(git ls-files --others --exclude-standard -- docs/)
-if ! git diff --exit-code --stat -- docs/ || [[ -n $untracked ]]; then
+untracked=$(git ls-files --others --exclude-standard -- docs/ templates/)
+if ! git diff --exit-code --stat -- docs/ templates/ || [[ -n $untracked ]]; then
 	[[ -z $untracked ]] || printf 'new, not committed:\n%s\n' "$untracked"
 	echo "docs-check: docs/ is out of date with the schema, templates/ or examples/: run 'make docs' and commit docs/" >&2
 	exit 1

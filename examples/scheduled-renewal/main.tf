@@ -42,6 +42,7 @@ variable "ca_alert_before" {
 # The management cluster: Update-AksHciCertificates.
 resource "akshybrid_management_certificates" "this" {
   renew_before = var.renew_before
+  renew_every  = "1440h" # the documented advice: renew within 60 days
 
   lifecycle {
     create_before_destroy = true
@@ -57,12 +58,9 @@ resource "akshybrid_cluster_certificates" "this" {
   cluster_name        = each.key
   patch_load_balancer = true
   renew_before        = var.renew_before
-
-  # Renew every workload cluster right after the management cluster, the documented
-  # order, even when the host cannot report the cluster's own expiry.
-  triggers = {
-    management_renewed_at = coalesce(akshybrid_management_certificates.this.renewed_at, "not renewed by Terraform")
-  }
+  # Renew at least every 60 days, as the AKS hybrid documentation advises, even when the
+  # host cannot report an expiry for this cluster.
+  renew_every = "1440h"
 
   lifecycle {
     create_before_destroy = true

@@ -32,7 +32,15 @@ const (
 	// ScopeKubelet credentials are the Kubernetes control-plane certificates:
 	// -fixKubeletCredentials.
 	ScopeKubelet Scope = "kubelet"
+	// ScopeInformational credentials are renewed by no operation of this provider (an
+	// admin kubeconfig's client certificate, a host tool's access-file certificate):
+	// they are reported, and count for the data source's expiry, but never make a
+	// renewal resource due, since its renewal could not change them.
+	ScopeInformational Scope = "informational"
 )
+
+// Renewable reports whether some renewal operation renews the credential.
+func (c Credential) Renewable() bool { return c.Scope != ScopeInformational }
 
 // Credential is one certificate or token of one client, as a host reports it.
 type Credential struct {
@@ -46,7 +54,32 @@ type Credential struct {
 	// AutoRenew is true for credentials that renew themselves while their holder runs
 	// (client certificates of clients with a renewal loop, 4-day kubelet certificates).
 	AutoRenew bool
+	// Source says where NotAfter was read (one of the Source constants); empty when the
+	// host reported nothing for this credential.
+	Source Source
+	// UnknownReason says why NotAfter is zero (a per-source error code and what it means);
+	// empty when NotAfter is known.
+	UnknownReason string
+	// Revoked is true when the host reports the identity as revoked: it is unusable
+	// whatever its expiry (mocctl's revoked field [sdk services/security/security.go]).
+	Revoked bool
 }
+
+// Source says where a credential's expiry came from.
+type Source string
+
+const (
+	// SourceAccessFile is a certificate in a MOC access file (cloudconfig) of a host tool.
+	SourceAccessFile Source = "access-file"
+	// SourceKubeconfig is the client certificate of a kubeconfig (client-certificate-data).
+	SourceKubeconfig Source = "kubeconfig"
+	// SourceTLSHandshake is the certificate a server presented in a TLS handshake.
+	SourceTLSHandshake Source = "tls-handshake"
+	// SourceTokenExp is the exp claim of a login token, decoded on the host.
+	SourceTokenExp Source = "token-exp"
+	// SourceEmulator is the emulator's own record of the credential.
+	SourceEmulator Source = "emulator"
+)
 
 // Name is how the credential is shown to users, e.g. "KMS token".
 func (c Credential) Name() string { return c.Client + " " + string(c.Type) }

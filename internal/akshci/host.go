@@ -22,8 +22,76 @@ type Inventory struct {
 	CAExpiresAt time.Time
 	// Management holds the credentials of the management cluster's clients.
 	Management []Credential
-	// Clusters holds each workload cluster, sorted by name.
+	// Clusters holds each workload cluster, sorted by name. The management cluster is
+	// never one of them.
 	Clusters []Cluster
+	// ManagementCluster is the management cluster's name ((Get-AksHciConfig).Kva.kvaName
+	// [d:azure-hybrid-benefit.md]), which Get-AksHciCluster lists too
+	// [d:reference/ps/get-akshcicluster.md]. Empty when the host has none to report (the
+	// emulator).
+	ManagementCluster string
+	// Cmdlets is what the host's AksHci module accepts; nil when it was not probed (the
+	// emulator, which accepts every documented switch).
+	Cmdlets *CmdletProbe
+	// Warnings are host conditions the user should hear about, such as a session without
+	// network credentials. They never stop a plan.
+	Warnings []string
+}
+
+// UnknownClusters lists the workload clusters whose every credential has an unknown
+// expiry, in name order: the host answered but no source worked for them.
+func (inv *Inventory) UnknownClusters() []Cluster {
+	var out []Cluster
+	for _, c := range inv.Clusters {
+		if c.Unknown() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Unknown reports whether no credential of the cluster has a known expiry.
+func (c Cluster) Unknown() bool {
+	for _, cr := range c.Credentials {
+		if cr.Known() {
+			return false
+		}
+	}
+	return true
+}
+
+// UnknownReasons lists, per credential, why its expiry is unknown, in the order the
+// credentials appear.
+func (c Cluster) UnknownReasons() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, cr := range c.Credentials {
+		r := cr.Name() + ": " + cr.UnknownReason
+		if cr.UnknownReason != "" && !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ManagementClusterError reports a workload cluster operation aimed at the management
+// cluster, which Update-AksHciClusterCertificates must never be given.
+type ManagementClusterError struct{ Name string }
+
+func (e *ManagementClusterError) Error() string {
+	return quote(e.Name) + " is the management cluster (AKS host, (Get-AksHciConfig).Kva.kvaName), not a workload " +
+		"cluster: Update-AksHciClusterCertificates must not be run for it. Renew it with " +
+		"akshybrid_management_certificates (Update-AksHciCertificates), and read it with akshybrid_certificates " +
+		"without cluster_name"
+}
+
+// CheckWorkloadCluster refuses the management cluster's name as a workload cluster.
+func (inv *Inventory) CheckWorkloadCluster(name string) error {
+	if inv.ManagementCluster != "" && name == inv.ManagementCluster {
+		return &ManagementClusterError{Name: name}
+	}
+	return nil
 }
 
 // Cluster is one workload cluster and its credentials.

@@ -14,6 +14,11 @@ type Status struct {
 	Credential string
 	// Ready is true when the credentials should be renewed now.
 	Ready bool
+	// Revoked names the credentials the host reports as revoked; any makes Ready true.
+	Revoked []string
+	// DueByAge is true when Ready comes from the renewal schedule (ApplySchedule):
+	// the last renewal is older than renew_every.
+	DueByAge bool
 }
 
 // Evaluate is the one renewal policy, shared by resources, data sources, Read and plan.
@@ -28,6 +33,9 @@ type Status struct {
 func Evaluate(now time.Time, creds []Credential, window time.Duration) Status {
 	var st Status
 	for _, c := range creds {
+		if c.Revoked {
+			st.Revoked = append(st.Revoked, c.Name())
+		}
 		if !c.Known() || (c.AutoRenew && !c.Expired(now)) {
 			continue
 		}
@@ -40,7 +48,44 @@ func Evaluate(now time.Time, creds []Credential, window time.Duration) Status {
 	if !st.ExpiresAt.IsZero() {
 		st.Ready = !st.ExpiresAt.Add(-window).After(now)
 	}
+	if len(st.Revoked) > 0 {
+		st.Ready = true
+	}
 	return st
+}
+
+// RecommendedRenewEvery is the interval the AKS hybrid documentation gives for renewing
+// the MOC tokens and certificates: within 60 days of the last renewal, since tokens
+// issued by the update cmdlets are valid 90 days [d:certificates-update-after-sixty-days.md].
+const RecommendedRenewEvery = 60 * 24 * time.Hour
+
+// ApplySchedule is the fallback for hosts that cannot tell an expiry: with renewEvery
+// above zero, the renewal is also due once the last renewal (renewedAt, on the host's
+// clock) is renewEvery old, whatever the host reports. A zero renewedAt (never renewed
+// by this resource, e.g. after an import) or renewEvery leaves st as it is.
+func ApplySchedule(st Status, now, renewedAt time.Time, renewEvery time.Duration) Status {
+	if renewEvery <= 0 || renewedAt.IsZero() || st.Ready {
+		return st
+	}
+	if !renewedAt.Add(renewEvery).After(now) {
+		st.Ready = true
+		st.DueByAge = true
+	}
+	return st
+}
+
+// ValidateRenewEvery checks a renewal interval: it must be above zero, and shorter than
+// the credential lifetime, otherwise credentials expire before the schedule renews them.
+func ValidateRenewEvery(every time.Duration) error {
+	if every <= 0 {
+		return &WindowError{Window: every, Reason: "must be longer than zero", Kind: "renewal interval"}
+	}
+	if every >= Lifetime {
+		return &WindowError{Window: every, Kind: "renewal interval", Reason: "must be shorter than the credential lifetime of " +
+			Lifetime.String() + " (90 days), otherwise credentials expire before the schedule renews them; the AKS hybrid " +
+			"documentation advises renewing within " + RecommendedRenewEvery.String() + " (60 days)"}
+	}
+	return nil
 }
 
 // ValidateWindow checks a renewal window against the credential lifetime: a window that
@@ -60,8 +105,14 @@ func ValidateWindow(window time.Duration) error {
 type WindowError struct {
 	Window time.Duration
 	Reason string
+	// Kind names the setting; "renewal window" when empty.
+	Kind string
 }
 
 func (e *WindowError) Error() string {
-	return "renewal window " + e.Window.String() + " " + e.Reason
+	kind := e.Kind
+	if kind == "" {
+		kind = "renewal window"
+	}
+	return kind + " " + e.Window.String() + " " + e.Reason
 }

@@ -131,6 +131,11 @@ func TestClusterOptionsScope(t *testing.T) {
 		{Client: "KMS", Type: Token, Scope: ScopeCloud},
 		{Client: "LoadBalancer", Type: Token, Scope: ScopeLoadBalancer},
 		{Client: "Kubelet", Type: Certificate, Scope: ScopeKubelet},
+		// Renewed by no operation: never in a renewal's scope.
+		{Client: "AdminKubeconfig", Type: Certificate, Scope: ScopeInformational},
+	}
+	if creds[3].Renewable() || !creds[0].Renewable() {
+		t.Error("Renewable() must be false only for informational credentials")
 	}
 	tests := []struct {
 		opts ClusterOptions
@@ -140,6 +145,7 @@ func TestClusterOptionsScope(t *testing.T) {
 		{ClusterOptions{FixCloudCredentials: true, PatchLoadBalancer: true}, []string{"KMS token", "LoadBalancer token"}},
 		{ClusterOptions{PatchLoadBalancer: true}, nil},
 		{ClusterOptions{FixKubeletCredentials: true}, []string{"Kubelet certificate"}},
+		{ClusterOptions{FixCloudCredentials: true, PatchLoadBalancer: true, FixKubeletCredentials: true}, []string{"KMS token", "LoadBalancer token", "Kubelet certificate"}},
 	}
 	for _, tt := range tests {
 		got := names(tt.opts.Scoped(creds))
@@ -185,4 +191,64 @@ func names(creds []Credential) []string {
 		out[i] = c.Name()
 	}
 	return out
+}
+
+func TestApplySchedule(t *testing.T) {
+	now := time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
+	const day = 24 * time.Hour
+	every := 60 * day // the documented advice: renew within 60 days
+	known := Status{ExpiresAt: now.Add(80 * day), Credential: "KMS token"}
+	tests := []struct {
+		name      string
+		st        Status
+		renewedAt time.Time
+		every     time.Duration
+		wantReady bool
+		wantAge   bool
+	}{
+		{"unknown expiry, renewed 61 days ago: due by age", Status{}, now.Add(-61 * day), every, true, true},
+		{"unknown expiry, renewed exactly 60 days ago: due by age", Status{}, now.Add(-60 * day), every, true, true},
+		{"unknown expiry, renewed 59 days ago: not due", Status{}, now.Add(-59 * day), every, false, false},
+		{"known far expiry does not stop the schedule", known, now.Add(-61 * day), every, true, true},
+		{"no renew_every: the host decides", Status{}, now.Add(-400 * day), 0, false, false},
+		{"never renewed by this resource (import): nothing to age", Status{}, time.Time{}, every, false, false},
+		{"already due by expiry stays due, not by age", Status{Ready: true, ExpiresAt: now}, now.Add(-61 * day), every, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ApplySchedule(tt.st, now, tt.renewedAt, tt.every)
+			if got.Ready != tt.wantReady || got.DueByAge != tt.wantAge {
+				t.Errorf("ApplySchedule() = ready %v byAge %v, want %v %v", got.Ready, got.DueByAge, tt.wantReady, tt.wantAge)
+			}
+			if !got.ExpiresAt.Equal(tt.st.ExpiresAt) || got.Credential != tt.st.Credential {
+				t.Errorf("ApplySchedule() changed the expiry: %+v", got)
+			}
+		})
+	}
+}
+
+func TestValidateRenewEvery(t *testing.T) {
+	for _, ok := range []time.Duration{time.Hour, 1440 * time.Hour, 2159 * time.Hour} {
+		if err := ValidateRenewEvery(ok); err != nil {
+			t.Errorf("ValidateRenewEvery(%s) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range []time.Duration{0, -time.Hour, 2160 * time.Hour, 9000 * time.Hour} {
+		var we *WindowError
+		if err := ValidateRenewEvery(bad); !errors.As(err, &we) {
+			t.Errorf("ValidateRenewEvery(%s) = %v, want a *WindowError", bad, err)
+		}
+	}
+}
+
+func TestEvaluateRevokedIsDue(t *testing.T) {
+	now := time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
+	creds := []Credential{
+		{Client: "KMS", Type: Token, NotAfter: now.Add(80 * 24 * time.Hour), Revoked: true},
+		{Client: "CSI", Type: Token, NotAfter: now.Add(85 * 24 * time.Hour)},
+	}
+	st := Evaluate(now, creds, 30*24*time.Hour)
+	if !st.Ready || len(st.Revoked) != 1 || st.Revoked[0] != "KMS token" {
+		t.Fatalf("Evaluate() = %+v, want ready with KMS token revoked", st)
+	}
 }

@@ -307,14 +307,14 @@ func (g *group) credentials() []akshci.Credential {
 	for _, id := range g.ids {
 		out = append(out,
 			akshci.Credential{Client: id.client.Name, Type: akshci.Certificate, Scope: id.client.Scope,
-				NotAfter: id.cert.notAfter, AutoRenew: id.client.CertificateAutoRenew},
+				NotAfter: id.cert.notAfter, AutoRenew: id.client.CertificateAutoRenew, Source: akshci.SourceEmulator},
 			akshci.Credential{Client: id.client.Name, Type: akshci.Token, Scope: id.client.Scope,
-				NotAfter: id.tokenNotAfter})
+				NotAfter: id.tokenNotAfter, Source: akshci.SourceEmulator})
 	}
 	if g.kubelet != nil {
 		k := akshci.KubeletClient
 		out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope,
-			NotAfter: g.kubelet.notAfter, AutoRenew: k.CertificateAutoRenew})
+			NotAfter: g.kubelet.notAfter, AutoRenew: k.CertificateAutoRenew, Source: akshci.SourceEmulator})
 	}
 	return out
 }

@@ -30,13 +30,27 @@ func traced(r transport.Runner, trace TraceFunc, clock akshci.Clock) transport.R
 }
 
 func (r *tracingRunner) Run(ctx context.Context, program string, args []string) ([]byte, []byte, error) {
+	return r.run(ctx, program, args, nil, func() ([]byte, []byte, error) { return r.Runner.Run(ctx, program, args) })
+}
+
+// RunInput traces a run with standard input (its size only) when the wrapped runner
+// can send one.
+func (r *tracingRunner) RunInput(ctx context.Context, program string, args []string, stdin []byte) ([]byte, []byte, error) {
+	in, ok := r.Runner.(transport.InputRunner)
+	if !ok {
+		return nil, nil, errors.New("the transport cannot send standard input")
+	}
+	return r.run(ctx, program, args, stdin, func() ([]byte, []byte, error) { return in.RunInput(ctx, program, args, stdin) })
+}
+
+func (r *tracingRunner) run(ctx context.Context, program string, args []string, stdin []byte, do func() ([]byte, []byte, error)) ([]byte, []byte, error) {
 	size := 0
 	for _, a := range args {
 		size += len(a)
 	}
-	r.trace(ctx, "remote command starting", map[string]any{"program": program, "args": len(args), "args_bytes": size})
+	r.trace(ctx, "remote command starting", map[string]any{"program": program, "args": len(args), "args_bytes": size, "stdin_bytes": len(stdin)})
 	start := r.clock.Now()
-	stdout, stderr, err := r.Runner.Run(ctx, program, args)
+	stdout, stderr, err := do()
 	fields := map[string]any{
 		"program":      program,
 		"duration":     r.clock.Now().Sub(start).String(),

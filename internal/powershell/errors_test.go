@@ -35,6 +35,15 @@ func (f *fakeRunner) Run(ctx context.Context, program string, args []string) ([]
 
 func (f *fakeRunner) Close() error { f.closed = true; return nil }
 
+// RunInput records a script sent on standard input behind StdinBootstrap.
+func (f *fakeRunner) RunInput(ctx context.Context, program string, args []string, stdin []byte) ([]byte, []byte, error) {
+	stdout, stderr, err := f.Run(ctx, program, args)
+	if f.script == StdinBootstrap {
+		f.script = string(stdin)
+	}
+	return stdout, stderr, err
+}
+
 func exitErr(code int, stderr string) error {
 	return &transport.ExitError{Program: "powershell.exe", Code: code, Stderr: []byte(stderr)}
 }

@@ -57,13 +57,38 @@ func (h *Host) run(ctx context.Context, script string) ([]byte, []byte, error) {
 	return h.runner.Run(ctx, h.exe, Arguments(script))
 }
 
+// StdinBootstrap is the whole command line of a script sent on standard input: it reads
+// standard input as UTF-8 (raw bytes, so the console code page cannot garble a cluster
+// name) and runs it as one script block, parsed as a whole. powershell.exe -Command -
+// would run its input line by line, breaking multi-line statements. An exit inside the
+// script block ends powershell.exe with that status (inferred from PowerShell's exit
+// semantics; the stand-in follows it).
+const StdinBootstrap = "# akshybrid-stdin: runs the script read from standard input\n" +
+	"$in = [Console]::OpenStandardInput(); $ms = New-Object System.IO.MemoryStream; $in.CopyTo($ms); " +
+	"& ([scriptblock]::Create([System.Text.Encoding]::UTF8.GetString($ms.ToArray())))"
+
+// StdinArguments are powershell.exe's arguments for a script sent on standard input.
+func StdinArguments() []string {
+	return []string{"-NoProfile", "-NonInteractive", "-EncodedCommand", EncodeCommand(StdinBootstrap)}
+}
+
+// runStdin sends script on standard input: its length is not bounded by a command line,
+// and it runs in one PowerShell process (Import-Module AksHci costs seconds).
+func (h *Host) runStdin(ctx context.Context, script string) ([]byte, []byte, error) {
+	r, ok := h.runner.(transport.InputRunner)
+	if !ok {
+		return nil, nil, fmt.Errorf("the transport cannot send a script on standard input (%T)", h.runner)
+	}
+	return r.RunInput(ctx, h.exe, StdinArguments(), []byte(script))
+}
+
 // Inventory runs the inventory script and reads its document.
 func (h *Host) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 	nonce, err := h.nonce()
 	if err != nil {
 		return nil, err
 	}
-	stdout, _, err := h.run(ctx, inventoryScript(nonce))
+	stdout, _, err := h.runStdin(ctx, inventoryScript(nonce))
 	if err != nil {
 		return nil, h.hostError("the inventory script (Get-AksHciCluster, access files, mocctl)", "", false, stdout, err)
 	}

@@ -2,7 +2,9 @@ package powershell
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -34,7 +36,11 @@ func TestHostCommandLine(t *testing.T) {
 }
 
 func TestHostInventoryUsesFreshNonce(t *testing.T) {
-	doc := docJSON(t)
+	j, err := json.Marshal(newFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(j)
 	f := &fakeRunner{}
 	h := New(f, "")
 	var nonces []string
@@ -49,7 +55,13 @@ func TestHostInventoryUsesFreshNonce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkParsed(t, inv)
+		if strings.Join(inv.ClusterNames(), ",") != "alpha,zeta" {
+			t.Fatalf("clusters %v", inv.ClusterNames())
+		}
+	}
+	// The inventory goes on standard input, behind the short bootstrap command line.
+	if fmt.Sprint(f.args) != fmt.Sprint(StdinArguments()) {
+		t.Fatalf("arguments %v, want the stdin bootstrap", f.args)
 	}
 	if nonces[0] == nonces[1] || !strings.Contains(f.script, `"nonce":"`+nonces[1]+`"`) {
 		t.Fatalf("nonces %v, script:\n%s", nonces, f.script)

@@ -169,8 +169,10 @@ func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
 		force = " -force"
 	}
 	body := []string{
-		"# A missing cluster is reported in a form the provider recognises.",
-		"$names = @(Get-AksHciCluster | ForEach-Object { [string]$_.Name })",
+		"# A missing cluster is reported in a form the provider recognises. Get-AksHciCluster also lists the",
+		"# management cluster [d:reference/ps/get-akshcicluster.md], which is never a workload cluster.",
+		"$mgmt = [string](Get-AksHciConfig).Kva.kvaName",
+		"$names = @(Get-AksHciCluster | ForEach-Object { [string]$_.Name } | Where-Object { $_ -cne $mgmt })",
 		"if ($names -cnotcontains " + name + ") {",
 		"    [Console]::Error.WriteLine('" + clusterNotFoundPrefix + "' + (ConvertTo-Json -Compress -InputObject $names))",
 		fmt.Sprintf("    exit %d", clusterNotFoundExit),
@@ -191,59 +193,6 @@ func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
 		PatchLoadBalancer: boolp(opts.PatchLoadBalancer), Force: boolp(opts.Force)},
 		[]string{"Renews the credentials of one workload cluster [ps:update-akshciclustercertificates]."},
 		body), nil
-}
-
-// inventoryScript reports the host's UTC time, the workload clusters and, for each
-// credential it can read, public material only. See the comments in the script for the
-// source of each choice (keys as in shared/research/akshybrid-facts.md).
-func inventoryScript(nonce string) string {
-	body := strings.Split(strings.TrimSpace(`
-$r = [ordered]@{ version = 1; now = [DateTime]::UtcNow.ToString('o'); caCertificate = $null; management = @(); clusters = @() }
-
-# Access files ("cloudconfig") are JSON with the WssdConfig field names; CloudCertificate
-# (the cloud agent CA) and ClientCertificate are base64 PEM [moc pkg/auth/auth.go].
-# kvactl's is %UserProfile%\.wssd\kvactl\cloudconfig [#146]; mocctl's is the same path
-# under mocctl (derived). Only the two certificate fields are ever read from it.
-function Read-Access($tool) {
-    try { Get-Content -Raw -LiteralPath (Join-Path $env:USERPROFILE ".wssd\$tool\cloudconfig") | ConvertFrom-Json } catch { $null }
-}
-$kva = Read-Access 'kvactl'
-foreach ($a in @($kva, (Read-Access 'mocctl'))) {
-    if ($a -and $a.CloudCertificate -and -not $r.caCertificate) { $r.caCertificate = [string]$a.CloudCertificate }
-}
-if ($kva -and $kva.ClientCertificate) {
-    $r.management += @{ client = 'KVA'; type = 'certificate'; certificate = [string]$kva.ClientCertificate }
-}
-
-# A token's expiry: --query selects the one field, so mocctl never hands the token itself
-# to this script [caph docs/getting-started.md]. tokenExpiryInSeconds is a field of the
-# Identity message [moc]; whether GET returns an absolute time is unverified, so the
-# provider uses the value only when it is one. Anything unreadable stays null.
-function Get-TokenExpiry($name) {
-    try {
-        $o = & mocctl.exe security identity get --name $name --query '[*].tokenExpiryInSeconds' 2>$null | Out-String
-        if ($LASTEXITCODE -eq 0 -and $o -match '\d+') { [int64]$Matches[0] } else { $null }
-    } catch { $null }
-}
-
-foreach ($c in @(Get-AksHciCluster)) {
-    $n = [string]$c.Name
-    # The KMS plugin identity of a workload cluster [d-old:known-issues.md].
-    $k = @{ client = 'KMS'; type = 'token'; tokenExpiryInSeconds = (Get-TokenExpiry "KMSPlugin-$n-moc-kms-plugin") }
-    $r.clusters += @{ name = $n; credentials = @($k) }
-}
-
-$j = ConvertTo-Json -InputObject $r -Depth 8 -Compress
-# The marker text is assembled here so that it never appears whole in the script itself.
-$nl = [string][char]10
-$nonce = `+quote(nonce)+`
-[Console]::Out.Write($nl + '`+BeginMarker+`' + $nonce + $nl + $j + $nl + '`+EndMarker+`' + $nonce + $nl)`), "\n")
-	return wrap(op{Op: OpInventory, Nonce: nonce}, []string{
-		"Prints one JSON document between nonce markers: the host's UTC time, the workload",
-		"clusters and, per credential, a public certificate (base64 PEM, whose expiry the",
-		"provider reads) or a token expiry time. It never prints a key or a token; a",
-		"credential it cannot read is left out or null and shown as unknown, never guessed.",
-	}, body)
 }
 
 // minify drops comment lines (but the first, the op comment), blank lines and

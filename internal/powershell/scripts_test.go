@@ -3,6 +3,7 @@ package powershell
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -35,7 +36,6 @@ func goldenScripts(t *testing.T) map[string]string {
 		"update-cluster-both-lb-force":     mustCluster(t, "demo", akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: true, Force: true}),
 		"update-cluster-quotes-in-name":    mustCluster(t, "it's ‘odd’ $(x)", akshci.ClusterOptions{FixCloudCredentials: true}),
 		"inventory":                        inventoryScript(testNonce),
-		"inventory-minified":               minify(inventoryScript(testNonce)),
 		"update-cluster-cloud-minified":    minify(mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true})),
 		"update-management-force-minified": minify(managementScript(akshci.ManagementOptions{Force: true})),
 	}
@@ -124,27 +124,43 @@ func TestValidateClusterName(t *testing.T) {
 }
 
 // The inventory script must never hand a key or a token to its output: it reads only
-// the certificate fields of the access files, asks mocctl only for the expiry field,
-// and prints only the document it builds.
+// the public fields of access files and kubeconfigs, asks mocctl only for the token (kept
+// in a variable and decoded in-process) and the lifetime fields, and prints only the
+// document it builds.
 func TestInventoryScriptSelectsNoSecrets(t *testing.T) {
 	s := inventoryScript(testNonce)
 	code := stripComments(s)
 	for _, re := range []string{
-		`(?i)ClientKey`, `(?i)password`, `(?i)\.token\b`, `(?i)\[\*\]\.token\b`, `(?i)\btoken\s*=`,
-		`(?i)private`, `(?i)client-key-data`, `(?i)Write-(Output|Host)`, `(?i)Get-AksHciCredential`,
+		`(?i)ClientKey`, `(?i)password`, `(?i)client-key-data`, `(?i)Write-(Output|Host)`, `(?i)Start-Transcript`,
+		`(?i)\$r\.\w*token\s*=\s*\$(t|caph|csi)\b`, `(?i)exp\s*=\s*\$(t|caph|csi)\.out`,
 	} {
 		if regexp.MustCompile(re).MatchString(code) {
 			t.Errorf("inventory script matches %s", re)
 		}
 	}
-	// Every access-file field read is a certificate field.
-	for _, m := range regexp.MustCompile(`\$(?:kva|a)\.(\w+)`).FindAllStringSubmatch(code, -1) {
-		if m[1] != "CloudCertificate" && m[1] != "ClientCertificate" {
+	// Every access-file field read is public [moc pkg/auth/auth.go WssdConfig].
+	for _, m := range regexp.MustCompile(`\$a\.(\w+)`).FindAllStringSubmatch(code, -1) {
+		if m[1] != "CloudCertificate" && m[1] != "ClientCertificate" && m[1] != "IdentityName" {
 			t.Errorf("inventory script reads access-file field %s", m[1])
 		}
 	}
-	if got := regexp.MustCompile(`--query\s+'([^']*)'`).FindAllStringSubmatch(code, -1); len(got) != 1 || got[0][1] != "[*].tokenExpiryInSeconds" {
-		t.Errorf("mocctl queries %v, want only [*].tokenExpiryInSeconds", got)
+	// Every kubeconfig field read is public.
+	for _, m := range regexp.MustCompile(`\^\\s\*([a-z-]+):`).FindAllStringSubmatch(code, -1) {
+		if m[1] != "client-certificate-data" && m[1] != "server" && m[1] != "token" {
+			t.Errorf("inventory script reads kubeconfig or login field %s", m[1])
+		}
+	}
+	// mocctl is asked for the lowercase SDK keys [sdk services/security/security.go]:
+	// JMESPath field lookups are case-sensitive [jmes interpreter.go].
+	var queries []string
+	for _, m := range regexp.MustCompile(`'--query', '([^']*)'`).FindAllStringSubmatch(code, -1) {
+		queries = append(queries, m[1])
+	}
+	if fmt.Sprint(queries) != "[[0].token [0].[tokenexpiryinseconds,tokenexpiry,revoked]]" {
+		t.Errorf("mocctl queries %v", queries)
+	}
+	if strings.Contains(code, "tokenExpiryInSeconds") {
+		t.Error("the camelCase proto name matches nothing in mocctl's output")
 	}
 	// Output happens in exactly one place, and it prints the document.
 	if n := strings.Count(code, "[Console]::Out.Write("); n != 1 {
@@ -152,6 +168,14 @@ func TestInventoryScriptSelectsNoSecrets(t *testing.T) {
 	}
 	if n := strings.Count(code, "ConvertTo-Json"); n != 1 || !strings.Contains(code, "ConvertTo-Json -InputObject $r ") {
 		t.Errorf("ConvertTo-Json must serialise only the document $r")
+	}
+	// The private kubeconfig folder is removed in finally.
+	if !regexp.MustCompile(`(?s)finally \{.*Remove-Item -LiteralPath \$tmp -Recurse -Force`).MatchString(code) {
+		t.Error("the temporary kubeconfig folder is not removed in finally")
+	}
+	// The management cluster is skipped in the script too.
+	if !strings.Contains(code, "$workload = @($names | Where-Object { $_ -cne $mgmt })") {
+		t.Error("the script does not skip the management cluster")
 	}
 	// The whole marker never appears in the script, so an echoed script line (in an
 	// error record) cannot look like a document.
@@ -191,10 +215,13 @@ func TestEncodeCommandRoundTrip(t *testing.T) {
 func TestCommandLinesFitCmdExe(t *testing.T) {
 	exe := `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
 	long := strings.Repeat("a", 63)
+	// The inventory is sent on standard input: only the bootstrap is on the command line.
+	if line, err := transport.CommandLine(exe, StdinArguments()); err != nil || len(line) > 1000 {
+		t.Errorf("stdin bootstrap command line: %d characters, %v", len(line), err)
+	}
 	for name, s := range map[string]string{
-		"inventory": inventoryScript(testNonce),
-		"cluster":   mustCluster(t, long, akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: true, Force: true}),
-		"mgmt":      managementScript(akshci.ManagementOptions{Force: true}),
+		"cluster": mustCluster(t, long, akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: true, Force: true}),
+		"mgmt":    managementScript(akshci.ManagementOptions{Force: true}),
 	} {
 		line, err := transport.CommandLine(exe, Arguments(s))
 		if err != nil {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -33,11 +34,21 @@ type certificatesDataSourceModel struct {
 }
 
 var credentialAttrTypes = map[string]attr.Type{
-	"client":     types.StringType,
-	"type":       types.StringType,
-	"not_after":  types.StringType,
-	"expired":    types.BoolType,
-	"auto_renew": types.BoolType,
+	"client":         types.StringType,
+	"type":           types.StringType,
+	"not_after":      types.StringType,
+	"expired":        types.BoolType,
+	"auto_renew":     types.BoolType,
+	"source":         types.StringType,
+	"unknown_reason": types.StringType,
+	"revoked":        types.BoolType,
+}
+
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
 }
 
 func (d *certificatesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -95,6 +106,15 @@ func (d *certificatesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 						"not_after":  schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 expiry; null when the host cannot report it."},
 						"expired":    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether `not_after` has passed on the host's clock."},
 						"auto_renew": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the credential renews itself while its client runs."},
+						"source": schema.StringAttribute{Computed: true, MarkdownDescription: "Where `not_after` was read: " +
+							"`access-file` (a MOC access file of a host tool), `kubeconfig` (a kubeconfig's client certificate), " +
+							"`tls-handshake` (the certificate the API server presents), `token-exp` (a login token's `exp` claim, " +
+							"decoded on the host) or `emulator`. Null when `not_after` is null."},
+						"unknown_reason": schema.StringAttribute{Computed: true, MarkdownDescription: "Why `not_after` is null: " +
+							"an error code (`unreachable`, `not-found`, `no-exp`, `denied`, `timeout`, `error`) and what it means. " +
+							"Null when `not_after` is known."},
+						"revoked": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the host reports the " +
+							"identity as revoked; a revoked credential makes `ready_for_renewal` true whatever its expiry."},
 					},
 				},
 			},
@@ -129,13 +149,24 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return
 	}
 	creds := inv.Management
+	for _, w := range inv.Warnings {
+		resp.Diagnostics.AddWarning("AKS hybrid host", w)
+	}
 	if !m.ClusterName.IsNull() {
+		if err := inv.CheckWorkloadCluster(m.ClusterName.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("cluster_name"), "cluster_name is the management cluster",
+				err.Error()+". Omit cluster_name to read the management cluster.")
+			return
+		}
 		c, ok := inv.Cluster(m.ClusterName.ValueString())
 		if !ok {
 			addTargetError(&resp.Diagnostics, &akshci.ClusterNotFoundError{Name: m.ClusterName.ValueString(), Existing: inv.ClusterNames()})
 			return
 		}
 		creds = c.Credentials
+		if c.Unknown() {
+			resp.Diagnostics.AddWarning(unknownClusterWarning(c))
+		}
 	}
 	creds = append([]akshci.Credential(nil), creds...)
 	akshci.SortByExpiry(creds)
@@ -149,15 +180,22 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 		m.ExpiringCredential = types.StringValue(st.Credential)
 	}
 	m.ReadyForRenewal = types.BoolValue(st.Ready)
+	if len(st.Revoked) > 0 {
+		resp.Diagnostics.AddWarning("Revoked credential", "The host reports "+strings.Join(st.Revoked, ", ")+
+			" as revoked: it cannot be used whatever its expiry, so ready_for_renewal is true.")
+	}
 
 	items := make([]attr.Value, 0, len(creds))
 	for _, c := range creds {
 		obj, diags := types.ObjectValue(credentialAttrTypes, map[string]attr.Value{
-			"client":     types.StringValue(c.Client),
-			"type":       types.StringValue(string(c.Type)),
-			"not_after":  timeValue(c.NotAfter),
-			"expired":    types.BoolValue(c.Expired(inv.Now)),
-			"auto_renew": types.BoolValue(c.AutoRenew),
+			"client":         types.StringValue(c.Client),
+			"type":           types.StringValue(string(c.Type)),
+			"not_after":      timeValue(c.NotAfter),
+			"expired":        types.BoolValue(c.Expired(inv.Now)),
+			"auto_renew":     types.BoolValue(c.AutoRenew),
+			"source":         optionalString(string(c.Source)),
+			"unknown_reason": optionalString(c.UnknownReason),
+			"revoked":        types.BoolValue(c.Revoked),
 		})
 		resp.Diagnostics.Append(diags...)
 		items = append(items, obj)

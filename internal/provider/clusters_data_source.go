@@ -27,10 +27,12 @@ func (d *clustersDataSource) Metadata(_ context.Context, req datasource.Metadata
 func (d *clustersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the workload clusters of the deployment (`Get-AksHciCluster`), for `for_each` over " +
-			"`akshybrid_cluster_certificates`.",
+			"`akshybrid_cluster_certificates`. The management cluster (the AKS host, `(Get-AksHciConfig).Kva.kvaName`), " +
+			"which `Get-AksHciCluster` lists too, is never included. The plan warns about each cluster for which the host " +
+			"could report no expiry at all.",
 		Attributes: map[string]schema.Attribute{
 			"names": schema.ListAttribute{
-				MarkdownDescription: "Workload cluster names, sorted.",
+				MarkdownDescription: "Workload cluster names, sorted; never the management cluster.",
 				Computed:            true,
 				ElementType:         types.StringType,
 			},
@@ -52,6 +54,9 @@ func (d *clustersDataSource) Read(ctx context.Context, _ datasource.ReadRequest,
 	inv, found := d.data.readInventory(ctx, &resp.Diagnostics)
 	if !found {
 		return
+	}
+	for _, c := range inv.UnknownClusters() {
+		resp.Diagnostics.AddWarning(unknownClusterWarning(c))
 	}
 	names, diags := types.ListValueFrom(ctx, types.StringType, inv.ClusterNames())
 	resp.Diagnostics.Append(diags...)

@@ -39,6 +39,7 @@ type renewalModel struct {
 	ID                 types.String   `tfsdk:"id"`
 	Force              types.Bool     `tfsdk:"force"`
 	RenewBefore        types.String   `tfsdk:"renew_before"`
+	RenewEvery         types.String   `tfsdk:"renew_every"`
 	Triggers           types.Map      `tfsdk:"triggers"`
 	RenewedAt          types.String   `tfsdk:"renewed_at"`
 	ExpiresAt          types.String   `tfsdk:"expires_at"`
@@ -86,7 +87,16 @@ func (t renewalTarget) cmdlet() string {
 // credentials returns the credentials this target's renewal renews.
 func (t renewalTarget) credentials(inv *akshci.Inventory) ([]akshci.Credential, error) {
 	if t.cluster == "" {
-		return inv.Management, nil
+		out := make([]akshci.Credential, 0, len(inv.Management))
+		for _, c := range inv.Management {
+			if c.Renewable() {
+				out = append(out, c)
+			}
+		}
+		return out, nil
+	}
+	if err := inv.CheckWorkloadCluster(t.cluster); err != nil {
+		return nil, err
 	}
 	c, ok := inv.Cluster(t.cluster)
 	if !ok {
@@ -104,14 +114,43 @@ func (t renewalTarget) renew(ctx context.Context, host akshci.Host) error {
 	return host.UpdateClusterCertificates(ctx, t.cluster, opts)
 }
 
+// schedule is the renew_every fallback: the last renewal and the interval (zero: off).
+type schedule struct {
+	renewedAt time.Time
+	every     time.Duration
+}
+
 // renewalStatus is the one place that decides whether a target is due, for Read, plan
 // and the post-renewal check alike. "Now" is the host's clock from the inventory.
-func renewalStatus(inv *akshci.Inventory, t renewalTarget, window time.Duration) (akshci.Status, error) {
+func renewalStatus(inv *akshci.Inventory, t renewalTarget, window time.Duration, sch schedule) (akshci.Status, error) {
 	creds, err := t.credentials(inv)
 	if err != nil {
 		return akshci.Status{}, err
 	}
-	return akshci.Evaluate(inv.Now, creds, window), nil
+	return akshci.ApplySchedule(akshci.Evaluate(inv.Now, creds, window), inv.Now, sch.renewedAt, sch.every), nil
+}
+
+// schedule reads renew_every and renewed_at; ok is false while renew_every is unknown.
+// An unknown renewed_at (a create, or the second half of a replacement) means no
+// renewal to age yet.
+func (m *renewalModel) schedule() (schedule, bool) {
+	if m.RenewEvery.IsUnknown() {
+		return schedule{}, false
+	}
+	var sch schedule
+	if !m.RenewEvery.IsNull() {
+		d, err := parseRenewEvery(m.RenewEvery.ValueString())
+		if err != nil {
+			return schedule{}, false
+		}
+		sch.every = d
+	}
+	if !m.RenewedAt.IsNull() && !m.RenewedAt.IsUnknown() {
+		if t, err := time.Parse(timeFormat, m.RenewedAt.ValueString()); err == nil {
+			sch.renewedAt = t
+		}
+	}
+	return sch, true
 }
 
 func (m *renewalModel) setStatus(st akshci.Status) {
@@ -180,6 +219,14 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 			Computed:   true,
 			Default:    stringdefault.StaticString(defaultRenewBefore),
 			Validators: []validator.String{renewBeforeValidator{}},
+		},
+		"renew_every": schema.StringAttribute{
+			MarkdownDescription: "Renew also when `renewed_at` is at least this old, whatever the host reports, as a Go " +
+				"duration in hours shorter than 2160h. A fallback for hosts that cannot report an expiry (`expires_at` null): " +
+				"the AKS hybrid documentation advises renewing the tokens and certificates within 60 days, so `1440h` " +
+				"follows it. Editing it is an in-place update that renews nothing by itself. Unset: off.",
+			Optional:   true,
+			Validators: []validator.String{renewEveryValidator{}},
 		},
 		"triggers": schema.MapAttribute{
 			MarkdownDescription: "Arbitrary values; any change forces a renewal, like `terraform_data.triggers_replace`.",
@@ -261,6 +308,14 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	t, inv, st, window := ev.target, ev.inv, ev.status, ev.window
+	checkCmdlets(&resp.Diagnostics, inv, t)
+	warnUnknownCluster(&resp.Diagnostics, inv, t)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if req.State.Raw.IsNull() || st.Ready {
+		warnHost(&resp.Diagnostics, inv)
+	}
 
 	if req.State.Raw.IsNull() {
 		// A create (or the second half of a replacement) runs the renewal: stop at plan
@@ -276,6 +331,7 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if st.Ready {
 		tflog.Info(ctx, "credentials ready for renewal", map[string]any{
 			"target": t.String(), "expires_at": st.ExpiresAt.Format(timeFormat), "credential": st.Credential,
+			"due_by_renew_every": st.DueByAge, "revoked": st.Revoked,
 		})
 		c.ReadyForRenewal = types.BoolUnknown()
 		c.ExpiresAt = types.StringUnknown()
@@ -303,7 +359,8 @@ type evaluation struct {
 func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *diag.Diagnostics) (ev evaluation, ok bool, err error) {
 	t, targetOK := m.target()
 	window, windowOK := m.common().window()
-	if !targetOK || !windowOK || r.data == nil {
+	sch, schOK := m.common().schedule()
+	if !targetOK || !windowOK || !schOK || r.data == nil {
 		return ev, false, nil
 	}
 	timeout, d := m.common().Timeouts.Read(ctx, defaultReadTimeout)
@@ -316,7 +373,7 @@ func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *d
 	if !found {
 		return ev, false, nil
 	}
-	st, err := renewalStatus(inv, t, window)
+	st, err := renewalStatus(inv, t, window, sch)
 	return evaluation{target: t, window: window, inv: inv, status: st}, true, err
 }
 
@@ -347,6 +404,11 @@ func warnCAExpiring(diags *diag.Diagnostics, inv *akshci.Inventory, window time.
 }
 
 func addTargetError(diags *diag.Diagnostics, err error) {
+	var me *akshci.ManagementClusterError
+	if errors.As(err, &me) {
+		diags.AddAttributeError(path.Root("cluster_name"), "cluster_name is the management cluster", err.Error()+".")
+		return
+	}
 	var nf *akshci.ClusterNotFoundError
 	if errors.As(err, &nf) {
 		diags.AddAttributeError(path.Root("cluster_name"), "Workload cluster not found",
@@ -409,7 +471,7 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	st, err := renewalStatus(inv, t, window)
+	st, err := renewalStatus(inv, t, window, schedule{})
 	if err != nil {
 		addTargetError(&resp.Diagnostics, err)
 		resp.State.RemoveResource(ctx)

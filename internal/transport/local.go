@@ -24,7 +24,12 @@ func (*Local) Close() error { return nil }
 const localWaitDelay = 2 * time.Second
 
 // Run runs program with args directly (no shell). When ctx ends the process is killed.
-func (*Local) Run(ctx context.Context, program string, args []string) ([]byte, []byte, error) {
+func (l *Local) Run(ctx context.Context, program string, args []string) ([]byte, []byte, error) {
+	return l.RunInput(ctx, program, args, nil)
+}
+
+// RunInput is Run with stdin sent to the program's standard input. See InputRunner.
+func (*Local) RunInput(ctx context.Context, program string, args []string, stdin []byte) ([]byte, []byte, error) {
 	if program == "" {
 		return nil, nil, errors.New("run: program is empty")
 	}
@@ -33,6 +38,9 @@ func (*Local) Run(ctx context.Context, program string, args []string) ([]byte, [
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
 	err := cmd.Run()
 	if err == nil {
 		return stdout.Bytes(), stderr.Bytes(), nil

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -452,6 +453,12 @@ func (s *SSH) newSession(ctx context.Context) (*ssh.Session, *sshConn, error) {
 
 // Run runs program with args on the host. See Runner and CommandLine.
 func (s *SSH) Run(ctx context.Context, program string, args []string) ([]byte, []byte, error) {
+	return s.RunInput(ctx, program, args, nil)
+}
+
+// RunInput is Run with stdin sent to the program's standard input, which is then
+// closed. See InputRunner.
+func (s *SSH) RunInput(ctx context.Context, program string, args []string, stdin []byte) ([]byte, []byte, error) {
 	line, err := CommandLine(program, args)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ssh run on %s: %w", s.addr, err)
@@ -470,6 +477,9 @@ func (s *SSH) Run(ctx context.Context, program string, args []string) ([]byte, [
 	var stdout, stderr limitedBuffer
 	sess.Stdout = &stdout
 	sess.Stderr = &stderr
+	if stdin != nil {
+		sess.Stdin = bytes.NewReader(stdin)
+	}
 	if err := sess.Start(line); err != nil {
 		_ = sess.Close()
 		return nil, nil, fmt.Errorf("ssh run %s on %s: %w", program, s.addr, err)

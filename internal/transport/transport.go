@@ -25,6 +25,21 @@ type Runner interface {
 	Close() error
 }
 
+// InputRunner is a Runner that can also feed the program's standard input. Large
+// programs (scripts longer than a command line allows) are sent this way: the command
+// line stays short, the input has no length limit.
+type InputRunner interface {
+	Runner
+	// RunInput is Run with stdin written to the program's standard input, which is
+	// closed after it. A nil stdin gives the program no input, as Run does.
+	RunInput(ctx context.Context, program string, args []string, stdin []byte) (stdout, stderr []byte, err error)
+}
+
+var (
+	_ InputRunner = (*Local)(nil)
+	_ InputRunner = (*SSH)(nil)
+)
+
 // ExitError reports a program that ran and exited unsuccessfully.
 type ExitError struct {
 	// Program is the program that ran.

@@ -5,6 +5,9 @@ resource "akshybrid_cluster_certificates" "demo" {
   fix_cloud_credentials = true
   patch_load_balancer   = true
   renew_before          = "720h"
+  # Also renew 60 days after the last renewal, the documented advice, in case the host
+  # cannot report an expiry.
+  renew_every = "1440h"
 
   lifecycle {
     create_before_destroy = true

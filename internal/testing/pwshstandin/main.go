@@ -18,6 +18,12 @@
 //	-time-offset DUR   emulated clock offset (AKSHYBRID_STANDIN_TIME_OFFSET)
 //	-delay DUR         wait this long before an update, so a test can break the connection
 //	-log PATH          append each operation and the script received, as JSON lines
+//	-management NAME   the management cluster's name, listed by Get-AksHciCluster (default akshci-management)
+//	-fail C:S=CODE,... make source S (kubeconfig, serving, csi, kms) of cluster C (* for all) report CODE
+//	-no-patch-load-balancer  probe a module whose Update-AksHciClusterCertificates lacks -patchLoadBalancer
+//	-no-network-credentials  report a session without Kerberos tickets (an SSH key logon)
+//
+// The script may also come on standard input, behind powershell.StdinBootstrap.
 package main
 
 import (
@@ -34,6 +40,7 @@ import (
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/emulator"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/powershell"
 )
 
 // Exit statuses: the script's own (0, 1, 3 for a missing cluster) and 2 for a command
@@ -51,14 +58,23 @@ type settings struct {
 	delay      time.Duration
 	log        string
 	script     string
+	// management is the management cluster's name, which Get-AksHciCluster lists too.
+	management string
+	// fail makes sources fail: "cluster:source=code", cluster * for every cluster,
+	// source one of kubeconfig, serving, csi, kms.
+	fail map[string]string
+	// noPatchLoadBalancer probes a module whose cluster cmdlet lacks -patchLoadBalancer.
+	noPatchLoadBalancer bool
+	// noNetworkCredentials reports a session without Kerberos tickets.
+	noNetworkCredentials bool
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
-	s, err := parseArgs(args)
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	s, err := parseArgs(args, stdin)
 	if err != nil {
 		fmt.Fprintln(stderr, "pwshstandin: "+err.Error())
 		return exitContract
@@ -83,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprint(stdout, "WARNING: The names of some imported commands from the module 'AksHci' include unapproved verbs that might make them less discoverable.\r\n")
 	switch o.Op {
 	case "inventory":
-		return inventory(ctx, emu, o, stdout, stderr)
+		return inventory(ctx, emu, o, s, stdout, stderr)
 	case "update-management":
 		return updateManagement(ctx, emu, o, s, stdout, stderr)
 	case "update-cluster":
@@ -93,8 +109,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitContract
 }
 
-func parseArgs(args []string) (*settings, error) {
-	s := &settings{state: os.Getenv("AKSHYBRID_STANDIN_STATE")}
+func parseArgs(args []string, stdin io.Reader) (*settings, error) {
+	s := &settings{state: os.Getenv("AKSHYBRID_STANDIN_STATE"), management: "akshci-management", fail: map[string]string{}}
 	if v := os.Getenv("AKSHYBRID_STANDIN_CLUSTERS"); v != "" {
 		s.clusters = strings.Split(v, ",")
 	}
@@ -139,6 +155,23 @@ func parseArgs(args []string) (*settings, error) {
 			}
 		case "-log":
 			s.log, err = value()
+		case "-management":
+			s.management, err = value()
+		case "-fail":
+			var v string
+			if v, err = value(); err == nil {
+				for _, f := range strings.Split(v, ",") {
+					k, code, ok := strings.Cut(f, "=")
+					if !ok {
+						return nil, fmt.Errorf("-fail %q: want cluster:source=code", f)
+					}
+					s.fail[k] = code
+				}
+			}
+		case "-no-patch-load-balancer":
+			s.noPatchLoadBalancer = true
+		case "-no-network-credentials":
+			s.noNetworkCredentials = true
 		case "-noprofile":
 			noProfile = true
 		case "-noninteractive":
@@ -165,6 +198,16 @@ func parseArgs(args []string) (*settings, error) {
 	script, err := decodeUTF16Base64(encoded)
 	if err != nil {
 		return nil, err
+	}
+	if script == powershell.StdinBootstrap {
+		// The real script comes on standard input, as UTF-8.
+		in, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("standard input: %v", err)
+		}
+		script = string(in)
+	} else if strings.HasPrefix(script, "# akshybrid-stdin") {
+		return nil, errors.New("the stdin bootstrap differs from powershell.StdinBootstrap")
 	}
 	s.script = script
 	return s, nil
@@ -248,59 +291,30 @@ func fail(stderr io.Writer, command string, err error) int {
 	return exitFailure
 }
 
-func inventory(ctx context.Context, emu *emulator.Emulator, o op, stdout, stderr io.Writer) int {
+func inventory(ctx context.Context, emu *emulator.Emulator, o op, s *settings, stdout, stderr io.Writer) int {
 	if o.Nonce == "" {
 		fmt.Fprintln(stderr, "pwshstandin: inventory op without a nonce")
 		return exitContract
+	}
+	// The stand-in cannot run PowerShell: it answers as the script would, so it checks
+	// that the script makes every call it models.
+	for _, c := range powershell.InventoryCalls {
+		if !strings.Contains(s.script, c.Line) {
+			fmt.Fprintf(stderr, "pwshstandin: the inventory script lacks the call %s (%q)\n", c.Name, c.Line)
+			return exitContract
+		}
 	}
 	snap, err := emu.Snapshot(ctx)
 	if err != nil {
 		return fail(stderr, "Get-AksHciCluster", err)
 	}
-	doc := map[string]any{
-		"version":       1,
-		"now":           snap.Now.UTC().Format("2006-01-02T15:04:05.0000000Z"),
-		"caCertificate": nil,
-		"management":    materials(snap.Management),
-	}
-	if len(snap.CACertificatePEM) > 0 {
-		doc["caCertificate"] = base64.StdEncoding.EncodeToString(snap.CACertificatePEM)
-	}
-	clusters := []any{}
-	for _, c := range snap.Clusters {
-		clusters = append(clusters, map[string]any{"name": c.Name, "credentials": materials(c.Credentials)})
-	}
-	doc["clusters"] = clusters
-	j, err := json.Marshal(doc)
+	j, err := json.Marshal(document(snap, s))
 	if err != nil {
 		fmt.Fprintln(stderr, "pwshstandin: "+err.Error())
 		return exitContract
 	}
 	fmt.Fprintf(stdout, "\r\nAKSHYBRID-BEGIN-%s\r\n%s\r\nAKSHYBRID-END-%s\r\n", o.Nonce, j, o.Nonce)
 	return 0
-}
-
-func materials(ms []emulator.Material) []any {
-	out := []any{}
-	for _, m := range ms {
-		e := map[string]any{"client": m.Client, "type": string(m.Type)}
-		switch m.Type {
-		case akshci.Certificate:
-			if len(m.CertificatePEM) > 0 {
-				e["certificate"] = base64.StdEncoding.EncodeToString(m.CertificatePEM)
-			} else {
-				e["certificate"] = nil
-			}
-		case akshci.Token:
-			if m.NotAfter.IsZero() {
-				e["tokenExpiryInSeconds"] = nil
-			} else {
-				e["tokenExpiryInSeconds"] = m.NotAfter.Unix()
-			}
-		}
-		out = append(out, e)
-	}
-	return out
 }
 
 func updateManagement(ctx context.Context, emu *emulator.Emulator, o op, s *settings, stdout, stderr io.Writer) int {

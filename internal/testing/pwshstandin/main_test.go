@@ -36,7 +36,7 @@ func TestRunRejectsBadCommandLines(t *testing.T) {
 	} {
 		t.Setenv("AKSHYBRID_STANDIN_STATE", "")
 		var out, errOut bytes.Buffer
-		if code := run(args, &out, &errOut); code != exitContract || !strings.HasPrefix(errOut.String(), "pwshstandin: ") {
+		if code := run(args, strings.NewReader(""), &out, &errOut); code != exitContract || !strings.HasPrefix(errOut.String(), "pwshstandin: ") {
 			t.Errorf("run(%q) = %d, %q", args, code, errOut.String())
 		}
 	}

@@ -1,0 +1,419 @@
+package powershell
+
+import (
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+)
+
+var (
+	caExpiry      = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	kvaExpiry     = time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)
+	mocctlExpiry  = time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)
+	kmsExpiry     = time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
+	csiExpiry     = time.Date(2026, 5, 3, 0, 0, 0, 0, time.UTC)
+	caphExpiry    = time.Date(2026, 4, 20, 0, 0, 0, 0, time.UTC)
+	servingExpiry = time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC) // 4-day certificate
+	kubecfgExpiry = time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
+	mgmtKcExpiry  = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// fixture is a version-2 document as the inventory script prints it, built as a map so
+// each test can break one source.
+type fixture map[string]any
+
+func derB64(t testing.TB, pemText string) string {
+	block, _ := pem.Decode([]byte(pemText))
+	if block == nil {
+		t.Fatal("no PEM")
+	}
+	return b64(string(block.Bytes))
+}
+
+func clusterRecord(t testing.TB, name string) map[string]any {
+	return map[string]any{
+		"name":               name,
+		"kubeconfig":         map[string]any{"clientCertificate": b64(certPEM(t, name+"-admin", kubecfgExpiry)), "error": nil},
+		"servingCertificate": derB64(t, certPEM(t, name+"-apiserver", servingExpiry)),
+		"servingError":       nil,
+		"csiToken":           map[string]any{"exp": csiExpiry.Unix(), "error": nil},
+		"kmsToken":           map[string]any{"exp": kmsExpiry.Unix(), "error": nil},
+		"kmsIdentity":        map[string]any{"tokenexpiryinseconds": "7776000", "tokenexpiry": "0", "revoked": "false", "error": nil},
+		"calls":              5,
+	}
+}
+
+func fullProbe(patchLB bool) map[string]any {
+	cloud := []string{"name!", "fixCloudCredentials!", "sshPrivateKeyFile", "force"}
+	if patchLB {
+		cloud = append(cloud, "patchLoadBalancer")
+	}
+	return map[string]any{"module": "1.1.60", "commands": []any{
+		map[string]any{"name": "Update-AksHciCertificates", "target": "Repair-AksHciCerts", "sets": []any{
+			map[string]any{"name": "__AllParameterSets", "parameters": []string{"sshPrivateKeyFile"}}}},
+		map[string]any{"name": "Update-AksHciClusterCertificates", "target": "Repair-AksHciClusterCerts", "sets": []any{
+			map[string]any{"name": "cloud", "parameters": cloud},
+			map[string]any{"name": "kubelet", "parameters": []string{"name!", "fixKubeletCredentials!", "force"}}}},
+	}}
+}
+
+func newFixture(t testing.TB) fixture {
+	ca := b64(certPEM(t, "ca-old", caExpiry) + certPEM(t, "ca-new", caExpiry.AddDate(1, 0, 0)))
+	return fixture{
+		"version":           2,
+		"now":               "2026-03-04T05:06:07.1234567Z",
+		"managementCluster": "akshci-mgmt",
+		"clusterNames":      []string{"akshci-mgmt", "zeta", "alpha"},
+		"probe":             fullProbe(true),
+		"session":           map[string]any{"kerberosTickets": 1, "error": nil},
+		"accessFiles": []any{
+			map[string]any{"folder": "kvactl", "identityName": "kva", "clientCertificate": b64(certPEM(t, "kva", kvaExpiry)), "cloudCertificate": ca, "error": nil},
+			map[string]any{"folder": "mocctl", "identityName": "admin", "clientCertificate": b64(certPEM(t, "mocctl", mocctlExpiry)), "cloudCertificate": ca, "error": nil},
+		},
+		"accessFilesError":     nil,
+		"managementKubeconfig": map[string]any{"clientCertificate": b64(certPEM(t, "mgmt-admin", mgmtKcExpiry)), "error": nil},
+		"caphToken":            map[string]any{"exp": caphExpiry.Unix(), "error": nil},
+		"clusters":             []any{clusterRecord(t, "zeta"), clusterRecord(t, "alpha")},
+	}
+}
+
+// list returns the fixture's list under key.
+func (f fixture) list(key string) []any {
+	l, ok := f[key].([]any)
+	if !ok {
+		panic(key + " is not a list")
+	}
+	return l
+}
+
+// zeta returns the record of workload cluster zeta, for a test to break.
+func (f fixture) zeta() map[string]any {
+	for _, c := range f.list("clusters") {
+		if m, ok := c.(map[string]any); ok && m["name"] == "zeta" {
+			return m
+		}
+	}
+	panic("no zeta")
+}
+
+func (f fixture) output(t testing.TB) []byte {
+	j, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(wrapOutput(string(j), testNonce))
+}
+
+func (f fixture) parse(t *testing.T) *akshci.Inventory {
+	t.Helper()
+	inv, err := ParseInventory(f.output(t), testNonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func cred(t *testing.T, creds []akshci.Credential, name string) akshci.Credential {
+	t.Helper()
+	for _, c := range creds {
+		if c.Name() == name {
+			return c
+		}
+	}
+	t.Fatalf("no credential %q", name)
+	return akshci.Credential{}
+}
+
+func TestParseInventoryEncodingsAndBanners(t *testing.T) {
+	j, err := json.Marshal(newFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(j)
+	outputs := map[string][]byte{
+		"crlf-banners-warnings": []byte(wrapOutput(doc, testNonce)),
+		"bom":                   append([]byte("\xEF\xBB\xBF"), wrapOutput(doc, testNonce)...),
+		"utf16le":               utf16le(wrapOutput(doc, testNonce), true),
+		"utf16le-nobom":         utf16le(wrapOutput(doc, testNonce), false),
+		"lf-only":               []byte("AKSHYBRID-BEGIN-" + testNonce + "\n" + doc + "\nAKSHYBRID-END-" + testNonce),
+	}
+	for name, out := range outputs {
+		t.Run(name, func(t *testing.T) {
+			inv, err := ParseInventory(out, testNonce)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := inv.ClusterNames(); strings.Join(got, ",") != "alpha,zeta" {
+				t.Errorf("clusters %v, want alpha,zeta (sorted, management cluster excluded)", got)
+			}
+		})
+	}
+}
+
+func TestParseInventorySources(t *testing.T) {
+	inv := newFixture(t).parse(t)
+	if want := time.Date(2026, 3, 4, 5, 6, 7, 123456700, time.UTC); !inv.Now.Equal(want) {
+		t.Errorf("Now = %s, want %s", inv.Now, want)
+	}
+	if inv.ManagementCluster != "akshci-mgmt" {
+		t.Errorf("ManagementCluster = %q", inv.ManagementCluster)
+	}
+	if !inv.CAExpiresAt.Equal(caExpiry.AddDate(1, 0, 0)) {
+		t.Errorf("CAExpiresAt = %s, want the newest CA of a rotation, %s", inv.CAExpiresAt, caExpiry.AddDate(1, 0, 0))
+	}
+	wantMgmt := map[string]struct {
+		at  time.Time
+		src akshci.Source
+	}{
+		"KVA certificate":             {kvaExpiry, akshci.SourceAccessFile},
+		"mocctl certificate":          {mocctlExpiry, akshci.SourceAccessFile},
+		"CAPH token":                  {caphExpiry, akshci.SourceTokenExp},
+		"AdminKubeconfig certificate": {mgmtKcExpiry, akshci.SourceKubeconfig},
+	}
+	for _, c := range inv.Management {
+		w, ok := wantMgmt[c.Name()]
+		switch {
+		case ok && (!c.NotAfter.Equal(w.at) || c.Source != w.src || c.UnknownReason != ""):
+			t.Errorf("%s = %s from %q (%q), want %s from %q", c.Name(), c.NotAfter, c.Source, c.UnknownReason, w.at, w.src)
+		case !ok && (c.Known() || c.UnknownReason == ""):
+			t.Errorf("%s = %s, reason %q: want unknown with a reason", c.Name(), c.NotAfter, c.UnknownReason)
+		}
+	}
+	if m := cred(t, inv.Management, "mocctl certificate"); !m.AutoRenew {
+		t.Error("a host tool's access-file certificate renews when the tool runs [moc certrenew.go]; want AutoRenew")
+	}
+	zeta, _ := inv.Cluster("zeta")
+	wantCluster := map[string]struct {
+		at    time.Time
+		src   akshci.Source
+		scope akshci.Scope
+	}{
+		"KMS token":                   {kmsExpiry, akshci.SourceTokenExp, akshci.ScopeCloud},
+		"CSI token":                   {csiExpiry, akshci.SourceTokenExp, akshci.ScopeCloud},
+		"Kubelet certificate":         {servingExpiry, akshci.SourceTLSHandshake, akshci.ScopeKubelet},
+		"AdminKubeconfig certificate": {kubecfgExpiry, akshci.SourceKubeconfig, akshci.ScopeInformational},
+	}
+	for _, c := range zeta.Credentials {
+		w, ok := wantCluster[c.Name()]
+		switch {
+		case ok && (!c.NotAfter.Equal(w.at) || c.Source != w.src || c.Scope != w.scope):
+			t.Errorf("zeta %s = %s from %q scope %s, want %s from %q scope %s", c.Name(), c.NotAfter, c.Source, c.Scope, w.at, w.src, w.scope)
+		case !ok && c.Known():
+			t.Errorf("zeta %s known without a source", c.Name())
+		}
+	}
+	if inv.Cmdlets == nil || inv.Cmdlets.ModuleVersion != "1.1.60" || !inv.Cmdlets.Cluster.Has("patchloadbalancer") || inv.Cmdlets.Management.Has("force") {
+		t.Errorf("probe = %+v", inv.Cmdlets)
+	}
+	if len(inv.Warnings) != 0 {
+		t.Errorf("warnings %v for a session with a Kerberos ticket", inv.Warnings)
+	}
+	st := akshci.Evaluate(inv.Now, zeta.Credentials, 30*24*time.Hour)
+	if !st.ExpiresAt.Equal(kmsExpiry) || st.Credential != "KMS token" {
+		t.Errorf("zeta expires %s (%s), want the KMS token at %s: the 4-day serving certificate renews itself", st.ExpiresAt, st.Credential, kmsExpiry)
+	}
+}
+
+func TestParseInventoryMissingAccessFiles(t *testing.T) {
+	f := newFixture(t)
+	f["accessFiles"] = []any{}
+	f["accessFilesError"] = "not-found"
+	inv := f.parse(t)
+	kva := cred(t, inv.Management, "KVA certificate")
+	if kva.Known() || !strings.HasPrefix(kva.UnknownReason, "not-found") {
+		t.Errorf("KVA certificate = %+v, want unknown, not-found", kva)
+	}
+	if !inv.CAExpiresAt.IsZero() {
+		t.Errorf("CA expiry %s without an access file", inv.CAExpiresAt)
+	}
+	// The other sources still work.
+	if c := cred(t, inv.Management, "CAPH token"); !c.NotAfter.Equal(caphExpiry) {
+		t.Errorf("CAPH token = %s", c.NotAfter)
+	}
+}
+
+func TestParseInventoryAPIServerDown(t *testing.T) {
+	f := newFixture(t)
+	z := f.zeta()
+	z["servingCertificate"], z["servingError"] = nil, "unreachable"
+	z["csiToken"] = map[string]any{"exp": nil, "error": "unreachable"}
+	inv := f.parse(t)
+	zeta, _ := inv.Cluster("zeta")
+	s := cred(t, zeta.Credentials, "Kubelet certificate")
+	if s.Known() || !strings.HasPrefix(s.UnknownReason, "unreachable") || !strings.Contains(s.UnknownReason, "#127") {
+		t.Errorf("serving certificate = %+v, want unknown, unreachable, naming the KMS token cause", s)
+	}
+	if c := cred(t, zeta.Credentials, "KMS token"); !c.NotAfter.Equal(kmsExpiry) {
+		t.Errorf("KMS token %s: mocctl goes through the cloud agent, not the API server", c.NotAfter)
+	}
+	if zeta.Unknown() {
+		t.Error("zeta is unknown although its KMS token and kubeconfig are known")
+	}
+}
+
+func TestParseInventoryExpiredServingCertificate(t *testing.T) {
+	f := newFixture(t)
+	expired := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) // before the host's now
+	f.zeta()["servingCertificate"] = derB64(t, certPEM(t, "zeta-apiserver", expired))
+	inv := f.parse(t)
+	zeta, _ := inv.Cluster("zeta")
+	st := akshci.Evaluate(inv.Now, akshci.ClusterOptions{FixKubeletCredentials: true}.Scoped(zeta.Credentials), 30*24*time.Hour)
+	if !st.Ready || st.Credential != "Kubelet certificate" || !st.ExpiresAt.Equal(expired) {
+		t.Errorf("kubelet scope = %+v, want due now for the expired serving certificate", st)
+	}
+}
+
+func TestParseInventoryTokenWithoutExp(t *testing.T) {
+	f := newFixture(t)
+	f.zeta()["kmsToken"] = map[string]any{"exp": nil, "error": "no-exp"}
+	inv := f.parse(t)
+	zeta, _ := inv.Cluster("zeta")
+	k := cred(t, zeta.Credentials, "KMS token")
+	if k.Known() {
+		t.Fatalf("KMS token known: %s; a lifetime (tokenexpiryinseconds) must never become a date", k.NotAfter)
+	}
+	for _, want := range []string{"no-exp", "tokenexpiryinseconds = 7776000", "lifetime, not a date"} {
+		if !strings.Contains(k.UnknownReason, want) {
+			t.Errorf("reason %q lacks %q", k.UnknownReason, want)
+		}
+	}
+}
+
+func TestParseInventoryRevokedIdentity(t *testing.T) {
+	f := newFixture(t)
+	id, ok := f.zeta()["kmsIdentity"].(map[string]any)
+	if !ok {
+		t.Fatal("no kmsIdentity")
+	}
+	id["revoked"] = "true"
+	inv := f.parse(t)
+	zeta, _ := inv.Cluster("zeta")
+	if !cred(t, zeta.Credentials, "KMS token").Revoked {
+		t.Error("revoked flag lost")
+	}
+}
+
+func TestParseInventoryModuleWithoutPatchLoadBalancer(t *testing.T) {
+	f := newFixture(t)
+	f["probe"] = fullProbe(false)
+	inv := f.parse(t)
+	err := inv.Cmdlets.CheckCluster(akshci.ClusterOptions{FixCloudCredentials: true, PatchLoadBalancer: true})
+	var ce *akshci.CmdletError
+	if !errors.As(err, &ce) || ce.Switch != "-patchLoadBalancer" {
+		t.Fatalf("CheckCluster = %v, want -patchLoadBalancer refused", err)
+	}
+	if err := inv.Cmdlets.CheckCluster(akshci.ClusterOptions{FixCloudCredentials: true, Force: true}); err != nil {
+		t.Errorf("fixCloud+force refused: %v", err)
+	}
+}
+
+func TestParseInventoryEveryClusterSourceFailed(t *testing.T) {
+	f := newFixture(t)
+	z := f.zeta()
+	z["kubeconfig"] = map[string]any{"clientCertificate": nil, "error": "timeout"}
+	z["servingCertificate"], z["servingError"] = nil, "not-found"
+	z["csiToken"] = map[string]any{"exp": nil, "error": "not-found"}
+	z["kmsToken"] = map[string]any{"exp": nil, "error": "denied"}
+	inv := f.parse(t)
+	u := inv.UnknownClusters()
+	if len(u) != 1 || u[0].Name != "zeta" {
+		t.Fatalf("UnknownClusters() = %v, want zeta", u)
+	}
+	reasons := strings.Join(u[0].UnknownReasons(), "\n")
+	for _, want := range []string{"AdminKubeconfig certificate: timeout", "KMS token: denied"} {
+		if !strings.Contains(reasons, want) {
+			t.Errorf("reasons %q lack %q", reasons, want)
+		}
+	}
+}
+
+func TestParseInventoryNoNetworkCredentials(t *testing.T) {
+	f := newFixture(t)
+	f["session"] = map[string]any{"kerberosTickets": 0, "error": nil}
+	inv := f.parse(t)
+	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0], "no network credentials") {
+		t.Errorf("warnings = %v", inv.Warnings)
+	}
+}
+
+func TestParseInventoryStrict(t *testing.T) {
+	keyPEM := "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n"
+	tests := []struct {
+		name   string
+		change func(f fixture)
+		want   string
+	}{
+		{"version 1", func(f fixture) { f["version"] = 1 }, "version 1 is not supported"},
+		{"no version", func(f fixture) { delete(f, "version") }, "version 0 is not supported"},
+		{"unknown field", func(f fixture) { f["tokenExpiryInSeconds"] = 1 }, "unknown field"},
+		{"no now", func(f fixture) { f["now"] = "" }, "no host time"},
+		{"bad now", func(f fixture) { f["now"] = "yesterday" }, "not an RFC 3339 time"},
+		{"unknown code", func(f fixture) { f.zeta()["servingError"] = "oops" }, `unknown error code "oops"`},
+		{"duplicate name", func(f fixture) { f["clusterNames"] = []string{"zeta", "zeta", "alpha"} }, "twice"},
+		{"duplicate record", func(f fixture) { f["clusters"] = []any{clusterRecord(t, "zeta"), clusterRecord(t, "zeta")} }, "listed twice"},
+		{"duplicate access file", func(f fixture) {
+			a := f.list("accessFiles")
+			f["accessFiles"] = append(a, a[0])
+		}, "listed twice"},
+		{"management as workload", func(f fixture) {
+			f["clusters"] = append(f.list("clusters"), clusterRecord(t, "akshci-mgmt"))
+		}, "management cluster"},
+		{"record missing", func(f fixture) { f["clusters"] = []any{clusterRecord(t, "zeta")} }, `"alpha" has no record`},
+		{"name with newline", func(f fixture) { f["clusterNames"] = []string{"a\nb"} }, "control character"},
+		{"private key", func(f fixture) {
+			f.zeta()["kubeconfig"] = map[string]any{"clientCertificate": b64(keyPEM), "error": nil}
+		}, "holds a private key"},
+		{"bad base64", func(f fixture) { f.zeta()["servingCertificate"] = "%%%" }, "not base64 or PEM"},
+		{"exp not seconds", func(f fixture) { f["caphToken"] = map[string]any{"exp": int64(99999999999999), "error": nil} }, "not a Unix time"},
+		{"no probe", func(f fixture) { delete(f, "probe") }, "no parameter-set probe"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			tc.change(f)
+			inv, err := ParseInventory(f.output(t), testNonce)
+			var ierr *InventoryError
+			if !errors.As(err, &ierr) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, %v; want an InventoryError containing %q", inv, err, tc.want)
+			}
+			if strings.Contains(err.Error(), "MIGHAgEAMBMGByqGSM49") {
+				t.Fatalf("error repeats key material: %v", err)
+			}
+		})
+	}
+}
+
+func TestParseInventoryMarkers(t *testing.T) {
+	good := newFixture(t).output(t)
+	for name, tc := range map[string]struct{ out, want string }{
+		"empty":             {"", "no begin marker"},
+		"only banners":      {"WARNING: something\r\nAksHci loaded\r\n", "no begin marker"},
+		"end without begin": {"AKSHYBRID-END-" + testNonce, "end marker came without a begin marker"},
+		"truncated":         {string(good[:len(good)/2]), "truncated"},
+		"twice":             {string(good) + string(good), "more than once"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseInventory([]byte(tc.out), testNonce)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzParseInventory(f *testing.F) {
+	f.Add(newFixture(f).output(f))
+	f.Add([]byte("AKSHYBRID-BEGIN-" + testNonce + "{}AKSHYBRID-END-" + testNonce))
+	f.Add(utf16le("AKSHYBRID-BEGIN-"+testNonce, true))
+	f.Fuzz(func(t *testing.T, out []byte) {
+		inv, err := ParseInventory(out, testNonce)
+		if err == nil && inv == nil {
+			t.Fatal("nil inventory without an error")
+		}
+	})
+}

@@ -1,0 +1,95 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+)
+
+// What a real host adds to the renewal decision: the probed cmdlet parameters, the
+// clusters whose every source failed, the host's own warnings, and renew_every.
+
+// checkCmdlets fails the plan when the configuration needs a switch the host's AksHci
+// module does not have (the probe of research §3); an unprobed host (the emulator)
+// passes.
+func checkCmdlets(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
+	var err error
+	if t.cluster == "" {
+		err = inv.Cmdlets.CheckManagement(akshci.ManagementOptions{Force: t.force})
+	} else {
+		opts := t.opts
+		opts.Force = t.force
+		err = inv.Cmdlets.CheckCluster(opts)
+	}
+	var ce *akshci.CmdletError
+	if !errors.As(err, &ce) {
+		return
+	}
+	if ce.Attribute != "" {
+		diags.AddAttributeError(path.Root(ce.Attribute), "The host's AksHci module lacks "+ce.Switch, err.Error()+". Nothing was changed on the host.")
+		return
+	}
+	diags.AddError("The host's AksHci module lacks "+ce.Cmdlet, err.Error()+". Nothing was changed on the host.")
+}
+
+// unknownClusterWarning describes a workload cluster whose every source failed.
+func unknownClusterWarning(c akshci.Cluster) (summary, detail string) {
+	return "No expiry known for workload cluster " + quoted(c.Name),
+		fmt.Sprintf("The host answered, but no source gave an expiry for workload cluster %s, so nothing about it can be "+
+			"due by date. Set renew_every (for example \"1440h\", the documented 60 days) on its "+
+			"akshybrid_cluster_certificates resource so it is renewed anyway, and check the sources:\n  %s",
+			quoted(c.Name), strings.Join(c.UnknownReasons(), "\n  "))
+}
+
+func warnUnknownCluster(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
+	if t.cluster == "" {
+		return
+	}
+	if c, ok := inv.Cluster(t.cluster); ok && c.Unknown() {
+		diags.AddWarning(unknownClusterWarning(c))
+	}
+}
+
+// warnHost repeats the host's own warnings (e.g. a session without network credentials).
+func warnHost(diags *diag.Diagnostics, inv *akshci.Inventory) {
+	for _, w := range inv.Warnings {
+		diags.AddWarning("AKS hybrid host", w)
+	}
+}
+
+func parseRenewEvery(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a Go duration such as \"1440h\": %v", s, err)
+	}
+	return d, akshci.ValidateRenewEvery(d)
+}
+
+// renewEveryValidator checks renew_every at validate time.
+type renewEveryValidator struct{}
+
+func (renewEveryValidator) Description(context.Context) string {
+	return "a Go duration above zero and shorter than 2160h"
+}
+
+func (v renewEveryValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (renewEveryValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parseRenewEvery(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid renew_every",
+			err.Error()+". Use for example renew_every = \"1440h\" (60 days, the documented advice).")
+	}
+}
