@@ -37,12 +37,7 @@ opentofu)
 	;;
 esac
 
-export TF_ACC=1
-export TF_ACC_TERRAFORM_PATH=$tf
-TF_CLI_CONFIG_FILE=$(empty_cli_config)
-export TF_CLI_CONFIG_FILE
-export CHECKPOINT_DISABLE=1
-unset TF_ACC_TERRAFORM_VERSION TF_LOG TF_PLUGIN_CACHE_DIR
+acceptance_env "$tf"
 
 echo "go test: $(go version | cut -d' ' -f3), CLI $tf ($("$tf" version | head -n 1))"
 

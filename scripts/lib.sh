@@ -52,3 +52,14 @@ empty_cli_config() {
 repo_root() {
 	cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 }
+
+# acceptance_env CLI exports what terraform-plugin-testing needs to drive the CLI at path CLI: acceptance tests on,
+# an empty CLI configuration, no checkpoint calls, and nothing from the caller's environment that would change results.
+acceptance_env() {
+	export TF_ACC=1
+	export TF_ACC_TERRAFORM_PATH=$1
+	TF_CLI_CONFIG_FILE=$(empty_cli_config)
+	export TF_CLI_CONFIG_FILE
+	export CHECKPOINT_DISABLE=1
+	unset TF_ACC_TERRAFORM_VERSION TF_LOG TF_PLUGIN_CACHE_DIR
+}

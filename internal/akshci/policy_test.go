@@ -2,6 +2,7 @@ package akshci
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -167,12 +168,39 @@ func TestInventoryCluster(t *testing.T) {
 	if _, ok := inv.Cluster("batch"); !ok {
 		t.Fatal("batch not found")
 	}
-	if _, ok := inv.Cluster("nope"); ok {
-		t.Fatal("nope found")
+	// A name between two clusters, before the first and after the last.
+	for _, missing := range []string{"nope", "aaa", "zzz"} {
+		if _, ok := inv.Cluster(missing); ok {
+			t.Fatalf("%s found", missing)
+		}
+	}
+	if c, ok := inv.Cluster("web"); !ok || c.Name != "web" {
+		t.Fatalf("the last cluster: %+v, %v", c, ok)
 	}
 	err := (&ClusterNotFoundError{Name: "nope", Existing: inv.ClusterNames()}).Error()
 	if want := `workload cluster "nope" not found; existing clusters: "api", "batch", "web"`; err != want {
 		t.Fatalf("error = %q, want %q", err, want)
+	}
+}
+
+// Two entries for the same credential with the same expiry (which only a broken host would report) keep the
+// order they came in: sorting never makes output flap between runs.
+func TestSortByExpiry_keepsTiesInTheirOrder(t *testing.T) {
+	at := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	creds := []Credential{
+		{Client: "KMS", Type: Token, Scope: ScopeCloud, NotAfter: at},
+		{Client: "KMS", Type: Token, Scope: ScopeLoadBalancer, NotAfter: at},
+		{Client: "CSI", Type: Token, Scope: ScopeCloud, NotAfter: at},
+		{Client: "KMS", Type: Token, Scope: ScopeKubelet},
+	}
+	SortByExpiry(creds)
+	var got []string
+	for _, c := range creds {
+		got = append(got, c.Name()+"/"+string(c.Scope))
+	}
+	want := []string{"CSI token/cloud", "KMS token/cloud", "KMS token/load_balancer", "KMS token/kubelet"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("sorted = %v, want %v", got, want)
 	}
 }
 

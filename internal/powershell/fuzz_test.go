@@ -8,19 +8,24 @@ import (
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
+// psSingleQuotes are the characters PowerShell's tokenizer takes for a single quote, written out from its
+// language specification (§2.3.5.2 single-quote-character: U+0027 and U+2018 to U+201B) rather than taken from
+// the production predicate, so that a wrong predicate cannot hide behind this test.
+const psSingleQuotes = "'\u2018\u2019\u201A\u201B"
+
 // readPSSingleQuoted is an independent reading of a PowerShell single-quoted string at
-// the start of s: any of ' and U+2018..U+201B opens and closes it, and two quote
-// characters in a row stand for the second. It returns the value and the rest after the
-// closing quote.
+// the start of s: any of psSingleQuotes opens and closes it, and two quote characters in
+// a row stand for the second. It returns the value and the rest after the closing quote.
 func readPSSingleQuoted(s string) (value, rest string, ok bool) {
+	isQuote := func(r rune) bool { return strings.ContainsRune(psSingleQuotes, r) }
 	r := []rune(s)
-	if len(r) == 0 || !isSingleQuote(r[0]) {
+	if len(r) == 0 || !isQuote(r[0]) {
 		return "", "", false
 	}
 	var b strings.Builder
 	for i := 1; i < len(r); i++ {
-		if isSingleQuote(r[i]) {
-			if i+1 < len(r) && isSingleQuote(r[i+1]) {
+		if isQuote(r[i]) {
+			if i+1 < len(r) && isQuote(r[i+1]) {
 				b.WriteRune(r[i+1])
 				i++
 				continue

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/prereq"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/sshtest"
 )
 
@@ -37,9 +38,51 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	missing := enableAcceptanceTests()
 	code := m.Run()
 	sshtest.CleanupStandIn()
+	if missing != "" && code == 0 {
+		// Every acceptance test skipped itself: say so with a failure rather than a quiet "ok".
+		fmt.Fprintln(os.Stderr, missing)
+		code = 1
+	}
 	os.Exit(code)
+}
+
+// enableAcceptanceTests turns the acceptance tests on whenever a Terraform CLI can be found, so that a plain
+// `go test ./...` runs them instead of skipping them silently. It returns why they cannot run (no CLI, and
+// nobody said to skip them), or "" when they run or were skipped knowingly.
+func enableAcceptanceTests() string {
+	if os.Getenv("TF_ACC") != "" {
+		return ""
+	}
+	if prereq.Skipped("acceptance") {
+		fmt.Fprintf(os.Stderr, "%s: the provider's acceptance tests are skipped knowingly\n", prereq.SkipEnv)
+		return ""
+	}
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if tf == "" {
+		var err error
+		if tf, err = exec.LookPath("terraform"); err != nil {
+			return "The provider's acceptance tests need a Terraform CLI and none is on PATH: run `make testacc`, which " +
+				"builds one, or set TF_ACC_TERRAFORM_PATH. To skip them knowingly, set " + prereq.SkipEnv + "=acceptance."
+		}
+	}
+	setenv := func(k, v string) {
+		if err := os.Setenv(k, v); err != nil {
+			panic(err)
+		}
+	}
+	setenv("TF_ACC", "1")
+	setenv("TF_ACC_TERRAFORM_PATH", tf)
+	setenv("CHECKPOINT_DISABLE", "1")
+	// A CLI configuration that names a missing file makes some CLIs print a warning on stdout.
+	if cfg := os.Getenv("TF_CLI_CONFIG_FILE"); cfg != "" {
+		if _, err := os.Stat(cfg); err != nil {
+			setenv("TF_CLI_CONFIG_FILE", os.DevNull)
+		}
+	}
+	return ""
 }
 
 // cliWorkspace is a directory with a configuration, run by the real Terraform CLI
@@ -53,15 +96,9 @@ type cliWorkspace struct {
 
 func newCLIWorkspace(t *testing.T, config string) *cliWorkspace {
 	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
-	}
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		var err error
-		if tf, err = exec.LookPath("terraform"); err != nil {
-			t.Skip("no terraform CLI: set TF_ACC_TERRAFORM_PATH (make test does)")
-		}
+	if os.Getenv("TF_ACC") == "" || tf == "" {
+		prereq.Missing(t, "acceptance", "acceptance test without a Terraform CLI", "Run `make testacc`, or set TF_ACC=1 and TF_ACC_TERRAFORM_PATH")
 	}
 	self, err := os.Executable()
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/emulator"
@@ -33,21 +34,32 @@ data "akshybrid_certificates" "demo" {
 	trace := []string{"TF_LOG=trace", "TF_LOG_PATH=" + logPath}
 
 	ws.run(trace, "apply", "-auto-approve", "-input=false", "-var", "time_offset=0h")
+	before := deploymentSecrets(t, state, 0)
 	// 61 days later the renewal runs: new tokens and keys are minted during this apply.
 	ws.run(trace, "plan", "-input=false", "-var", "time_offset=1464h", "-out=renew.tfplan")
 	planJSON := ws.run(trace, "show", "-json", "renew.tfplan")
 	ws.run(trace, "apply", "-input=false", "renew.tfplan")
+	after := deploymentSecrets(t, state, 61*day)
 
-	emu, err := emulator.New(emulator.Config{StatePath: state, Clock: akshci.RealClock{}, TimeOffset: 1464 * day})
-	if err != nil {
-		t.Fatal(err)
+	// Hunt both generations: the secrets the first apply read and the ones the renewal minted. The renewal must
+	// have minted some, or the second half of the hunt proves nothing.
+	minted := 0
+	for s := range after {
+		if !before[s] {
+			minted++
+		}
 	}
-	secrets, err := emu.Secrets(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	if minted == 0 {
+		t.Fatal("the renewal minted no new secret; the test would not cover secrets created during apply")
 	}
-	if len(secrets) == 0 {
-		t.Fatal("the emulator reported no secrets to look for")
+	secrets := make([]string, 0, len(before)+len(after))
+	for s := range before {
+		secrets = append(secrets, s)
+	}
+	for s := range after {
+		if !before[s] {
+			secrets = append(secrets, s)
+		}
 	}
 	logData, err := os.ReadFile(logPath)
 	if err != nil {
@@ -70,4 +82,25 @@ data "akshybrid_certificates" "demo" {
 			}
 		}
 	}
+}
+
+// deploymentSecrets lists every token and private key of the emulated deployment at the given time offset.
+func deploymentSecrets(t *testing.T, state string, offset time.Duration) map[string]bool {
+	t.Helper()
+	emu, err := emulator.New(emulator.Config{StatePath: state, Clock: akshci.RealClock{}, TimeOffset: offset})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := emu.Secrets(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) == 0 {
+		t.Fatal("the emulator reported no secrets to look for")
+	}
+	out := make(map[string]bool, len(list))
+	for _, s := range list {
+		out[s] = true
+	}
+	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/prereq"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/sshtest"
 )
 
@@ -39,7 +40,7 @@ type sshEnv struct {
 func newSSHEnv(t *testing.T) *sshEnv {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
+		prereq.Missing(t, "acceptance", "acceptance test without a Terraform CLI", "Run `make testacc`, or set TF_ACC=1 and TF_ACC_TERRAFORM_PATH")
 	}
 	dir := t.TempDir()
 	return &sshEnv{t: t, srv: sshtest.Start(t), dir: dir, state: filepath.Join(dir, "deployment.db"), log: filepath.Join(dir, "standin.log")}

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/prereq"
 )
 
 // SSHDPath is where Debian's openssh-server installs the daemon.
@@ -50,15 +52,12 @@ type Server struct {
 }
 
 // Start starts sshd and stops it when the test ends. Every local user may log in with
-// ClientKeyPEM (AuthorizedKeysFile is one absolute path), not only User. Without sshd the test is skipped,
-// or fails when CI=true.
+// ClientKeyPEM (AuthorizedKeysFile is one absolute path), not only User. Without sshd the test fails, unless
+// it is skipped knowingly (see package prereq).
 func Start(t testing.TB) *Server {
 	t.Helper()
 	if _, err := os.Stat(SSHDPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("sshtest: %s is missing (%v); install it with: %s", SSHDPath, err, InstallHint)
-		}
-		t.Skipf("sshtest: %s is missing; install it with: %s", SSHDPath, InstallHint)
+		prereq.Missing(t, "sshd", "sshtest: "+SSHDPath+" is missing ("+err.Error()+")", "Install it with: "+InstallHint)
 	}
 	u, err := user.Current()
 	if err != nil {
@@ -265,10 +264,8 @@ func UnprivilegedUser(t testing.TB) string {
 		}
 	})
 	if unprivileged.err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("sshtest: %v", unprivileged.err)
-		}
-		t.Skipf("sshtest: %v", unprivileged.err)
+		prereq.Missing(t, "sshd", "sshtest: no unprivileged login user: "+unprivileged.err.Error(),
+			"Run the tests as root (they create the system user "+UnprivilegedUserName+"), or create it yourself")
 	}
 	return unprivileged.name
 }

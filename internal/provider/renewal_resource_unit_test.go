@@ -1,0 +1,226 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+)
+
+// These tests drive the shared renewal lifecycle directly, without a Terraform CLI, against a scripted host:
+// they run in every `go test`, TF_ACC or not, and pin the decisions the acceptance tests can only observe
+// from outside.
+
+// scriptedHost is an akshci.Host whose inventory the test sets and whose update either fails, does nothing
+// (a cmdlet that found nothing to rotate), or moves the KMS token's expiry to a new value.
+type scriptedHost struct {
+	mu        sync.Mutex
+	inv       akshci.Inventory
+	updateErr error
+	renewTo   time.Time // zero: the update changes nothing
+	updates   int
+}
+
+func (h *scriptedHost) Inventory(context.Context) (*akshci.Inventory, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	inv := h.inv
+	inv.Clusters = append([]akshci.Cluster(nil), h.inv.Clusters...)
+	return &inv, nil
+}
+
+func (h *scriptedHost) UpdateManagementCertificates(context.Context, akshci.ManagementOptions) error {
+	return h.update(func(creds []akshci.Credential) { h.inv.Management = creds }, h.inv.Management)
+}
+
+func (h *scriptedHost) UpdateClusterCertificates(_ context.Context, cluster string, _ akshci.ClusterOptions) error {
+	for i, c := range h.inv.Clusters {
+		if c.Name == cluster {
+			return h.update(func(creds []akshci.Credential) { h.inv.Clusters[i].Credentials = creds }, c.Credentials)
+		}
+	}
+	return &akshci.ClusterNotFoundError{Name: cluster}
+}
+
+func (h *scriptedHost) update(set func([]akshci.Credential), creds []akshci.Credential) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.updates++
+	if h.updateErr != nil {
+		return h.updateErr
+	}
+	if h.renewTo.IsZero() {
+		return nil
+	}
+	out := append([]akshci.Credential(nil), creds...)
+	for i := range out {
+		out[i].NotAfter = h.renewTo
+	}
+	set(out)
+	return nil
+}
+
+var unitNow = time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// kmsToken is a workload-cluster KMS token that expires after left.
+func kmsToken(left time.Duration) akshci.Credential {
+	return akshci.Credential{Client: "KMS", Type: akshci.Token, Scope: akshci.ScopeCloud, NotAfter: unitNow.Add(left)}
+}
+
+func newScriptedHost(left time.Duration) *scriptedHost {
+	return &scriptedHost{inv: akshci.Inventory{
+		Now:         unitNow,
+		CAExpiresAt: unitNow.Add(200 * day),
+		Management:  []akshci.Credential{kmsToken(left)},
+		Clusters:    []akshci.Cluster{{Name: "demo", Credentials: []akshci.Credential{kmsToken(left)}}},
+	}}
+}
+
+func clusterResourceWith(host akshci.Host) *clusterCertificatesResource {
+	r := NewClusterCertificatesResource().(*clusterCertificatesResource)
+	r.data = newProviderData(host, akshci.NewFakeClock(unitNow))
+	return r
+}
+
+// plannedCluster is the plan of a new akshybrid_cluster_certificates "demo" with the schema defaults.
+func plannedCluster(t *testing.T, r resource.Resource) tfsdk.Plan {
+	t.Helper()
+	ctx := context.Background()
+	var sr resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &sr)
+	m := clusterCertificatesModel{
+		renewalModel: renewalModel{
+			ID:                 types.StringValue("demo"),
+			Force:              types.BoolValue(false),
+			RenewBefore:        types.StringValue(defaultRenewBefore),
+			Triggers:           types.MapNull(types.StringType),
+			RenewedAt:          types.StringUnknown(),
+			ExpiresAt:          types.StringUnknown(),
+			ExpiringCredential: types.StringUnknown(),
+			ReadyForRenewal:    types.BoolUnknown(),
+			Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+				"create": types.StringType, "read": types.StringType,
+			})},
+		},
+		ClusterName:           types.StringValue("demo"),
+		FixCloudCredentials:   types.BoolValue(true),
+		FixKubeletCredentials: types.BoolValue(false),
+		PatchLoadBalancer:     types.BoolValue(false),
+	}
+	plan := tfsdk.Plan{Schema: sr.Schema}
+	if diags := plan.Set(ctx, &m); diags.HasError() {
+		t.Fatalf("building the plan: %v", diags)
+	}
+	return plan
+}
+
+func create(t *testing.T, r *clusterCertificatesResource) *resource.CreateResponse {
+	t.Helper()
+	plan := plannedCluster(t, r)
+	resp := &resource.CreateResponse{State: tfsdk.State{Schema: plan.Schema, Raw: plan.Raw.Copy()}}
+	r.Create(context.Background(), resource.CreateRequest{Plan: plan}, resp)
+	return resp
+}
+
+func TestCreate_failsWhenTheCmdletLeftTheCredentialsDue(t *testing.T) {
+	host := newScriptedHost(10 * day) // inside the 30-day window, and the cmdlet rotates nothing
+	resp := create(t, clusterResourceWith(host))
+
+	if host.updates != 1 {
+		t.Fatalf("the cmdlet ran %d times, want 1", host.updates)
+	}
+	if !resp.Diagnostics.HasError() || !strings.Contains(diagText(resp.Diagnostics), "Renewal did not take effect") {
+		t.Fatalf("want the error %q, got %v", "Renewal did not take effect", resp.Diagnostics)
+	}
+	if !resp.State.Raw.IsNull() {
+		t.Error("a renewal that did not take effect was recorded in the state")
+	}
+}
+
+func TestCreate_recordsTheRenewalWhenTheCredentialsMoved(t *testing.T) {
+	host := newScriptedHost(10 * day)
+	host.renewTo = unitNow.Add(90 * day)
+	resp := create(t, clusterResourceWith(host))
+
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("unexpected error: %v", resp.Diagnostics)
+	}
+	var got clusterCertificatesModel
+	if diags := resp.State.Get(context.Background(), &got); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if got.ExpiresAt.ValueString() != "2027-05-30T12:00:00Z" || got.ReadyForRenewal.ValueBool() ||
+		got.RenewedAt.ValueString() != "2027-03-01T12:00:00Z" || got.ExpiringCredential.ValueString() != "KMS token" {
+		t.Errorf("state after the renewal: expires_at %s, ready %v, renewed_at %s, credential %s",
+			got.ExpiresAt, got.ReadyForRenewal, got.RenewedAt, got.ExpiringCredential)
+	}
+}
+
+func TestCreate_failedCmdletLeavesNoState(t *testing.T) {
+	host := newScriptedHost(10 * day)
+	host.updateErr = errors.New("failed to repair cluster certificates")
+	resp := create(t, clusterResourceWith(host))
+
+	text := diagText(resp.Diagnostics)
+	if !strings.Contains(text, "Renewal failed") || !strings.Contains(text, "failed to repair cluster certificates") {
+		t.Fatalf("want the host's error in a Renewal failed diagnostic, got %v", resp.Diagnostics)
+	}
+	if !resp.State.Raw.IsNull() {
+		t.Error("a failed renewal was recorded in the state")
+	}
+}
+
+func TestModifyPlan_replacesOnlyWhenDue(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		left        time.Duration
+		wantReplace bool
+	}{
+		{"one second outside the window", 30*day + time.Second, false},
+		{"exactly at the window", 30 * day, true},
+		{"already expired", -time.Hour, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := clusterResourceWith(newScriptedHost(tt.left))
+			plan := plannedCluster(t, r)
+			// The prior state: a renewal recorded earlier, now refreshed.
+			state := tfsdk.State{Schema: plan.Schema, Raw: plan.Raw.Copy()}
+			req := resource.ModifyPlanRequest{Plan: plan, State: state, Config: tfsdk.Config{Schema: plan.Schema, Raw: plan.Raw.Copy()}}
+			resp := &resource.ModifyPlanResponse{Plan: tfsdk.Plan{Schema: plan.Schema, Raw: plan.Raw.Copy()}}
+			r.ModifyPlan(context.Background(), req, resp)
+			if resp.Diagnostics.HasError() {
+				t.Fatal(resp.Diagnostics)
+			}
+			replace := false
+			for _, p := range resp.RequiresReplace {
+				if p.Equal(path.Root("ready_for_renewal")) {
+					replace = true
+				}
+			}
+			if replace != tt.wantReplace {
+				t.Errorf("replacement planned = %v, want %v", replace, tt.wantReplace)
+			}
+		})
+	}
+}
+
+// diagText joins the summaries and details of diags, for assertions on what the user reads.
+func diagText(diags diag.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		b.WriteString(d.Summary() + ": " + d.Detail() + "\n")
+	}
+	return b.String()
+}
