@@ -45,13 +45,41 @@ var ClusterClients = []Client{
 	{Name: "LoadBalancer", Scope: ScopeLoadBalancer},
 }
 
-// KubeletClient is the Kubernetes control-plane certificate set of a workload cluster:
-// 4-day certificates renewed by the certificate-renewal controller while the cluster
-// runs, reissued by -fixKubeletCredentials. It has no token.
+// KubeletClient is the Kubernetes control-plane certificate set of a workload cluster
+// (the API server serving certificate among them): 4-day certificates renewed by the
+// certificate-renewal controller while the cluster runs, reissued by
+// -fixKubeletCredentials. It has no token.
 var KubeletClient = Client{Name: "Kubelet", Scope: ScopeKubelet, CertificateAutoRenew: true}
+
+// KubeletServerClient is the kubelet server (serving) certificate of the control-plane
+// nodes. It is "not managed": the renewal controller does not renew it
+// [d:secure-communication.md], and it cannot be revoked [d:certificates-overview.md].
+// -fixKubeletCredentials "reissues certificates on the control-plane nodes"
+// [ps:update-akshciclustercertificates], so it is in kubelet scope (inferred: no page
+// lists the certificates that switch reissues). Worker nodes are not modelled: a worker
+// whose certificates expire is replaced [d:secure-communication.md].
+var KubeletServerClient = Client{Name: "KubeletServer", Scope: ScopeKubelet}
+
+// KubeconfigAdminClient is the client certificate of the cluster's admin kubeconfig,
+// the file Get-AksHciCredential writes. It is "not managed" (not auto-renewed)
+// [d:secure-communication.md], [d:certificates-overview.md]. The documented recovery
+// after expired control-plane certificates is -fixKubeletCredentials, then a fresh
+// kubeconfig from Get-AksHciCredential [#233], so it is in kubelet scope (inferred).
+// A real-host inventory reads it from the kubeconfig (real-host-expiry.md C1).
+var KubeconfigAdminClient = Client{Name: "KubeconfigAdmin", Scope: ScopeKubelet}
+
+// KubernetesClients are the Kubernetes-layer certificates of a workload cluster, in
+// inventory order.
+var KubernetesClients = []Client{KubeletClient, KubeletServerClient, KubeconfigAdminClient}
 
 // KubeletLifetime is the documented lifetime of Kubernetes non-root certificates.
 const KubeletLifetime = 4 * 24 * time.Hour
+
+// KubeconfigLifetime is the lifetime of the certificates that are not managed (kubelet
+// server, admin kubeconfig client). No Microsoft page gives it; one user saw one year on
+// the management cluster's admin kubeconfig [#145] (observed, not a contract). Hosts
+// report the real value from the certificate; only the emulator issues with this one.
+const KubeconfigLifetime = 365 * 24 * time.Hour
 
 // LookupClient finds a client of the given scope list by name.
 func LookupClient(clients []Client, name string) (Client, bool) {

@@ -22,8 +22,11 @@ type Inventory struct {
 	CAExpiresAt time.Time
 	// Management holds the credentials of the management cluster's clients.
 	Management []Credential
-	// Clusters holds each workload cluster, sorted by name.
+	// Clusters holds each workload cluster, sorted by name. Empty, and meaningless, while
+	// a lockout blocks the cluster list (see ClusterListBlocked).
 	Clusters []Cluster
+	// Lockouts are the documented lockouts the host detected, in a stable order.
+	Lockouts []Lockout
 }
 
 // Cluster is one workload cluster and its credentials.
@@ -62,7 +65,14 @@ type ManagementOptions struct {
 	Force bool
 }
 
-// ClusterOptions are the switches of Update-AksHciClusterCertificates.
+// ClusterOptions are the switches of Update-AksHciClusterCertificates. With neither fix
+// set the cmdlet runs with -name alone, as documented in [d:secure-communication.md]
+// ("Repair-AksHciClusterCerts -Name mytargetcluster" when "the cluster begins to fail
+// because of expired certificates" of the control plane). The 2021 reference page, from
+// before the two switches existed, describes that call as fixing "expired certificates
+// for Kubernetes built-in components" [d-old:repair-akshciclustercerts.md]; so -name
+// alone renews the Kubernetes (kubelet-scope) certificates, like -fixKubeletCredentials
+// (inferred: no page says what the current cmdlet does without a switch).
 type ClusterOptions struct {
 	FixCloudCredentials   bool // -fixCloudCredentials
 	FixKubeletCredentials bool // -fixKubeletCredentials; runs before the cloud fix
@@ -78,9 +88,14 @@ func (o ClusterOptions) InScope(c Credential) bool {
 	case ScopeLoadBalancer:
 		return o.FixCloudCredentials && o.PatchLoadBalancer
 	case ScopeKubelet:
-		return o.FixKubeletCredentials
+		return o.FixKubeletCredentials || o.NameOnly()
 	}
 	return false
+}
+
+// NameOnly reports a call with -name alone (no fix switch, so no -patchLoadBalancer).
+func (o ClusterOptions) NameOnly() bool {
+	return !o.FixCloudCredentials && !o.FixKubeletCredentials && !o.PatchLoadBalancer
 }
 
 // Scoped returns the credentials a cluster renewal with these options renews.

@@ -248,7 +248,7 @@ func TestSecretsNeverInInventory(t *testing.T) {
 	f.advance(100 * day)
 	f.must(f.e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: true}))
 	secrets := mustSecrets(t, f.e)
-	want := 1 + 2*len(akshci.ManagementClients) + 2*(2*len(akshci.ClusterClients)+2)
+	want := 1 + 2*len(akshci.ManagementClients) + 2*(2*len(akshci.ClusterClients)+len(akshci.KubernetesClients)+1)
 	if len(secrets) != want {
 		t.Errorf("%d secrets, want %d", len(secrets), want)
 	}

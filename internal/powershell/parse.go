@@ -233,9 +233,10 @@ func credentials(catalog []akshci.Client, kubelet bool, entries []DocCredential,
 				NotAfter: found[credKey{c.Name, akshci.Token}]})
 	}
 	if kubelet {
-		k := akshci.KubeletClient
-		out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope, AutoRenew: k.CertificateAutoRenew,
-			NotAfter: found[credKey{k.Name, akshci.Certificate}]})
+		for _, k := range akshci.KubernetesClients {
+			out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope, AutoRenew: k.CertificateAutoRenew,
+				NotAfter: found[credKey{k.Name, akshci.Certificate}]})
+		}
 	}
 	return out, nil
 }

@@ -115,7 +115,7 @@ func checkParsed(t *testing.T, inv *akshci.Inventory) {
 	}
 	zeta, _ := inv.Cluster("zeta")
 	alpha, _ := inv.Cluster("alpha")
-	if len(zeta.Credentials) != 2*len(akshci.ClusterClients)+1 {
+	if len(zeta.Credentials) != 2*len(akshci.ClusterClients)+len(akshci.KubernetesClients) {
 		t.Errorf("zeta has %d credentials", len(zeta.Credentials))
 	}
 	for _, c := range zeta.Credentials {

@@ -102,8 +102,10 @@ func TestClusterScriptOrderAndOptions(t *testing.T) {
 	if k < 0 || c < 0 || k > c {
 		t.Fatalf("want the kubelet call before the cloud call:\n%s", s)
 	}
-	if _, err := clusterScript("demo", akshci.ClusterOptions{}); err == nil {
-		t.Error("no fix: want an error")
+	// -name alone, the call documented in [d:secure-communication.md].
+	alone := mustCluster(t, "demo", akshci.ClusterOptions{Force: true})
+	if !strings.Contains(alone, "Update-AksHciClusterCertificates -name 'demo' -force\n") || strings.Contains(alone, "-fix") {
+		t.Errorf("-name alone:\n%s", alone)
 	}
 	if _, err := clusterScript("demo", akshci.ClusterOptions{FixKubeletCredentials: true, PatchLoadBalancer: true}); err == nil {
 		t.Error("patchLoadBalancer without fixCloudCredentials: want an error")

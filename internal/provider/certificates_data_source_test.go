@@ -36,13 +36,22 @@ func TestAccCertificatesDataSource_reportsManagementExpiry(t *testing.T) {
 						"expired":    knownvalue.Bool(false),
 						"auto_renew": knownvalue.Bool(false),
 					})),
-					// Auto-renewing certificates renewed themselves on day 63 and come last.
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("credentials").AtSliceIndex(15), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					// Auto-renewing certificates renewed themselves on day 63.
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("credentials").AtSliceIndex(14), knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"client":     knownvalue.NotNull(),
 						"type":       knownvalue.StringExact("certificate"),
 						"not_after":  knownvalue.StringExact(rfc3339(t0.Add(153 * day))),
 						"expired":    knownvalue.Bool(false),
 						"auto_renew": knownvalue.Bool(true),
+					})),
+					// Last: kvactl's certificate, renewed by this very read's kvactl call
+					// (Get-AksHciCluster) past 70% of its life ([moc] certrenew.go).
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("credentials").AtSliceIndex(15), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"client":     knownvalue.StringExact("KVA"),
+						"type":       knownvalue.StringExact("certificate"),
+						"not_after":  knownvalue.StringExact(rfc3339(t0.Add(154 * day))),
+						"expired":    knownvalue.Bool(false),
+						"auto_renew": knownvalue.Bool(false),
 					})),
 				},
 			},
@@ -66,8 +75,10 @@ data "akshybrid_certificates" "demo" {
 `),
 				ConfigStateChecks: []statecheck.StateCheck{
 					// KMS, CSI, CertManager, CloudProvider and LoadBalancer with a token and a
-					// certificate each, plus the kubelet certificate.
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("credentials"), knownvalue.ListSizeExact(11)),
+					// certificate each, plus the Kubernetes certificates: the auto-renewed
+					// control-plane set, and the kubelet server and admin kubeconfig client
+					// certificates, which are not managed [d:secure-communication.md].
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("credentials"), knownvalue.ListSizeExact(13)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("credentials").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"client":     knownvalue.StringExact("Kubelet"),
 						"type":       knownvalue.StringExact("certificate"),

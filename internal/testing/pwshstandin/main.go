@@ -257,6 +257,11 @@ func inventory(ctx context.Context, emu *emulator.Emulator, o op, stdout, stderr
 	if err != nil {
 		return fail(stderr, "Get-AksHciCluster", err)
 	}
+	for _, l := range snap.Lockouts {
+		if l.BlocksClusterList { // Get-AksHciCluster fails, and with it this script
+			return fail(stderr, "Get-AksHciCluster", &akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l})
+		}
+	}
 	doc := map[string]any{
 		"version":       1,
 		"now":           snap.Now.UTC().Format("2006-01-02T15:04:05.0000000Z"),
@@ -328,6 +333,9 @@ func updateCluster(ctx context.Context, emu *emulator.Emulator, o op, s *setting
 		return exitContract
 	}
 	var want []call
+	if !o.FixKubeletCredentials && !o.FixCloudCredentials {
+		want = append(want, call{cluster: o.Cluster, force: o.Force}) // -name alone
+	}
 	if o.FixKubeletCredentials {
 		want = append(want, call{cluster: o.Cluster, kubelet: true, force: o.Force})
 	}
@@ -345,6 +353,9 @@ func updateCluster(ctx context.Context, emu *emulator.Emulator, o op, s *setting
 	inv, err := emu.Inventory(ctx)
 	if err != nil {
 		return fail(stderr, "Get-AksHciCluster", err)
+	}
+	if l, blocked := inv.ClusterListBlocked(); blocked {
+		return fail(stderr, "Get-AksHciCluster", &akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l})
 	}
 	if _, ok := inv.Cluster(o.Cluster); !ok {
 		names, _ := json.Marshal(inv.ClusterNames())
@@ -415,8 +426,8 @@ func clusterCalls(script string) ([]call, error) {
 				return nil, fmt.Errorf("unexpected %q in %q", sw, line)
 			}
 		}
-		if c.kubelet == c.cloud {
-			return nil, fmt.Errorf("each call must use exactly one parameter set: %q", line)
+		if (c.kubelet && c.cloud) || (c.patchLB && !c.cloud) {
+			return nil, fmt.Errorf("each call must use at most one parameter set: %q", line)
 		}
 		calls = append(calls, c)
 	}
