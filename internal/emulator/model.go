@@ -367,4 +367,3 @@ func (g *group) credentials() []akshci.Credential {
 	}
 	return out
 }
-

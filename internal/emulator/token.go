@@ -56,4 +56,3 @@ func signToken(key crypto.Signer, claims tokenClaims) (string, error) {
 	s.FillBytes(sig[size:])
 	return input + "." + enc.EncodeToString(sig), nil
 }
-
