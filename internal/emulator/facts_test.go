@@ -245,7 +245,7 @@ var facts = []fact{
 		f.advance(10 * day)
 		f.must(f.e.Restart(ctx, Management))
 		wantNotAfter(t, f.inventory(), "", "CAPH", akshci.Certificate, 100*day) // new login at day 10
-		f.advance(81 * day)                                                    // token expired at day 90
+		f.advance(81 * day)                                                     // token expired at day 90
 		f.must(f.e.Restart(ctx, Management))
 		if st := f.status()["management/CAPH"]; st != statusLockedOut {
 			t.Errorf("CAPH %q", st)
@@ -410,7 +410,7 @@ var facts = []fact{
 	}},
 	{"[ps:update-akshciclustercertificates], [#233]", "-fixKubeletCredentials reissues the control-plane certificates and the kubeconfig client certificate", func(t *testing.T) {
 		f := newFixture(t, "demo")
-		f.advance(201 * day) // the control-plane set renewed at day 198.8 has 1.8 of its 4 days left: due
+		f.advance(201 * day)                                                      // the control-plane set renewed at day 198.8 has 1.8 of its 4 days left: due
 		f.must(f.e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{})) // kvactl's token [#169]
 		f.must(f.e.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixKubeletCredentials: true}))
 		inv := f.inventory()
@@ -470,7 +470,11 @@ var facts = []fact{
 		f.advance(5 * day)
 		f.must(f.e.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixCloudCredentials: true, Force: true}))
 		tok := f.token("demo", "KMS")
-		exp := time.Unix(jwtClaims(t, tok, parsePEM(t, f.snapshot().CACertificatePEM).PublicKey.(*ecdsa.PublicKey)).Exp, 0)
+		pub, ok := parsePEM(t, f.snapshot().CACertificatePEM).PublicKey.(*ecdsa.PublicKey)
+		if !ok {
+			t.Fatal("the cloud agent CA key is not ECDSA")
+		}
+		exp := time.Unix(jwtClaims(t, tok, pub).Exp, 0)
 		if want := t0.Add(95 * day); !exp.Equal(want) || !notAfter(t, f.inventory(), "demo", "KMS", akshci.Token).Equal(want) {
 			t.Errorf("exp %s, want %s", exp, want)
 		}

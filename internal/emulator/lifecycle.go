@@ -114,7 +114,7 @@ func (g *group) kvactl(now, caNotAfter time.Time) (certState, akshci.Lockout, bo
 
 // Documented symptoms of a client that cannot log in.
 const (
-	symptomValidToken = "rpc error: code = Unauthenticated desc = Valid Token Required."
+	symptomValidToken = "rpc error: code = Unauthenticated desc = Valid Token Required." //nolint:gosec // an error text, not a credential
 	symptomCAPH       = "failed to create scope: rpc error: code = Unauthenticated desc = Valid Token Required.\\n" +
 		"failed to create wssd session: login failed (Update-AksHci hangs at \"ControlPlane machines are still upgrading...\")"
 )
