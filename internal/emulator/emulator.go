@@ -442,9 +442,12 @@ func (e *Emulator) PowerOn(ctx context.Context, name string) error {
 }
 
 // ClientStatus reports how each client is doing, keyed "management/<client>" or
-// "cluster/<name>/<client>": "ok", the documented "locked out: rpc error: code =
-// Unauthenticated desc = Valid Token Required." when its certificate and token have both
-// expired, "stopped: ..." while its cluster is powered off, and so on.
+// "cluster/<name>/<client>": "ok"; "expired, still running: ..." when its certificate
+// and token have expired while it runs; the documented "locked out: rpc error: code =
+// Unauthenticated desc = Valid Token Required." when it failed to log in at its last
+// start; "Starting: ..." for a node agent stuck that way; kvactl's lockout text; "stopped:
+// ..." while its cluster is powered off; and so on. It is the emulator's own view and
+// runs no kvactl call of its own beyond computing what one would see.
 func (e *Emulator) ClientStatus(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
 	err := e.do(ctx, func(s *session) error {

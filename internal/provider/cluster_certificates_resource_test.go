@@ -481,3 +481,36 @@ func TestAccClusterCertificates_createDuringKvactlLockoutIsAPlanError(t *testing
 		},
 	})
 }
+
+// An in-place edit while kvactl is locked out is stored, and the expiry the state knew
+// is kept: nothing can be read about the cluster then [#169].
+func TestAccClusterCertificates_editDuringKvactlLockoutKeepsTheKnownExpiry(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	cfg := func(window string) string {
+		return env.config(`
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name = "demo"
+  renew_before = "` + window + `"
+}
+`)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{Config: cfg("720h")},
+			{
+				PreConfig: env.advance(100 * day),
+				Config:    cfg("240h"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("renew_before"), knownvalue.StringExact("240h")),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(90*day)))),
+				},
+			},
+		},
+	})
+}

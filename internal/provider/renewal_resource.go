@@ -561,6 +561,18 @@ func (r *renewalResource) Update(ctx context.Context, req resource.UpdateRequest
 		if resp.Diagnostics.HasError() {
 			return
 		}
+		var le *akshci.LockoutError
+		if errors.As(err, &le) {
+			// The host cannot list its clusters: keep what the state knew.
+			prior := r.newModel()
+			resp.Diagnostics.Append(req.State.Get(ctx, prior)...)
+			p := prior.common()
+			c.ExpiresAt, c.ExpiringCredential, c.ReadyForRenewal = p.ExpiresAt, p.ExpiringCredential, p.ReadyForRenewal
+			resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
+				fmt.Sprintf("%s. The edit is stored; the expiry is read again once the host can list its clusters.", le))
+			resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+			return
+		}
 		if err != nil {
 			addTargetError(&resp.Diagnostics, err)
 			return
