@@ -228,7 +228,7 @@ var facts = []fact{
 			t.Errorf("lockouts while running: %v", lockoutKinds(inv))
 		}
 	}},
-	{"[d:certificates-overview.md]", "... and does not work after a reboot", func(t *testing.T) {
+	{"[d:certificates-overview.md]", "a cluster not updated for 90 days does not work after a reboot", func(t *testing.T) {
 		f := newFixture(t, "demo")
 		f.advance(100 * day)
 		f.must(f.e.Restart(ctx, "demo"))
