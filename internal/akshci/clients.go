@@ -45,13 +45,52 @@ var ClusterClients = []Client{
 	{Name: "LoadBalancer", Scope: ScopeLoadBalancer},
 }
 
-// KubeletClient is the Kubernetes control-plane certificate set of a workload cluster:
-// 4-day certificates renewed by the certificate-renewal controller while the cluster
-// runs, reissued by -fixKubeletCredentials. It has no token.
+// KubeletClient is the Kubernetes control-plane certificate set of a workload cluster
+// (the API server serving certificate among them): 4-day certificates renewed by the
+// certificate-renewal controller while the cluster runs, reissued by
+// -fixKubeletCredentials. It has no token.
 var KubeletClient = Client{Name: "Kubelet", Scope: ScopeKubelet, CertificateAutoRenew: true}
+
+// KubeletServerClient is the kubelet server (serving) certificate of the control-plane
+// nodes. It is "not managed": the renewal controller does not renew it
+// [d:secure-communication.md], and it cannot be revoked [d:certificates-overview.md].
+// -fixKubeletCredentials "reissues certificates on the control-plane nodes"
+// [ps:update-akshciclustercertificates], so it is in kubelet scope (inferred: no page
+// lists the certificates that switch reissues). Worker nodes are not modelled: a worker
+// whose certificates expire is replaced [d:secure-communication.md].
+var KubeletServerClient = Client{Name: "KubeletServer", Scope: ScopeKubelet}
+
+// KubeconfigAdminClient is the client certificate of an admin kubeconfig: for a
+// workload cluster the file Get-AksHciCredential writes, for the management cluster
+// kubeconfig-mgmt ((Get-AksHciConfig).Kva.kubeconfig). A real-host inventory reads it
+// from the kubeconfig's client-certificate-data (real-host-expiry.md C1, B7).
+//
+// It is informational: reported, counted in the data sources' expires_at, never a reason
+// to renew. The sources say it is "not managed", i.e. not auto-renewed
+// [d:secure-communication.md], [d:certificates-overview.md], and name no cmdlet that
+// renews it: -fixKubeletCredentials "reissues certificates on the control-plane nodes"
+// [ps:update-akshciclustercertificates], and this certificate is handed out by
+// Get-AksHciCredential, not kept on a node; after -fixKubeletCredentials the documented
+// step is to fetch a new kubeconfig [#233], which shows the user's file is not updated,
+// not that its certificate was reissued. real-host-expiry.md §5 step 5, the more
+// specific of the research files, calls the kubeconfig expiry "informational". Scoping it
+// to kubelet would be a guess with a cost: were the guess wrong, a resource would be due
+// on every plan until the certificate expired, since its renewal could not change it. So
+// the emulator never renews it either (its renewal is listed as not modelled there).
+var KubeconfigAdminClient = Client{Name: "KubeconfigAdmin", Scope: ScopeInformational}
+
+// KubernetesClients are the Kubernetes-layer certificates of a workload cluster, in
+// inventory order: the two kubelet-scope ones, then the informational admin kubeconfig.
+var KubernetesClients = []Client{KubeletClient, KubeletServerClient, KubeconfigAdminClient}
 
 // KubeletLifetime is the documented lifetime of Kubernetes non-root certificates.
 const KubeletLifetime = 4 * 24 * time.Hour
+
+// KubeconfigLifetime is the lifetime of the certificates that are not managed (kubelet
+// server, admin kubeconfig client). No Microsoft page gives it; one user saw one year on
+// the management cluster's admin kubeconfig [#145] (observed, not a contract). Hosts
+// report the real value from the certificate; only the emulator issues with this one.
+const KubeconfigLifetime = 365 * 24 * time.Hour
 
 // LookupClient finds a client of the given scope list by name.
 func LookupClient(clients []Client, name string) (Client, bool) {

@@ -33,7 +33,8 @@ const (
 	// -fixKubeletCredentials.
 	ScopeKubelet Scope = "kubelet"
 	// ScopeInformational credentials are renewed by no operation of this provider (an
-	// admin kubeconfig's client certificate, a host tool's access-file certificate):
+	// admin kubeconfig's client certificate, KubeconfigAdminClient; a host tool's
+	// access-file certificate):
 	// they are reported, and count for the data source's expiry, but never make a
 	// renewal resource due, since its renewal could not change them.
 	ScopeInformational Scope = "informational"

@@ -23,8 +23,11 @@ type Inventory struct {
 	// Management holds the credentials of the management cluster's clients.
 	Management []Credential
 	// Clusters holds each workload cluster, sorted by name. The management cluster is
-	// never one of them.
+	// never one of them. Empty, and meaningless, while a lockout blocks the cluster list
+	// (see ClusterListBlocked).
 	Clusters []Cluster
+	// Lockouts are the documented lockouts the host detected, in a stable order.
+	Lockouts []Lockout
 	// ManagementCluster is the management cluster's name ((Get-AksHciConfig).Kva.kvaName
 	// [d:azure-hybrid-benefit.md]), which Get-AksHciCluster lists too
 	// [d:reference/ps/get-akshcicluster.md]. Empty when the host has none to report (the
@@ -130,7 +133,14 @@ type ManagementOptions struct {
 	Force bool
 }
 
-// ClusterOptions are the switches of Update-AksHciClusterCertificates.
+// ClusterOptions are the switches of Update-AksHciClusterCertificates. With neither fix
+// set the cmdlet runs with -name alone, as documented in [d:secure-communication.md]
+// ("Repair-AksHciClusterCerts -Name mytargetcluster" when "the cluster begins to fail
+// because of expired certificates" of the control plane). The 2021 reference page, from
+// before the two switches existed, describes that call as fixing "expired certificates
+// for Kubernetes built-in components" [d-old:repair-akshciclustercerts.md]; so -name
+// alone renews the Kubernetes (kubelet-scope) certificates, like -fixKubeletCredentials
+// (inferred: no page says what the current cmdlet does without a switch).
 type ClusterOptions struct {
 	FixCloudCredentials   bool // -fixCloudCredentials
 	FixKubeletCredentials bool // -fixKubeletCredentials; runs before the cloud fix
@@ -146,9 +156,14 @@ func (o ClusterOptions) InScope(c Credential) bool {
 	case ScopeLoadBalancer:
 		return o.FixCloudCredentials && o.PatchLoadBalancer
 	case ScopeKubelet:
-		return o.FixKubeletCredentials
+		return o.FixKubeletCredentials || o.NameOnly()
 	}
 	return false
+}
+
+// NameOnly reports a call with -name alone (no fix switch, so no -patchLoadBalancer).
+func (o ClusterOptions) NameOnly() bool {
+	return !o.FixCloudCredentials && !o.FixKubeletCredentials && !o.PatchLoadBalancer
 }
 
 // Scoped returns the credentials a cluster renewal with these options renews.

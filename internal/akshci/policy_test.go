@@ -133,7 +133,7 @@ func TestClusterOptionsScope(t *testing.T) {
 		{Client: "LoadBalancer", Type: Token, Scope: ScopeLoadBalancer},
 		{Client: "Kubelet", Type: Certificate, Scope: ScopeKubelet},
 		// Renewed by no operation: never in a renewal's scope.
-		{Client: "AdminKubeconfig", Type: Certificate, Scope: ScopeInformational},
+		{Client: "KubeconfigAdmin", Type: Certificate, Scope: ScopeInformational},
 	}
 	if creds[3].Renewable() || !creds[0].Renewable() {
 		t.Error("Renewable() must be false only for informational credentials")

@@ -14,7 +14,7 @@ func TestClusterRollup(t *testing.T) {
 	serving := Credential{Client: "Kubelet", Type: Certificate, Scope: ScopeKubelet, AutoRenew: true, NotAfter: now.Add(3 * day)}
 	expiredServing := serving
 	expiredServing.NotAfter = now.Add(-time.Hour)
-	kubeconfig := Credential{Client: "AdminKubeconfig", Type: Certificate, Scope: ScopeInformational, NotAfter: now.Add(300 * day)}
+	kubeconfig := Credential{Client: "KubeconfigAdmin", Type: Certificate, Scope: ScopeInformational, NotAfter: now.Add(300 * day)}
 	unknown := Credential{Client: "KMS", Type: Token, Scope: ScopeCloud, UnknownReason: "no-exp"}
 	tests := []struct {
 		name  string

@@ -13,7 +13,10 @@ import (
 // storedGroup in order; strings and byte slices are uvarint-length-prefixed; a time is
 // a zero flag byte, then varint Unix seconds and varint nanoseconds (UTC); a bool is one
 // byte; the identities are a uvarint count followed by each identity's fields.
-const groupCodecVersion = 1
+// Version 2 adds each identity's LockedOut after its token expiry, then the
+// KubeletServer and KubeconfigAdmin certificates after the identities. Version 1 records
+// are still read.
+const groupCodecVersion = 2
 
 type encoder struct{ buf []byte }
 
@@ -61,7 +64,10 @@ func encodeGroup(rec storedGroup) []byte {
 		e.bytes(id.Certificate)
 		e.time(id.TokenIssuedAt)
 		e.time(id.TokenNotAfter)
+		e.bool(id.LockedOut)
 	}
+	e.bytes(rec.KubeletServer)
+	e.bytes(rec.KubeconfigAdmin)
 	return e.buf
 }
 
@@ -155,9 +161,10 @@ func (d *decoder) time() time.Time {
 
 func decodeGroupRecord(data []byte) (storedGroup, error) {
 	var rec storedGroup
-	if len(data) == 0 || data[0] != groupCodecVersion {
+	if len(data) == 0 || (data[0] != 1 && data[0] != groupCodecVersion) {
 		return rec, errors.New("unknown record encoding")
 	}
+	v2 := data[0] == 2
 	d := &decoder{buf: data[1:]}
 	rec.Cluster = d.string()
 	rec.CreatedAt = d.time()
@@ -174,12 +181,20 @@ func decodeGroupRecord(data []byte) (storedGroup, error) {
 		rec.Identities = make([]storedIdentity, 0, n)
 	}
 	for i := uint64(0); i < n && d.err == nil; i++ {
-		rec.Identities = append(rec.Identities, storedIdentity{
+		si := storedIdentity{
 			Client:        d.string(),
 			Certificate:   d.bytes(),
 			TokenIssuedAt: d.time(),
 			TokenNotAfter: d.time(),
-		})
+		}
+		if v2 {
+			si.LockedOut = d.bool()
+		}
+		rec.Identities = append(rec.Identities, si)
+	}
+	if v2 {
+		rec.KubeletServer = d.bytes()
+		rec.KubeconfigAdmin = d.bytes()
 	}
 	if d.err == nil && len(d.buf) != 0 {
 		d.err = errors.New("trailing bytes")

@@ -11,21 +11,27 @@
 // on first use. The management cluster has one MOC identity per client of
 // akshci.ManagementClients; each workload cluster one per client of
 // akshci.ClusterClients (KMS, CSI, CertManager, CloudProvider, LoadBalancer) plus the
-// Kubernetes control-plane certificate set akshci.KubeletClient. A MOC identity holds a
-// random opaque login token (256 bits, 90 days, akshci.Lifetime) and an ECDSA P-256
-// client certificate signed by the cloud agent CA (90 days). The real MOC uses RSA keys;
-// the algorithm plays no part in expiry, and P-256 keeps the emulator fast. Whether a
-// client certificate renews itself comes from the catalog (CertificateAutoRenew); tokens
-// never rotate by themselves. The kubelet certificate (4 days, akshci.KubeletLifetime)
-// is signed by a per-cluster Kubernetes CA (10 years, the documented lifetime of the
-// Kubernetes root CAs), so it keeps renewing after the cloud agent CA has expired.
+// Kubernetes certificates of akshci.KubernetesClients: the 4-day control-plane set
+// ("Kubelet", which stands for the API server's serving certificate and the other
+// auto-renewed certificates), and the two certificates that are not managed, the
+// kubelet server certificate ("KubeletServer") and the admin kubeconfig client
+// certificate ("KubeconfigAdmin"), issued for one year (akshci.KubeconfigLifetime,
+// observed [#145]). A MOC identity holds a login token (90 days, akshci.Lifetime) and an
+// ECDSA P-256 client certificate signed by the cloud agent CA (90 days). The real MOC
+// uses RSA keys; the algorithm plays no part in expiry, and P-256 keeps the emulator
+// fast. Login tokens are JWTs signed by the cloud agent CA (ES256) with the claims exp
+// (the stored token expiry, in Unix seconds), iat, jti, iss and name, so code that reads
+// exp from a real token reads emulated ones the same way. Whether a client certificate
+// renews itself comes from the catalog (CertificateAutoRenew); tokens never rotate by
+// themselves [#292]. The Kubernetes certificates are signed by a per-cluster Kubernetes
+// CA (10 years), so they keep renewing after the cloud agent CA has expired.
 // Certificates are not capped at their issuer's expiry.
 //
 // Inventory reports each certificate's NotAfter as read from the stored certificate,
-// each token's expiry, and the CA's expiry. Snapshot returns the same evaluation with the
-// public material (certificate PEMs, token expiry times). Tokens and private keys live in
-// separate records that Inventory and Snapshot never read; Secrets lists them for leak
-// tests.
+// each token's expiry, the CA's expiry, and the lockouts (akshci.Lockout). Snapshot
+// returns the same evaluation with the public material (certificate PEMs, token expiry
+// times, lockouts). Tokens and private keys live in separate records that Inventory and
+// Snapshot never read; Secrets lists them for leak tests.
 //
 // # Time
 //
@@ -46,48 +52,84 @@
 // an operation reads it. Only the final certificate of a replay is actually signed:
 // intermediate ones could never be observed.
 //
-//   - A client certificate that renews itself is renewed when 30% of its lifetime
-//     remains (day 63 of 90, the SDK's rule), provided the client runs, the certificate
-//     has not expired, and the issuing CA is still valid at that moment. The new
-//     certificate has the same lifetime and begins at the renewal moment.
-//   - An expired certificate is never renewed. A running client whose certificate
-//     expired logs in again with its token when the token is still valid (and the CA too),
-//     which issues a certificate with the standard 90-day lifetime. With the emulator's
-//     operations a token never outlives its certificate (updates issue both together,
-//     renewals only extend certificates), so this rule is there for fidelity and is
-//     exercised by unit tests of the replay.
-//   - A client whose certificate and token have both expired is locked out ("rpc error:
-//     code = Unauthenticated desc = Valid Token Required.") until an update.
-//   - Kubelet certificates are renewed by the certificate-renewal controller at the same
-//     70% point (every 2.8 days) while the cluster runs.
+//   - A running client whose certificate renews itself renews it when 30% of its
+//     lifetime remains (day 63 of 90, [moc] certrenew.go), provided the certificate has
+//     not expired and the issuing CA is still valid at that moment. The new certificate
+//     has the same lifetime and begins at the renewal moment.
+//   - An expired certificate is never renewed [moc pkg/certs]. A running client whose
+//     certificate expired logs in again with its token when the token is still valid
+//     (and the CA too), which issues a certificate with the standard 90-day lifetime.
+//   - Expiry alone stops nothing: a client whose certificate and token have both
+//     expired keeps running ("a cluster not updated for 90 days keeps running"
+//     [d:certificates-overview.md]); it fails at its next start (Restarts below).
+//   - The Kubernetes control-plane set is renewed by the certificate-renewal controller
+//     at the same 70% point (every 2.8 days) while the cluster runs. The kubelet server
+//     and admin kubeconfig certificates are never renewed by themselves
+//     [d:secure-communication.md].
+//   - kvactl (the KVA identity) is a command-line tool: nothing of it runs between
+//     calls. Every kvactl call renews its certificate first when 30% or less of its life
+//     remains ([moc] certrenew.go via NewAuthorizerFromEnvironment, V-src); the
+//     inventory's Get-AksHciCluster is such a call, so an inventory past day 63 shows a
+//     renewed KVA certificate. That renewal is computed again on every read and never
+//     written (a pure function of the state and the time, so plans and refreshes can
+//     leave the file alone); a cluster update, which writes anyway, keeps it. The price:
+//     a deployment read only by plans between day 63 and day 90 still has its stored
+//     day-90 KVA certificate afterwards, where a real host would have kept the renewal.
 //   - After the cloud agent CA expires (day 365) no renewal or login succeeds, and every
 //     update fails with a *CAExpiredError naming Invoke-AksHciRotateCACertificate, as
 //     does creating a cluster (AddCluster, or a configured cluster on first use). The
-//     rotation itself is not emulated: delete the state file to start over. Client
-//     status then reads "cannot reach the cloud agent", or "locked out" once a client's
-//     certificate and token have both expired.
+//     rotation itself is not emulated: delete the state file to start over.
 //
-// # Power
+// # Restarts and power
 //
-// PowerOff stops a workload cluster's VMs; nothing renews or logs in while they are
-// stopped and ClientStatus reports the clients as stopped. This follows the documented
-// shutdown matrix:
+// Restart(name) restarts every component of the management cluster (Management) or of a
+// workload cluster, as a reboot does. A client logs in with its token when its
+// certificate has expired, and always for CAPH and CSI (their access file is on an
+// emptyDir volume, [caph] config/default, [#186]) and the node agent
+// ([d-old:known-issues-upgrade.md]). The login succeeds while the token and the CA are
+// valid; otherwise the client is locked out until a new token reaches it. kvactl does
+// not run, so a restart does nothing to it.
 //
-//   - Kubelet certificates simply run out: since they renew every 2.8 days, they expire
-//     between 1.2 and 4 days after power-off, and always when the cluster was off for
-//     more than 4 days. An expired kubelet certificate stays expired after PowerOn until
-//     -fixKubeletCredentials.
+// PowerOff / PowerOn stop and start a workload cluster's VMs, PowerOffManagement /
+// PowerOnManagement the management cluster's; nothing renews or logs in while they are
+// stopped, and power-on is a restart. While the management cluster is off, Inventory
+// and both updates fail with a *PoweredOffError. This follows the documented shutdown
+// matrix [d:update-certificates.md]:
+//
+//   - Kubernetes control-plane certificates simply run out: they expire between 1.2 and
+//     4 days after power-off, and always when the cluster was off for more than 4 days.
+//     An expired one stays expired after power-on until -fixKubeletCredentials (or -name
+//     alone) [#233].
 //   - MOC credentials are not affected by up to 30 days off. Once a cluster has been off
 //     for more than 30 days, the cloud agent has invalidated its identities: the
-//     emulator ends every cloud-scope and load-balancer certificate and token of the
-//     cluster at the 30-day mark (the certificate is re-signed with that NotAfter, so
-//     the stored certificate still tells the truth). After PowerOn those clients are
-//     locked out until -fixCloudCredentials (with -patchLoadBalancer for the load
-//     balancer).
-//   - At PowerOn, renewals that fell due while the cluster was off happen at once, and
-//     clients whose certificate expired but whose token is valid log in again.
+//     emulator ends every MOC certificate and token of the cluster at the 30-day mark
+//     (re-signing certificate and token with that expiry, so the stored material still
+//     tells the truth). At power-on those clients are locked out.
 //
-// The management cluster always runs.
+// # Lockouts
+//
+// Inventory.Lockouts lists what is broken, with the documented text and recovery
+// (akshci.Lockout; the constructors there cite the sources):
+//
+//   - the management KMS plugin locked out at a restart [#127]: the management API
+//     server is down, Update-AksHciCertificates fails with "failed to repair cluster
+//     certificates", and Get-AksHciCluster and the cluster cmdlet fail too (inferred: they
+//     go through that API server). Manual recovery: RecoverKMSPlugin (mocctl security
+//     identity rotate for "KMSPlugin-<cluster>-moc-kms-plugin", copy the login file to
+//     /opt/wssd/k8s/cloudlogin.yaml, restart the plugin) [d-old:known-issues.md];
+//   - the node agent locked out at a restart: stuck in Starting; manual recovery RepairMoc
+//     (kill wssdagent, Start-ClusterGroup, Repair-Moc) [d-old:known-issues-upgrade.md].
+//     That Update-AksHciCertificates fails meanwhile is inferred from the documented
+//     steps;
+//   - kvactl whose certificate (after the call's own renewal) has expired: with a valid
+//     token, every kvactl-backed cmdlet, both updates included, fails with "Certificate
+//     has expired: Expired" until its access file is deleted (DeleteKvactlAccessFile)
+//     [#146]; with an expired token, Get-AksHciCluster, Get-AksHciCredential and the
+//     cluster cmdlet fail with "Valid Token Required" and Update-AksHciCertificates (the
+//     documented fix, Repair-AksHciCerts [#169]) repairs it. While the cluster list is
+//     blocked, Inventory lists no workload cluster;
+//   - any other client locked out at a restart: the update cmdlet of its scope repairs
+//     it (CAPH [#107], CertManager [#237], the load balancer with -patchLoadBalancer).
 //
 // # Updates
 //
@@ -95,19 +137,55 @@
 // a new token and a new certificate. UpdateClusterCertificates
 // (Update-AksHciClusterCertificates) does the same for KMS, CSI, CertManager and
 // CloudProvider with FixCloudCredentials, for the load balancer too with
-// PatchLoadBalancer, and re-issues the kubelet certificate with FixKubeletCredentials,
-// which runs first when both are set. PatchLoadBalancer without FixCloudCredentials, or
-// neither fix, is an error naming the switches; a missing cluster is a
-// *akshci.ClusterNotFoundError; a powered-off cluster a *PoweredOffError.
+// PatchLoadBalancer, and re-issues the kubelet-scope Kubernetes certificates (the
+// control-plane set and the kubelet server certificate) with FixKubeletCredentials, or
+// with neither fix (-name alone, see akshci.ClusterOptions); the Kubernetes fix runs
+// first. No update renews the admin kubeconfig certificate (akshci.KubeconfigAdminClient
+// says why), so it expires a year after the cluster was created. PatchLoadBalancer without FixCloudCredentials is an
+// error; a missing cluster is a *akshci.ClusterNotFoundError; a powered-off cluster a
+// *PoweredOffError; a lockout that blocks the cmdlet an *akshci.LockoutError, and a
+// failed update leaves the state file as it was.
 //
 // Without Force a fix rotates only when something in its scope is due: a token or
 // certificate with less than two thirds of its lifetime left (60 days of a 90-day
-// credential, Microsoft's "update within 60 days" guidance; 2.67 days of a kubelet
-// certificate, so that fix re-issues kubelet certificates older than 1.33 days) or
-// already expired. Otherwise it succeeds without changing anything, like
-// a cmdlet that finds nothing to do: the provider verifies after a renewal that the
-// credentials moved and tells the user to set force otherwise. With Force it always
-// rotates.
+// credential, Microsoft's "update within 60 days" guidance; 2.67 days of a 4-day
+// certificate) or already expired, or a client in scope is locked out. Otherwise it
+// succeeds without changing anything, like a cmdlet that finds nothing to do. With Force
+// it always rotates.
+//
+// # Not modelled
+//
+// TestFacts reproduces the documented behaviours about lifetimes, lockouts, restarts and
+// the update cmdlets, one subtest each. These are deliberately left out:
+//
+//   - Invoke-AksHciRotateCACertificate and the CredentialMonitor Single/Overlap status:
+//     rotation is disruptive, and the status's meaning is undocumented. Delete the
+//     state file instead.
+//   - mocctl's own 60-day login and Repair-MocLogin [#168]: the provider never runs
+//     mocctl against the emulator, so there is no mocctl identity.
+//   - The 60-day KVA certificates of releases up to 1.0.4.10928 [#146]: the emulator
+//     issues 90-day certificates with their tokens, so kvactl's certificate never
+//     expires before its token through emulated operations; that lockout's decision
+//     (kvaLockout) and its workaround (DeleteKvactlAccessFile) are tested directly.
+//   - Update-AksHci / Update-AksHciCluster (upgrades, which also reset validity to 90
+//     days) and "upgrading needs Microsoft support" after 90 days: no upgrades exist.
+//   - Repair-AksHciCerts / Repair-AksHciClusterCerts as separate names (aliases of the
+//     update cmdlets in 1.1.59-1.1.60 [gallery-psm1]), -sshPrivateKeyFile, and the
+//     module/kvactl version mismatch "unknown flag: --tags" [#145].
+//   - Trust mismatches ("certificate signed by unknown authority" [#160]), revocation
+//     (Identity_Revoke, the RenewRevocation CRD) and 2/30/60-day token options.
+//   - Worker nodes (replaced when their certificates expire), the
+//     certificate-renewal pod CrashLoop after a scale-out, and the SDK's retry back-off
+//     of 2% of the lifetime: nothing fails transiently here.
+//   - Consequences outside credentials: exhausted host ports and VM creation failing
+//     ([#365]), Update-AksHci hanging ([#107]), kubectl log failures ([#237]) appear only
+//     as lockout symptoms; Get-AksHciCredential is not an operation (the inventory
+//     reports the kubeconfig certificate).
+//   - Any renewal of the admin kubeconfig client certificate: no source names the
+//     operation that issues a new one (perhaps Get-AksHciCredential itself, or the
+//     cluster API controllers), so it is issued once, with the cluster, and never again.
+//   - Automatic token rotation in current releases ([#292], unverified), and the
+//     autoRotate/loginFilePath identity fields.
 //
 // # State file
 //

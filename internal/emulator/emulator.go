@@ -101,18 +101,26 @@ func (e *Emulator) Prepare(ctx context.Context) error {
 	})
 }
 
-// Inventory reports the emulated time, the cloud agent CA and every credential, after
-// replaying everything that happened since the last operation.
+// Inventory reports the emulated time, the cloud agent CA, every credential and the
+// lockouts, after replaying everything that happened since the last operation. Reading
+// the cluster list runs kvactl (Get-AksHciCluster), which renews kvactl's certificate
+// past 70% of its life (kvactlCert) and fails while kvactl is locked out: the workload
+// clusters are then left out and Lockouts says why.
 func (e *Emulator) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 	var inv *akshci.Inventory
 	err := e.do(ctx, func(s *session) error {
-		m, cs, err := s.groups()
+		v, err := s.view()
 		if err != nil {
 			return err
 		}
-		inv = &akshci.Inventory{Now: s.now, CAExpiresAt: s.ca.NotAfter, Management: m.credentials(),
-			Clusters: make([]akshci.Cluster, 0, len(cs))}
-		for _, g := range cs {
+		inv = &akshci.Inventory{Now: s.now, CAExpiresAt: s.ca.NotAfter, Management: v.m.credentials(),
+			Clusters: make([]akshci.Cluster, 0, len(v.cs)), Lockouts: v.lockouts}
+		for i, c := range inv.Management {
+			if c.Client == kvaClient && c.Type == akshci.Certificate {
+				inv.Management[i].NotAfter = v.kva.notAfter
+			}
+		}
+		for _, g := range v.cs {
 			inv.Clusters = append(inv.Clusters, akshci.Cluster{Name: g.name, Credentials: g.credentials()})
 		}
 		return nil
@@ -122,6 +130,58 @@ func (e *Emulator) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 	}
 	inv.SortClusters()
 	return inv, nil
+}
+
+// deploymentView is what an inventory reads: the management group, the workload
+// clusters (none while the cluster list is blocked), kvactl's certificate as the
+// inventory's kvactl call leaves it, and the lockouts.
+type deploymentView struct {
+	m        *group
+	cs       []*group
+	kva      certState
+	lockouts []akshci.Lockout
+}
+
+func (s *session) view() (*deploymentView, error) {
+	m, err := s.management()
+	if err != nil {
+		return nil, err
+	}
+	if m.poweredOff() {
+		return nil, &PoweredOffError{Since: m.rec.PoweredOffAt}
+	}
+	v := &deploymentView{m: m, lockouts: m.lockouts(s.now, s.caNotAfter())}
+	v.kva, _, _ = m.kvactl(s.now, s.caNotAfter())
+	for _, l := range v.lockouts {
+		if l.BlocksClusterList {
+			return v, nil
+		}
+	}
+	if v.cs, err = s.clusters(); err != nil {
+		return nil, err
+	}
+	for _, g := range v.cs {
+		v.lockouts = append(v.lockouts, g.lockouts(s.now, s.caNotAfter())...)
+	}
+	return v, nil
+}
+
+// blockingOrder ranks the lockouts that block a cmdlet by what the cmdlet hits first:
+// the management API server being down, then kvactl, then the node agent.
+var blockingOrder = []akshci.LockoutKind{akshci.LockoutManagementKMS, akshci.LockoutKVACertificate,
+	akshci.LockoutKVAToken, akshci.LockoutNodeAgent}
+
+// blocked returns the lockout of the management group that makes op fail first.
+func (s *session) blocked(m *group, op string, cluster bool) error {
+	ls := m.lockouts(s.now, s.caNotAfter())
+	for _, kind := range blockingOrder {
+		for _, l := range ls {
+			if l.Kind == kind && ((!cluster && l.BlocksManagementUpdate) || (cluster && (l.BlocksClusterUpdates || l.BlocksClusterList))) {
+				return &akshci.LockoutError{Operation: op, Lockout: l}
+			}
+		}
+	}
+	return nil
 }
 
 // UpdateManagementCertificates emulates Update-AksHciCertificates: a new token and a new
@@ -136,7 +196,13 @@ func (e *Emulator) UpdateManagementCertificates(ctx context.Context, opts akshci
 		if err := s.requireCA(); err != nil {
 			return err
 		}
-		if !opts.Force && !identitiesDue(s.now, g.ids) {
+		if g.poweredOff() {
+			return &PoweredOffError{Since: g.rec.PoweredOffAt}
+		}
+		if err := s.blocked(g, "Update-AksHciCertificates", false); err != nil {
+			return err
+		}
+		if !opts.Force && !identitiesDue(s.now, g.ids) && !anyLockedOut(g.ids) {
 			return nil
 		}
 		for _, id := range g.ids {
@@ -147,15 +213,42 @@ func (e *Emulator) UpdateManagementCertificates(ctx context.Context, opts akshci
 }
 
 // UpdateClusterCertificates emulates Update-AksHciClusterCertificates -name cluster.
-// -fixKubeletCredentials re-issues the Kubernetes control-plane certificates and runs
-// first; -fixCloudCredentials rotates the tokens and certificates of KMS, CSI,
-// CertManager and CloudProvider, and of the load balancer with -patchLoadBalancer. Each
-// fix rotates only when something in its scope is due, or when forced.
+// -fixKubeletCredentials (or -name alone, see akshci.ClusterOptions) re-issues the
+// Kubernetes certificates of the control plane and runs first; -fixCloudCredentials
+// rotates the tokens and certificates of KMS, CSI, CertManager and CloudProvider, and of
+// the load balancer with -patchLoadBalancer. Each fix rotates only when something in its
+// scope is due (or a client of its scope is locked out), or when forced. The cmdlet runs
+// kvactl against the management cluster, so a kvactl or management lockout makes it fail.
 func (e *Emulator) UpdateClusterCertificates(ctx context.Context, cluster string, opts akshci.ClusterOptions) error {
 	if err := validateClusterOptions(opts); err != nil {
 		return err
 	}
 	return e.do(ctx, func(s *session) error {
+		m, err := s.management()
+		if err != nil {
+			return err
+		}
+		if m.poweredOff() {
+			return &PoweredOffError{Since: m.rec.PoweredOffAt}
+		}
+		if err := s.requireCA(); err != nil {
+			return err
+		}
+		if err := s.blocked(m, "Update-AksHciClusterCertificates -name "+cluster, true); err != nil {
+			return err
+		}
+		// The cmdlet runs kvactl, which renews its own certificate when due; an update
+		// writes the state anyway, so this renewal is kept.
+		if kva := m.identity(kvaClient); kva != nil {
+			if c := kvactlCert(kva.cert, s.now, s.caNotAfter()); c.reissue {
+				kva.cert = c
+				m.rec.EvaluatedAt = s.now
+				m.changed = true
+				if err := s.save(m, storedSecrets{}); err != nil {
+					return err
+				}
+			}
+		}
 		g, err := s.cluster(cluster)
 		if err != nil {
 			return err
@@ -166,9 +259,19 @@ func (e *Emulator) UpdateClusterCertificates(ctx context.Context, cluster string
 		if g.poweredOff() {
 			return &PoweredOffError{Cluster: cluster, Since: g.rec.PoweredOffAt}
 		}
-		if opts.FixKubeletCredentials &&
-			(opts.Force || dueForRotation(s.now, g.kubelet.notBefore, g.kubelet.notAfter)) {
-			g.reissueKubelet(s.now)
+		if opts.FixKubeletCredentials || opts.NameOnly() {
+			if opts.Force || dueForRotation(s.now, g.kubelet.notBefore, g.kubelet.notAfter) {
+				g.reissueKubelet(s.now)
+			}
+			// The kubelet server certificate is on the control-plane nodes, so the fix
+			// reissues it (inferred, akshci.KubeletServerClient). The admin kubeconfig
+			// certificate is informational: no cmdlet is documented to renew it
+			// (akshci.KubeconfigAdminClient), so no operation here does.
+			if c := g.kubeletServer; opts.Force || dueForRotation(s.now, c.notBefore, c.notAfter) {
+				c.replace(s.now, s.now.Add(akshci.KubeconfigLifetime))
+				g.rec.EvaluatedAt = s.now
+				g.changed = true
+			}
 		}
 		if opts.FixCloudCredentials {
 			var scope []*identity
@@ -177,7 +280,7 @@ func (e *Emulator) UpdateClusterCertificates(ctx context.Context, cluster string
 					scope = append(scope, id)
 				}
 			}
-			if opts.Force || identitiesDue(s.now, scope) {
+			if opts.Force || identitiesDue(s.now, scope) || anyLockedOut(scope) {
 				for _, id := range scope {
 					g.rotate(id, s.now)
 				}
@@ -187,10 +290,16 @@ func (e *Emulator) UpdateClusterCertificates(ctx context.Context, cluster string
 	})
 }
 
-func validateClusterOptions(opts akshci.ClusterOptions) error {
-	if !opts.FixCloudCredentials && !opts.FixKubeletCredentials {
-		return errors.New("Update-AksHciClusterCertificates needs -fixCloudCredentials or -fixKubeletCredentials (or both): neither was set, so there is nothing to update")
+func anyLockedOut(ids []*identity) bool {
+	for _, id := range ids {
+		if id.lockedOut {
+			return true
+		}
 	}
+	return false
+}
+
+func validateClusterOptions(opts akshci.ClusterOptions) error {
 	if opts.PatchLoadBalancer && !opts.FixCloudCredentials {
 		return errors.New("Update-AksHciClusterCertificates: -patchLoadBalancer works only together with -fixCloudCredentials")
 	}
@@ -203,7 +312,10 @@ type Snapshot struct {
 	Now              time.Time
 	CACertificatePEM []byte
 	Management       []Material
-	Clusters         []ClusterMaterial
+	// Clusters is empty while a lockout blocks the cluster list (see Lockouts).
+	Clusters []ClusterMaterial
+	// Lockouts are the inventory's lockouts.
+	Lockouts []akshci.Lockout
 }
 
 // ClusterMaterial is the public material of one workload cluster.
@@ -227,12 +339,31 @@ type Material struct {
 func (e *Emulator) Snapshot(ctx context.Context) (*Snapshot, error) {
 	var snap *Snapshot
 	err := e.do(ctx, func(s *session) error {
-		m, cs, err := s.groups()
+		v, err := s.view()
 		if err != nil {
 			return err
 		}
-		snap = &Snapshot{Now: s.now, CACertificatePEM: certPEM(s.state.CACert), Management: m.materials()}
-		for _, g := range cs {
+		snap = &Snapshot{Now: s.now, CACertificatePEM: certPEM(s.state.CACert), Management: v.m.materials(),
+			Lockouts: v.lockouts}
+		if v.kva.reissue {
+			// kvactl renewed its certificate during this read: show the renewed one,
+			// signed for this read only (kvactlCert).
+			is, err := s.cloudIssuer()
+			if err != nil {
+				return err
+			}
+			der, _, err := is.issue(certSpec{commonName: identityName(v.m, kvaClient), organization: []string{v.m.label()},
+				notBefore: v.kva.notBefore, notAfter: v.kva.notAfter})
+			if err != nil {
+				return err
+			}
+			for i, mat := range snap.Management {
+				if mat.Client == kvaClient && mat.Type == akshci.Certificate {
+					snap.Management[i].CertificatePEM = certPEM(der)
+				}
+			}
+		}
+		for _, g := range v.cs {
 			snap.Clusters = append(snap.Clusters, ClusterMaterial{Name: g.name, Credentials: g.materials()})
 		}
 		return nil
@@ -247,8 +378,8 @@ func (g *group) materials() []Material {
 			Material{Client: id.client.Name, Type: akshci.Certificate, CertificatePEM: certPEM(id.cert.der)},
 			Material{Client: id.client.Name, Type: akshci.Token, NotAfter: id.tokenNotAfter})
 	}
-	if g.kubelet != nil {
-		out = append(out, Material{Client: akshci.KubeletClient.Name, Type: akshci.Certificate, CertificatePEM: certPEM(g.kubelet.der)})
+	for i, c := range g.kubeCerts() {
+		out = append(out, Material{Client: akshci.KubernetesClients[i].Name, Type: akshci.Certificate, CertificatePEM: certPEM(c.der)})
 	}
 	return out
 }
@@ -293,9 +424,9 @@ func (e *Emulator) PowerOff(ctx context.Context, name string) error {
 }
 
 // PowerOn starts a workload cluster's VMs at the current emulated time. Its clients
-// renew what became due while it was off, and log in again where their certificate
-// expired but their token is valid; expired kubelet certificates stay expired until
-// -fixKubeletCredentials. Powering on a running cluster does nothing.
+// renew what became due while it was off and then start (see Restart); expired kubelet
+// certificates stay expired until -fixKubeletCredentials. Powering on a running cluster
+// does nothing.
 func (e *Emulator) PowerOn(ctx context.Context, name string) error {
 	return e.do(ctx, func(s *session) error {
 		g, err := s.cluster(name)
@@ -307,14 +438,18 @@ func (e *Emulator) PowerOn(ctx context.Context, name string) error {
 		g.rec.EvaluatedAt = s.now
 		g.changed = true
 		g.advance(s.now, s.caNotAfter())
+		g.restart(s.now, s.caNotAfter())
 		return s.save(g, storedSecrets{})
 	})
 }
 
 // ClientStatus reports how each client is doing, keyed "management/<client>" or
-// "cluster/<name>/<client>": "ok", the documented "locked out: rpc error: code =
-// Unauthenticated desc = Valid Token Required." when its certificate and token have both
-// expired, "stopped: ..." while its cluster is powered off, and so on.
+// "cluster/<name>/<client>": "ok"; "expired, still running: ..." when its certificate
+// and token have expired while it runs; the documented "locked out: rpc error: code =
+// Unauthenticated desc = Valid Token Required." when it failed to log in at its last
+// start; "Starting: ..." for a node agent stuck that way; kvactl's lockout text; "stopped:
+// ..." while its cluster is powered off; and so on. It is the emulator's own view and
+// runs no kvactl call of its own beyond computing what one would see.
 func (e *Emulator) ClientStatus(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
 	err := e.do(ctx, func(s *session) error {

@@ -63,13 +63,18 @@ func (e *CAExpiredError) Error() string {
 		e.ExpiredAt.Format(time.RFC3339), e.Now.Format(time.RFC3339), e.Path)
 }
 
-// PoweredOffError reports an update of a workload cluster whose VMs are stopped.
+// PoweredOffError reports an operation on a workload cluster, or on the management
+// cluster (Cluster empty), whose VMs are stopped.
 type PoweredOffError struct {
 	Cluster string
 	Since   time.Time
 }
 
 func (e *PoweredOffError) Error() string {
+	if e.Cluster == "" {
+		return fmt.Sprintf("the management cluster (AKS host) is powered off (since %s): no AksHci cmdlet can reach "+
+			"it; power it on first", e.Since.Format(time.RFC3339))
+	}
 	return fmt.Sprintf("workload cluster %q is powered off (since %s): Update-AksHciClusterCertificates needs its VMs "+
 		"running to reach them; power the cluster on first", e.Cluster, e.Since.Format(time.RFC3339))
 }

@@ -271,3 +271,31 @@ func checkKey(keyPEM []byte, cert *x509.Certificate) error {
 }
 
 func contextWithCancel() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
+
+// modelInventory reads every group straight from the model, as Inventory would without
+// its kvactl call: the workload clusters are listed even while kvactl is locked out.
+func (f *fixture) modelInventory() *akshci.Inventory {
+	f.t.Helper()
+	inv := &akshci.Inventory{}
+	f.must(f.e.do(ctx, func(s *session) error {
+		m, cs, err := s.groups()
+		if err != nil {
+			return err
+		}
+		inv.Now, inv.CAExpiresAt, inv.Management = s.now, s.ca.NotAfter, m.credentials()
+		for _, g := range cs {
+			inv.Clusters = append(inv.Clusters, akshci.Cluster{Name: g.name, Credentials: g.credentials()})
+		}
+		return nil
+	}))
+	return inv
+}
+
+// lockoutKinds lists the kinds of an inventory's lockouts, "<cluster>/<client>:<kind>".
+func lockoutKinds(inv *akshci.Inventory) []string {
+	var out []string
+	for _, l := range inv.Lockouts {
+		out = append(out, l.Cluster+"/"+l.Client+":"+string(l.Kind))
+	}
+	return out
+}

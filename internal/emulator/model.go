@@ -47,6 +47,10 @@ type storedGroup struct {
 	KubeCACert []byte           `json:"kube_ca_certificate,omitempty"`
 	Kubelet    []byte           `json:"kubelet_certificate,omitempty"`
 	Identities []storedIdentity `json:"identities"`
+	// KubeletServer and KubeconfigAdmin are the certificates that are not auto-renewed
+	// (record version 2; a version 1 record gets them issued on first load).
+	KubeletServer   []byte `json:"kubelet_server_certificate,omitempty"`
+	KubeconfigAdmin []byte `json:"kubeconfig_admin_certificate,omitempty"`
 }
 
 // storedIdentity is the public half of one MOC identity.
@@ -55,6 +59,9 @@ type storedIdentity struct {
 	Certificate   []byte    `json:"certificate"`
 	TokenIssuedAt time.Time `json:"token_issued_at"`
 	TokenNotAfter time.Time `json:"token_not_after"`
+	// LockedOut is set when the client failed to log in at its last start (record
+	// version 2); only a new token clears it.
+	LockedOut bool `json:"locked_out,omitempty"`
 }
 
 // storedSecrets holds the secret half of a group: token values and private keys.
@@ -96,6 +103,8 @@ type identity struct {
 	tokenNotAfter time.Time
 	// newToken means a fresh token value is still to be generated.
 	newToken bool
+	// lockedOut: the client failed to log in at its last start and is down.
+	lockedOut bool
 }
 
 // group is the management cluster (name "") or one workload cluster, loaded for one
@@ -105,6 +114,10 @@ type group struct {
 	rec     storedGroup
 	ids     []*identity
 	kubelet *certState
+	// kubeletServer and kubeconfigAdmin are the Kubernetes certificates that are not
+	// managed (not auto-renewed), signed by the cluster's Kubernetes CA.
+	kubeletServer   *certState
+	kubeconfigAdmin *certState
 	// kubeCANotAfter is the expiry of the cluster's Kubernetes CA, read from its
 	// certificate; the certificate itself is parsed only to sign with it.
 	kubeCANotAfter time.Time
@@ -143,7 +156,8 @@ func decodeGroup(name string, rec storedGroup) (*group, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s %s certificate: %w", g.label(), c.Name, err)
 		}
-		g.ids[i] = &identity{client: c, cert: cert, tokenIssuedAt: si.TokenIssuedAt, tokenNotAfter: si.TokenNotAfter}
+		g.ids[i] = &identity{client: c, cert: cert, tokenIssuedAt: si.TokenIssuedAt, tokenNotAfter: si.TokenNotAfter,
+			lockedOut: si.LockedOut}
 	}
 	if g.isCluster() {
 		_, na, err := certValidity(rec.KubeCACert)
@@ -156,6 +170,23 @@ func decodeGroup(name string, rec storedGroup) (*group, error) {
 			return nil, fmt.Errorf("%s kubelet certificate: %w", g.label(), err)
 		}
 		g.kubelet = &kc
+		for _, k := range []struct {
+			der []byte
+			dst **certState
+		}{{rec.KubeletServer, &g.kubeletServer}, {rec.KubeconfigAdmin, &g.kubeconfigAdmin}} {
+			if len(k.der) == 0 { // a version 1 record: issue it now
+				c := &certState{}
+				c.replace(rec.EvaluatedAt, rec.EvaluatedAt.Add(akshci.KubeconfigLifetime))
+				*k.dst = c
+				g.changed = true
+				continue
+			}
+			c, err := loadCert(k.der)
+			if err != nil {
+				return nil, fmt.Errorf("%s Kubernetes certificate: %w", g.label(), err)
+			}
+			*k.dst = &c
+		}
 	}
 	return g, nil
 }
@@ -178,6 +209,11 @@ func (g *group) advance(now, caNotAfter time.Time) {
 	}
 	start := g.rec.EvaluatedAt
 	for _, id := range g.ids {
+		// kvactl is a command-line tool: nothing of it runs between calls, so only a
+		// call renews its certificate (kvactlCall). A locked-out client is down.
+		if id.lockedOut || (!g.isCluster() && id.client.Name == kvaClient) {
+			continue
+		}
 		if advanceCert(&id.cert, id.client.CertificateAutoRenew, id.tokenNotAfter, start, now, caNotAfter) {
 			g.changed = true
 		}
@@ -195,7 +231,7 @@ func (g *group) advance(now, caNotAfter time.Time) {
 // MOC credentials are invalidated at the 30-day mark.
 func (g *group) advanceOff(now time.Time) {
 	mark := g.rec.PoweredOffAt.Add(staleAfter)
-	if !g.isCluster() || g.rec.Stale || !now.After(mark) {
+	if g.rec.Stale || !now.After(mark) {
 		return
 	}
 	for _, id := range g.ids {
@@ -207,7 +243,10 @@ func (g *group) advanceOff(now time.Time) {
 			id.cert.replace(nb, mark)
 		}
 		if id.tokenNotAfter.After(mark) {
+			// The token is re-signed with the new exp, so the stored token keeps telling
+			// the truth, like the certificate.
 			id.tokenNotAfter = mark
+			id.newToken = true
 		}
 	}
 	g.rec.Stale = true
@@ -289,6 +328,7 @@ func (g *group) rotate(id *identity, now time.Time) {
 	id.tokenIssuedAt = now
 	id.tokenNotAfter = now.Add(akshci.Lifetime)
 	id.newToken = true
+	id.lockedOut = false
 	g.rec.EvaluatedAt = now
 	g.changed = true
 }
@@ -300,10 +340,19 @@ func (g *group) reissueKubelet(now time.Time) {
 	g.changed = true
 }
 
+// kubeCerts lists the cluster's Kubernetes certificates in akshci.KubernetesClients
+// order.
+func (g *group) kubeCerts() []*certState {
+	if g.kubelet == nil {
+		return nil
+	}
+	return []*certState{g.kubelet, g.kubeletServer, g.kubeconfigAdmin}
+}
+
 // credentials lists the group's credentials for an inventory: for each client in catalog
-// order its certificate then its token, then the kubelet certificate.
+// order its certificate then its token, then its Kubernetes certificates.
 func (g *group) credentials() []akshci.Credential {
-	out := make([]akshci.Credential, 0, 2*len(g.ids)+1)
+	out := make([]akshci.Credential, 0, 2*len(g.ids)+len(akshci.KubernetesClients))
 	for _, id := range g.ids {
 		out = append(out,
 			akshci.Credential{Client: id.client.Name, Type: akshci.Certificate, Scope: id.client.Scope,
@@ -311,53 +360,10 @@ func (g *group) credentials() []akshci.Credential {
 			akshci.Credential{Client: id.client.Name, Type: akshci.Token, Scope: id.client.Scope,
 				NotAfter: id.tokenNotAfter, Source: akshci.SourceEmulator})
 	}
-	if g.kubelet != nil {
-		k := akshci.KubeletClient
+	for i, c := range g.kubeCerts() {
+		k := akshci.KubernetesClients[i]
 		out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope,
-			NotAfter: g.kubelet.notAfter, AutoRenew: k.CertificateAutoRenew, Source: akshci.SourceEmulator})
-	}
-	return out
-}
-
-// Status texts reported by ClientStatus.
-const (
-	statusOK = "ok"
-	// statusLockedOut is the documented error a client gets when it has to log in with
-	// an expired token.
-	statusLockedOut = "locked out: rpc error: code = Unauthenticated desc = Valid Token Required."
-)
-
-// statuses reports the health of each client of the group, keyed by client name.
-func (g *group) statuses(now, caNotAfter time.Time) map[string]string {
-	out := make(map[string]string, len(g.ids)+1)
-	for _, id := range g.ids {
-		certExpired := !id.cert.notAfter.After(now)
-		tokenExpired := !id.tokenNotAfter.After(now)
-		switch {
-		case g.poweredOff():
-			out[id.client.Name] = "stopped: the cluster's VMs are powered off since " + g.rec.PoweredOffAt.Format(time.RFC3339)
-		case certExpired && tokenExpired:
-			out[id.client.Name] = statusLockedOut
-		case !caNotAfter.After(now):
-			out[id.client.Name] = "cannot reach the cloud agent: x509: certificate has expired or is not yet valid: " +
-				"the cloud agent CA expired at " + caNotAfter.Format(time.RFC3339)
-		case certExpired:
-			out[id.client.Name] = "Certificate has expired: Expired (logs in again with its token when it restarts)"
-		default:
-			out[id.client.Name] = statusOK
-		}
-	}
-	if g.kubelet != nil {
-		name := akshci.KubeletClient.Name
-		switch {
-		case g.poweredOff():
-			out[name] = "stopped: the cluster's VMs are powered off since " + g.rec.PoweredOffAt.Format(time.RFC3339)
-		case !g.kubelet.notAfter.After(now):
-			out[name] = "expired: x509: certificate has expired or is not yet valid: current time " +
-				now.Format(time.RFC3339) + " is after " + g.kubelet.notAfter.Format(time.RFC3339)
-		default:
-			out[name] = statusOK
-		}
+			NotAfter: c.notAfter, AutoRenew: k.CertificateAutoRenew, Source: akshci.SourceEmulator})
 	}
 	return out
 }

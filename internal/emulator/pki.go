@@ -69,9 +69,6 @@ func randomSerial() *big.Int {
 	return new(big.Int).SetBytes(b)
 }
 
-// newToken returns a fresh opaque login token (256 random bits, base32 text).
-func newToken() string { return rand.Text() + rand.Text() }
-
 // createCertificate issues a certificate for pub. With a nil parent it is self-signed
 // and signer must be the key of pub.
 func createCertificate(spec certSpec, pub crypto.PublicKey, parent *x509.Certificate, signer crypto.Signer) ([]byte, error) {

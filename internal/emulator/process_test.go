@@ -213,7 +213,7 @@ func TestKillDuringWrites(t *testing.T) {
 	}
 	for _, name := range []string{"a", "b"} {
 		cs := creds(t, inv, name)
-		if len(cs) != 2*len(akshci.ClusterClients)+1 {
+		if len(cs) != 2*len(akshci.ClusterClients)+len(akshci.KubernetesClients) {
 			t.Errorf("%s: %d credentials", name, len(cs))
 		}
 		for _, c := range cs {

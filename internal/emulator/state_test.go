@@ -248,7 +248,7 @@ func TestSecretsNeverInInventory(t *testing.T) {
 	f.advance(100 * day)
 	f.must(f.e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: true}))
 	secrets := mustSecrets(t, f.e)
-	want := 1 + 2*len(akshci.ManagementClients) + 2*(2*len(akshci.ClusterClients)+2)
+	want := 1 + 2*len(akshci.ManagementClients) + 2*(2*len(akshci.ClusterClients)+len(akshci.KubernetesClients)+1)
 	if len(secrets) != want {
 		t.Errorf("%d secrets, want %d", len(secrets), want)
 	}
@@ -408,9 +408,11 @@ func TestGroupCodecRoundTrip(t *testing.T) {
 		KubeCACert:   []byte{1, 2, 3},
 		Kubelet:      []byte{4},
 		Identities: []storedIdentity{
-			{Client: "KMS", Certificate: []byte("der"), TokenIssuedAt: t0, TokenNotAfter: t0.Add(akshci.Lifetime)},
+			{Client: "KMS", Certificate: []byte("der"), TokenIssuedAt: t0, TokenNotAfter: t0.Add(akshci.Lifetime), LockedOut: true},
 			{Client: "CSI", Certificate: nil, TokenIssuedAt: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)},
 		},
+		KubeletServer:   []byte{5},
+		KubeconfigAdmin: []byte{6, 7},
 	}
 	data := encodeGroup(rec)
 	got, err := decodeGroupRecord(data)
@@ -474,5 +476,45 @@ func TestRealClockByDefault(t *testing.T) {
 	}
 	if st, err := e.ClientStatus(ctx); err != nil || st["cluster/demo/KMS"] != statusOK {
 		t.Errorf("%v %v", st, err)
+	}
+}
+
+// TestVersion1RecordsAreRead: a cluster record written before the lockout flag and the
+// unmanaged Kubernetes certificates existed is read, and those certificates are issued
+// on first load (one year from the record's last evaluation).
+func TestVersion1RecordsAreRead(t *testing.T) {
+	f := newFixture(t, "demo")
+	f.must(f.e.do(ctx, func(s *session) error {
+		g, err := s.cluster("demo")
+		if err != nil {
+			return err
+		}
+		// The version 1 layout: the version 2 one without the additions.
+		r := g.rec
+		e := &encoder{}
+		e.buf = append(e.buf, 1)
+		e.string(r.Cluster)
+		e.time(r.CreatedAt)
+		e.time(r.EvaluatedAt)
+		e.time(r.PoweredOffAt)
+		e.bool(r.Stale)
+		e.bytes(r.KubeCACert)
+		e.bytes(r.Kubelet)
+		e.uvarint(uint64(len(r.Identities)))
+		for _, id := range r.Identities {
+			e.string(id.Client)
+			e.bytes(id.Certificate)
+			e.time(id.TokenIssuedAt)
+			e.time(id.TokenNotAfter)
+		}
+		return s.put(s.clusterBucket(), []byte("demo"), e.buf)
+	}))
+	f.advance(day)
+	inv := f.inventory()
+	wantNotAfter(t, inv, "demo", "KMS", akshci.Token, 90*day)
+	wantNotAfter(t, inv, "demo", "KubeletServer", akshci.Certificate, 365*day)
+	wantNotAfter(t, inv, "demo", "KubeconfigAdmin", akshci.Certificate, 365*day)
+	if err := checkState(f.path); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -344,6 +344,9 @@ func newGroup(cluster string, now time.Time) *group {
 	if cluster != "" {
 		g.kubelet = &certState{}
 		g.reissueKubelet(now)
+		g.kubeletServer, g.kubeconfigAdmin = &certState{}, &certState{}
+		g.kubeletServer.replace(now, now.Add(akshci.KubeconfigLifetime))
+		g.kubeconfigAdmin.replace(now, now.Add(akshci.KubeconfigLifetime))
 	}
 	g.changed = true
 	return g
@@ -503,7 +506,18 @@ func (s *session) save(g *group, base storedSecrets) error {
 			secretsChanged = true
 		}
 		if id.newToken {
-			sec.Tokens[id.client.Name] = newToken()
+			is, err := s.cloudIssuer()
+			if err != nil {
+				return err
+			}
+			tok, err := signToken(is.key, tokenClaims{
+				Issuer: is.cert.Subject.CommonName, Name: identityName(g, id.client.Name),
+				IssuedAt: id.tokenIssuedAt.Unix(), Expires: id.tokenNotAfter.Unix(),
+			})
+			if err != nil {
+				return err
+			}
+			sec.Tokens[id.client.Name] = tok
 			id.newToken = false
 			secretsChanged = true
 		}
@@ -512,28 +526,18 @@ func (s *session) save(g *group, base storedSecrets) error {
 			Certificate:   id.cert.der,
 			TokenIssuedAt: id.tokenIssuedAt,
 			TokenNotAfter: id.tokenNotAfter,
+			LockedOut:     id.lockedOut,
 		})
 	}
-	if g.kubelet != nil && g.kubelet.reissue {
-		key, err := parseKey(sec.KubeCAKey)
-		if err != nil {
-			return s.damaged(fmt.Errorf("%s Kubernetes CA key: %w", g.label(), err))
-		}
-		kubeCA, err := x509.ParseCertificate(g.rec.KubeCACert)
-		if err != nil {
-			return s.damaged(fmt.Errorf("%s Kubernetes CA: %w", g.label(), err))
-		}
-		if err := s.sign(&issuer{cert: kubeCA, key: key}, g.kubelet, certSpec{
-			commonName:   "system:node:" + g.name + "-control-plane",
-			organization: []string{"system:nodes"},
-			serverAuth:   true,
-		}, sec.Keys, akshci.KubeletClient.Name); err != nil {
-			return err
-		}
-		secretsChanged = true
+	kubeSigned, err := s.signKubeCerts(g, &sec)
+	if err != nil {
+		return err
 	}
+	secretsChanged = secretsChanged || kubeSigned
 	if g.kubelet != nil {
 		g.rec.Kubelet = g.kubelet.der
+		g.rec.KubeletServer = g.kubeletServer.der
+		g.rec.KubeconfigAdmin = g.kubeconfigAdmin.der
 	}
 	if secretsChanged {
 		if err := s.putJSON(s.secretsBucket(), secretKey(g), sec); err != nil {

@@ -19,6 +19,7 @@ type Document struct {
 	Now                  string          `json:"now"`
 	ManagementCluster    *string         `json:"managementCluster"`
 	ClusterNames         []string        `json:"clusterNames"`
+	ClusterNamesError    *DocError       `json:"clusterNamesError"`
 	Probe                *DocProbe       `json:"probe"`
 	Session              *DocSession     `json:"session"`
 	AccessFiles          []DocAccessFile `json:"accessFiles"`
@@ -26,6 +27,13 @@ type Document struct {
 	ManagementKubeconfig *DocKubeconfig  `json:"managementKubeconfig"`
 	CAPHToken            *DocToken       `json:"caphToken"`
 	Clusters             []DocCluster    `json:"clusters"`
+}
+
+// DocError is a cmdlet that failed: an error code and the error's message, for the
+// provider to recognise documented failures in.
+type DocError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // DocProbe is the parameter-set probe of the renewal cmdlets.
@@ -114,18 +122,6 @@ var codeMeaning = map[string]string{
 	CodeError:       "the call failed",
 }
 
-// Client names of the credentials a real host adds to the akshci catalog.
-const (
-	// AdminKubeconfigClient is the client certificate of an admin kubeconfig
-	// (Get-AksHciCredential for a workload cluster, kubeconfig-mgmt for the management
-	// cluster). Not managed by AKS hybrid's certificate rotation
-	// [d:certificates-overview.md], and no update cmdlet is documented to renew it, so it
-	// is informational: the per-cluster roll-up of research §5 keeps it apart from the
-	// MOC expiry (which drives -fixCloudCredentials) and the Kubernetes health (which
-	// drives -fixKubeletCredentials). It is the value a host can almost always report.
-	AdminKubeconfigClient = "AdminKubeconfig"
-)
-
 // ParseInventory reads the inventory script's output: the document between the
 // markers of nonce, with everything around it (banners, warnings) ignored.
 func ParseInventory(out []byte, nonce string) (*akshci.Inventory, error) {
@@ -204,6 +200,9 @@ func (doc *Document) Inventory() (*akshci.Inventory, error) {
 		inv.Warnings = append(inv.Warnings, w)
 	}
 	if inv.Management, inv.CAExpiresAt, err = doc.management(); err != nil {
+		return nil, err
+	}
+	if inv.Lockouts, err = doc.clusterListLockouts(); err != nil {
 		return nil, err
 	}
 	if inv.Clusters, err = doc.clusters(inv.ManagementCluster); err != nil {
@@ -342,7 +341,10 @@ func (doc *Document) management() ([]akshci.Credential, time.Time, error) {
 	if err != nil {
 		return nil, ca, err
 	}
-	kc.Client, kc.Type, kc.Scope = AdminKubeconfigClient, akshci.Certificate, akshci.ScopeInformational
+	// kubeconfig-mgmt's client certificate (research B7): the management cluster's admin
+	// kubeconfig, informational like a workload cluster's (akshci.KubeconfigAdminClient).
+	k := akshci.KubeconfigAdminClient
+	kc.Client, kc.Type, kc.Scope, kc.AutoRenew = k.Name, akshci.Certificate, k.Scope, k.CertificateAutoRenew
 	creds = append(creds, kc)
 	return creds, ca, nil
 }
@@ -442,26 +444,39 @@ func (c DocCluster) credentials() ([]akshci.Credential, error) {
 	}
 	set(creds, akshci.KubeletClient.Name, akshci.Certificate, serving)
 
+	// The admin kubeconfig's client certificate (research C1) is the KubeconfigAdmin
+	// client of the catalog, informational (akshci.KubeconfigAdminClient says why).
 	kc, err := kubeconfigCredential(where+", admin kubeconfig", c.Kubeconfig)
 	if err != nil {
 		return nil, err
 	}
-	kc.Client, kc.Type, kc.Scope = AdminKubeconfigClient, akshci.Certificate, akshci.ScopeInformational
-	creds = append(creds, kc)
+	set(creds, akshci.KubeconfigAdminClient.Name, akshci.Certificate, kc)
 	return creds, nil
 }
 
-// catalogCredentials lists every credential of the catalog as unknown.
-func catalogCredentials(catalog []akshci.Client, kubelet bool) []akshci.Credential {
+// notRead is the reason for the kubelet server certificate: a source exists (a TLS
+// handshake to each node's kubelet port, research C6, inferred), but the inventory does
+// not read it.
+const notRead = "not-found: the inventory does not read it (a TLS handshake to each node's kubelet port 10250 would, research C6)"
+
+// catalogCredentials lists every credential of the catalog as unknown; with kubernetes,
+// also every Kubernetes certificate of akshci.KubernetesClients, so a real host reports
+// the same credentials as the emulator, the unreported ones unknown.
+func catalogCredentials(catalog []akshci.Client, kubernetes bool) []akshci.Credential {
 	var out []akshci.Credential
 	for _, c := range catalog {
 		out = append(out,
 			akshci.Credential{Client: c.Name, Type: akshci.Certificate, Scope: c.Scope, AutoRenew: c.CertificateAutoRenew, UnknownReason: noPublicSource},
 			akshci.Credential{Client: c.Name, Type: akshci.Token, Scope: c.Scope, UnknownReason: noPublicSource})
 	}
-	if kubelet {
-		k := akshci.KubeletClient
-		out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope, AutoRenew: k.CertificateAutoRenew, UnknownReason: noPublicSource})
+	if kubernetes {
+		for _, k := range akshci.KubernetesClients {
+			why := noPublicSource
+			if k.Name == akshci.KubeletServerClient.Name {
+				why = notRead
+			}
+			out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope, AutoRenew: k.CertificateAutoRenew, UnknownReason: why})
+		}
 	}
 	return out
 }

@@ -23,8 +23,8 @@ var (
 	mgmtKcExpiry  = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// fixture is a version-2 document as the inventory script prints it, built as a map so
-// each test can break one source.
+// fixture is a document of the current version as the inventory script prints it,
+// built as a map so each test can break one source.
 type fixture map[string]any
 
 func derB64(t testing.TB, pemText string) string {
@@ -65,10 +65,11 @@ func fullProbe(patchLB bool) map[string]any {
 func newFixture(t testing.TB) fixture {
 	ca := b64(certPEM(t, "ca-old", caExpiry) + certPEM(t, "ca-new", caExpiry.AddDate(1, 0, 0)))
 	return fixture{
-		"version":           2,
+		"version":           DocumentVersion,
 		"now":               "2026-03-04T05:06:07.1234567Z",
 		"managementCluster": "akshci-mgmt",
 		"clusterNames":      []string{"akshci-mgmt", "zeta", "alpha"},
+		"clusterNamesError": nil,
 		"probe":             fullProbe(true),
 		"session":           map[string]any{"kerberosTickets": 1, "error": nil},
 		"accessFiles": []any{
@@ -173,7 +174,7 @@ func TestParseInventorySources(t *testing.T) {
 		"KVA certificate":             {kvaExpiry, akshci.SourceAccessFile},
 		"mocctl certificate":          {mocctlExpiry, akshci.SourceAccessFile},
 		"CAPH token":                  {caphExpiry, akshci.SourceTokenExp},
-		"AdminKubeconfig certificate": {mgmtKcExpiry, akshci.SourceKubeconfig},
+		"KubeconfigAdmin certificate": {mgmtKcExpiry, akshci.SourceKubeconfig},
 	}
 	for _, c := range inv.Management {
 		w, ok := wantMgmt[c.Name()]
@@ -196,7 +197,7 @@ func TestParseInventorySources(t *testing.T) {
 		"KMS token":                   {kmsExpiry, akshci.SourceTokenExp, akshci.ScopeCloud},
 		"CSI token":                   {csiExpiry, akshci.SourceTokenExp, akshci.ScopeCloud},
 		"Kubelet certificate":         {servingExpiry, akshci.SourceTLSHandshake, akshci.ScopeKubelet},
-		"AdminKubeconfig certificate": {kubecfgExpiry, akshci.SourceKubeconfig, akshci.ScopeInformational},
+		"KubeconfigAdmin certificate": {kubecfgExpiry, akshci.SourceKubeconfig, akshci.ScopeInformational},
 	}
 	for _, c := range zeta.Credentials {
 		w, ok := wantCluster[c.Name()]
@@ -206,6 +207,17 @@ func TestParseInventorySources(t *testing.T) {
 		case !ok && c.Known():
 			t.Errorf("zeta %s known without a source", c.Name())
 		}
+	}
+	// Every Kubernetes certificate of the catalog is there, as with the emulator; the
+	// kubelet server certificate is not read, so it is unknown with a reason.
+	for _, k := range akshci.KubernetesClients {
+		c := cred(t, zeta.Credentials, k.Name+" certificate")
+		if c.Scope != k.Scope || c.AutoRenew != k.CertificateAutoRenew {
+			t.Errorf("zeta %s: scope %s auto-renew %v, want the catalog's %s %v", c.Name(), c.Scope, c.AutoRenew, k.Scope, k.CertificateAutoRenew)
+		}
+	}
+	if ks := cred(t, zeta.Credentials, "KubeletServer certificate"); ks.Known() || !strings.Contains(ks.UnknownReason, "10250") {
+		t.Errorf("kubelet server certificate = %+v, want unknown, naming the kubelet port it could be read from", ks)
 	}
 	if inv.Cmdlets == nil || inv.Cmdlets.ModuleVersion != "1.1.60" || !inv.Cmdlets.Cluster.Has("patchloadbalancer") || inv.Cmdlets.Management.Has("force") {
 		t.Errorf("probe = %+v", inv.Cmdlets)
@@ -325,10 +337,70 @@ func TestParseInventoryEveryClusterSourceFailed(t *testing.T) {
 		t.Fatalf("UnknownClusters() = %v, want zeta", u)
 	}
 	reasons := strings.Join(u[0].UnknownReasons(), "\n")
-	for _, want := range []string{"AdminKubeconfig certificate: timeout", "KMS token: denied"} {
+	for _, want := range []string{"KubeconfigAdmin certificate: timeout", "KMS token: denied"} {
 		if !strings.Contains(reasons, want) {
 			t.Errorf("reasons %q lack %q", reasons, want)
 		}
+	}
+}
+
+// Get-AksHciCluster fails with kvactl's documented texts while kvactl is locked out
+// [#146], [#169]: the script reports the text, and the provider turns it into the
+// lockout, keeping the management cluster's credentials so its renewal (the fix for the
+// token [#169]) can still be planned.
+func TestParseInventoryKvactlLockoutBlocksTheClusterList(t *testing.T) {
+	tests := []struct {
+		name, code, message string
+		want                akshci.LockoutKind
+		blocksManagement    bool
+	}{
+		{"expired token [#169]", "denied",
+			"[Error: failed to get new provider: failed to create azurestackhci session: rpc error: code = Unauthenticated desc = Valid Token Required.]",
+			akshci.LockoutKVAToken, false},
+		{"expired certificate [#146]", "error",
+			"Error: failed to get new provider: failed to create azurestackhci session: Certificate has expired: Expired",
+			akshci.LockoutKVACertificate, true},
+		{"expired certificate, the variant seen in [#145]", "error",
+			"Error: failed to get new provider: failed to create azurestackhci session: Certificate has expired: Expired: Expired]",
+			akshci.LockoutKVACertificate, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f["clusterNames"], f["clusters"] = []string{}, []any{}
+			f["clusterNamesError"] = map[string]any{"code": tc.code, "message": tc.message}
+			inv := f.parse(t)
+			l, blocked := inv.ClusterListBlocked()
+			if !blocked || l.Kind != tc.want || len(inv.Lockouts) != 1 {
+				t.Fatalf("lockouts %+v, want one %s blocking the cluster list", inv.Lockouts, tc.want)
+			}
+			if len(inv.Clusters) != 0 {
+				t.Errorf("clusters %v while the list is blocked", inv.ClusterNames())
+			}
+			if got := len(inv.Blocking("")) > 0; got != tc.blocksManagement {
+				t.Errorf("management renewal blocked = %v, want %v", got, tc.blocksManagement)
+			}
+			if c := cred(t, inv.Management, "CAPH token"); !c.NotAfter.Equal(caphExpiry) {
+				t.Errorf("CAPH token %s: the management sources do not depend on Get-AksHciCluster", c.NotAfter)
+			}
+		})
+	}
+}
+
+func TestParseInventoryUnrecognisedClusterListFailure(t *testing.T) {
+	f := newFixture(t)
+	f["clusterNames"], f["clusters"] = []string{}, []any{}
+	f["clusterNamesError"] = map[string]any{"code": "error", "message": "Error: unknown flag: --tags"}
+	_, err := ParseInventory(f.output(t), testNonce)
+	var ierr *InventoryError
+	if !errors.As(err, &ierr) || !strings.Contains(err.Error(), "unknown flag: --tags") || !strings.Contains(err.Error(), "aksArc#145") {
+		t.Fatalf("got %v, want an InventoryError with the host's text and the documented remedy", err)
+	}
+	f["clusterNamesError"] = map[string]any{"code": "error",
+		"message": "Error: failed to get new provider: failed to create azurestackhci session: Certificate has expired: Expired"}
+	f["clusterNames"] = []string{"zeta"}
+	if _, err := ParseInventory(f.output(t), testNonce); err == nil || !strings.Contains(err.Error(), "both") {
+		t.Fatalf("got %v, want a refusal of a document with a failed and a successful cluster list", err)
 	}
 }
 
@@ -371,6 +443,10 @@ func TestParseInventoryStrict(t *testing.T) {
 		{"bad base64", func(f fixture) { f.zeta()["servingCertificate"] = "%%%" }, "not base64 or PEM"},
 		{"exp not seconds", func(f fixture) { f["caphToken"] = map[string]any{"exp": int64(99999999999999), "error": nil} }, "not a Unix time"},
 		{"no probe", func(f fixture) { delete(f, "probe") }, "no parameter-set probe"},
+		{"unknown cluster list code", func(f fixture) {
+			f["clusterNames"], f["clusters"] = []string{}, []any{}
+			f["clusterNamesError"] = map[string]any{"code": "oops", "message": "x"}
+		}, `unknown error code "oops"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -60,13 +60,23 @@ type knownError struct {
 	remedy  string
 }
 
+// kvactlSession marks an error that kvactl reported: its "Valid Token Required" is
+// kvactl's own token, whose fix is the update cmdlet [#169], not a manual rotation.
+var (
+	kvactlSession = regexp.MustCompile(`failed to create azurestackhci session`)
+	validToken    = regexp.MustCompile(`Valid Token Required`)
+)
+
 // Sources: shared/research/akshybrid-facts.md, section 5 (failure modes) and section 1.
 var knownErrors = []knownError{
 	{regexp.MustCompile(`Certificate has expired: Expired`),
 		"a client's MOC certificate expired before it was renewed, and an expired certificate cannot be renewed, only replaced by logging in again with a valid token. " +
 			"If kvactl reports it (\"failed to create azurestackhci session\"), delete %UserProfile%\\.wssd\\kvactl\\cloudconfig on the node and apply again (aksArc#146); " +
 			"if mocctl reports it, run Repair-MocLogin (aksArc#168)."},
-	{regexp.MustCompile(`Valid Token Required`),
+	{regexp.MustCompile(`failed to create azurestackhci session: rpc error: code = Unauthenticated desc = Valid Token Required`),
+		"kvactl's certificate and its login token have both expired, so every kvactl-backed cmdlet (Get-AksHciCluster, Get-AksHciCredential, Update-AksHciClusterCertificates) fails. " +
+			"Run Update-AksHciCertificates (formerly Repair-AksHciCerts; apply akshybrid_management_certificates first), then apply again (aksArc#169)."},
+	{validToken,
 		"a client's certificate and its login token have both expired, so it can no longer log in to the cloud agent. " +
 			"Issue a new token with mocctl security identity rotate --name <identity> --encode=false (for a KMS plugin, copy the output to /opt/wssd/k8s/cloudlogin.yaml " +
 			"on the control-plane VM and restart the kms-plugin container), then apply again (aksArc#127, aksArc#107)."},
@@ -98,6 +108,9 @@ var powershellMissing = regexp.MustCompile(`(?i)is not recognized as an internal
 func remedies(text string) []string {
 	var out []string
 	for _, k := range knownErrors {
+		if k.pattern == validToken && kvactlSession.MatchString(text) {
+			continue // kvactl's token: the entry above covers it
+		}
 		if k.pattern.MatchString(text) {
 			out = append(out, k.remedy)
 		}

@@ -67,6 +67,9 @@ func TestErrorRecognition(t *testing.T) {
 			"failed to create azurestackhci session: Certificate has expired: Expired", []string{`.wssd\kvactl\cloudconfig`, "Repair-MocLogin"}},
 		{"token required", record("rpc error: code = Unauthenticated desc = Valid Token Required."), 1,
 			"Valid Token Required", []string{"mocctl security identity rotate", "cloudlogin.yaml"}},
+		// kvactl's token [#169]: the fix is Repair-AksHciCerts, today Update-AksHciCertificates.
+		{"kvactl token required", record("[Error: failed to get new provider: failed to create azurestackhci session: rpc error: code = Unauthenticated desc = Valid Token Required.]"), 1,
+			"failed to create azurestackhci session: rpc error", []string{"Update-AksHciCertificates", "aksArc#169"}},
 		{"repair failed", record("failed to repair cluster certificates"), 1, "failed to repair cluster certificates", []string{"API server is down"}},
 		{"ca expired (emulator text)", record("the cloud agent CA expired at 2027-01-01T00:00:00Z (emulated time is 2027-01-02T00:00:00Z): no client certificate can be issued"), 1,
 			"cloud agent CA expired", []string{"Invoke-AksHciRotateCACertificate", "plan downtime"}},
@@ -98,6 +101,9 @@ func TestErrorRecognition(t *testing.T) {
 				if !strings.Contains(all, r) {
 					t.Errorf("remedies %q lack %q", all, r)
 				}
+			}
+			if strings.HasPrefix(tc.name, "kvactl") && strings.Contains(all, "cloudlogin.yaml") {
+				t.Errorf("kvactl's token error got the KMS plugin's manual remedy: %q", all)
 			}
 			if tc.wantRemedy == nil && len(e.Remedies) != 0 {
 				t.Errorf("unexpected remedies %q", e.Remedies)

@@ -81,8 +81,8 @@ func TestHostRefusesBadInputBeforeRunning(t *testing.T) {
 			t.Errorf("%q accepted", name)
 		}
 	}
-	if err := h.UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{}); err == nil {
-		t.Error("no fix accepted")
+	if err := h.UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{PatchLoadBalancer: true}); err == nil {
+		t.Error("-patchLoadBalancer without -fixCloudCredentials accepted")
 	}
 	if f.program != "" {
 		t.Fatal("a script ran")

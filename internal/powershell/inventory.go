@@ -7,8 +7,10 @@ import (
 
 // DocumentVersion is the version of the inventory document the script prints and
 // ParseInventory accepts. Version 2 carries raw public material per source (access
-// files, kubeconfigs, TLS handshakes, token exp claims) with a per-source error code.
-const DocumentVersion = 2
+// files, kubeconfigs, TLS handshakes, token exp claims) with a per-source error code;
+// version 3 adds clusterNamesError, Get-AksHciCluster's failure, instead of failing the
+// whole script.
+const DocumentVersion = 3
 
 // Per-call timeouts of the inventory script, in seconds. Get-AksHciCredential runs
 // kvactl against the management cluster [#160], so it gets the longest; a TLS handshake
@@ -73,7 +75,7 @@ func inventorySections() []Section {
 			Reads:   "The host's UTC clock.",
 			Leaves:  "The host's UTC time.",
 			Sources: "provider design",
-			Code: `$r = [ordered]@{ version = ` + strconv.Itoa(DocumentVersion) + `; now = [DateTime]::UtcNow.ToString('o'); managementCluster = $null; clusterNames = @(); probe = $null; session = $null; accessFiles = @(); accessFilesError = $null; managementKubeconfig = $null; caphToken = $null; clusters = @() }
+			Code: `$r = [ordered]@{ version = ` + strconv.Itoa(DocumentVersion) + `; now = [DateTime]::UtcNow.ToString('o'); managementCluster = $null; clusterNames = @(); clusterNamesError = $null; probe = $null; session = $null; accessFiles = @(); accessFilesError = $null; managementKubeconfig = $null; caphToken = $null; clusters = @() }
 $credentialTimeout = ` + strconv.Itoa(CredentialTimeoutSeconds) + `
 $nativeTimeout = ` + strconv.Itoa(NativeTimeoutSeconds) + `
 $tlsTimeout = ` + strconv.Itoa(TLSTimeoutSeconds) + `
@@ -166,10 +168,17 @@ $mocctl = Join-Path $env:ProgramFiles 'AksHci\mocctl.exe'`,
 		{
 			Title: "Workload clusters",
 			Reads: "Get-AksHciCluster, which lists the management cluster too; its name is skipped here and again by " +
-				"the provider. This runs kvactl, which may renew kvactl's own certificate, so access files are read last.",
-			Leaves:  "Cluster names.",
-			Sources: "[d:reference/ps/get-akshcicluster.md]; [wac]; [#160]; [moc pkg/auth/auth.go] renewal on use",
-			Code: `$names = @(Get-AksHciCluster | ForEach-Object { [string]$_.Name })
+				"the provider. This runs kvactl, which may renew kvactl's own certificate, so access files are read last. " +
+				"When it fails (kvactl locked out, for example), the rest of the inventory still runs and the provider " +
+				"reads the error's text.",
+			Leaves:  "Cluster names, or Get-AksHciCluster's error message and an error code.",
+			Sources: "[d:reference/ps/get-akshcicluster.md]; [wac]; [#160]; [moc pkg/auth/auth.go] renewal on use; [#146], [#169] kvactl failures",
+			Code: `try { $names = @(Get-AksHciCluster | ForEach-Object { [string]$_.Name }) }
+catch {
+    $names = @()
+    $m = [string]$_.Exception.Message
+    $r.clusterNamesError = [ordered]@{ code = Get-ErrorCode $m; message = $m }
+}
 $r.clusterNames = $names
 $workload = @($names | Where-Object { $_ -cne $mgmt })`,
 		},

@@ -152,13 +152,11 @@ func quote(s string) string {
 // clusterScript runs Update-AksHciClusterCertificates for one cluster. The two fixes
 // are separate parameter sets, so each gets its own call; kubelet first, as in the
 // documented recovery order [d:update-certificates.md]. -patchLoadBalancer is documented
-// only together with -fixCloudCredentials.
+// only together with -fixCloudCredentials. With neither fix the cmdlet runs with -name
+// alone, a documented call [d:secure-communication.md] (see akshci.ClusterOptions).
 func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
 	if err := ValidateClusterName(cluster); err != nil {
 		return "", err
-	}
-	if !opts.FixCloudCredentials && !opts.FixKubeletCredentials {
-		return "", errors.New("Update-AksHciClusterCertificates needs fix_cloud_credentials or fix_kubelet_credentials: neither is set, so there is nothing to renew")
 	}
 	if opts.PatchLoadBalancer && !opts.FixCloudCredentials {
 		return "", errors.New("patch_load_balancer (-patchLoadBalancer) works only together with fix_cloud_credentials (-fixCloudCredentials)")
@@ -177,6 +175,9 @@ func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
 		"    [Console]::Error.WriteLine('" + clusterNotFoundPrefix + "' + (ConvertTo-Json -Compress -InputObject $names))",
 		fmt.Sprintf("    exit %d", clusterNotFoundExit),
 		"}",
+	}
+	if opts.NameOnly() {
+		body = append(body, "Update-AksHciClusterCertificates -name "+name+force)
 	}
 	if opts.FixKubeletCredentials {
 		body = append(body, "Update-AksHciClusterCertificates -name "+name+" -fixKubeletCredentials"+force)

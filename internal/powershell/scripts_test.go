@@ -33,6 +33,7 @@ func goldenScripts(t *testing.T) map[string]string {
 		"update-management-force":          managementScript(akshci.ManagementOptions{Force: true}),
 		"update-cluster-cloud":             mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true}),
 		"update-cluster-kubelet":           mustCluster(t, "demo", akshci.ClusterOptions{FixKubeletCredentials: true}),
+		"update-cluster-name-only-force":   mustCluster(t, "demo", akshci.ClusterOptions{Force: true}),
 		"update-cluster-both-lb-force":     mustCluster(t, "demo", akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: true, Force: true}),
 		"update-cluster-quotes-in-name":    mustCluster(t, "it's ‘odd’ $(x)", akshci.ClusterOptions{FixCloudCredentials: true}),
 		"inventory":                        inventoryScript(testNonce),
@@ -102,8 +103,10 @@ func TestClusterScriptOrderAndOptions(t *testing.T) {
 	if k < 0 || c < 0 || k > c {
 		t.Fatalf("want the kubelet call before the cloud call:\n%s", s)
 	}
-	if _, err := clusterScript("demo", akshci.ClusterOptions{}); err == nil {
-		t.Error("no fix: want an error")
+	// -name alone, the call documented in [d:secure-communication.md].
+	alone := mustCluster(t, "demo", akshci.ClusterOptions{Force: true})
+	if !strings.Contains(alone, "Update-AksHciClusterCertificates -name 'demo' -force\n") || strings.Contains(alone, "-fix") {
+		t.Errorf("-name alone:\n%s", alone)
 	}
 	if _, err := clusterScript("demo", akshci.ClusterOptions{FixKubeletCredentials: true, PatchLoadBalancer: true}); err == nil {
 		t.Error("patchLoadBalancer without fixCloudCredentials: want an error")

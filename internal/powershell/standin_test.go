@@ -195,17 +195,29 @@ func TestLocalExpiredCA(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := powershell.New(transport.NewLocal(), d.wrapper(t, "powershell-400d.exe", "-time-offset", "9600h"))
-	err := h.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixCloudCredentials: true})
+	err := h.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: true})
 	var e *powershell.Error
 	if !errors.As(err, &e) || e.ExitCode != 1 || !strings.Contains(err.Error(), "Invoke-AksHciRotateCACertificate") || !strings.Contains(e.Message, "cloud agent CA expired") {
 		t.Fatalf("got %v", err)
 	}
+	// Unused for 400 days, kvactl must log in with its expired token: Get-AksHciCluster
+	// fails with the documented text [#169]. The inventory still answers, with that
+	// lockout and no cluster list, so the management renewal (its fix) can be planned.
 	inv, err := h.Inventory(ctx)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("inventory with kvactl locked out: %v", err)
 	}
-	if !inv.CAExpiresAt.Before(inv.Now) {
-		t.Fatalf("CA %s not expired at %s", inv.CAExpiresAt, inv.Now)
+	if l, blocked := inv.ClusterListBlocked(); !blocked || l.Kind != akshci.LockoutKVAToken || len(inv.Clusters) != 0 {
+		t.Fatalf("lockouts %+v, clusters %v: want kvactl's token lockout and no cluster list", inv.Lockouts, inv.ClusterNames())
+	}
+	if len(inv.Blocking("")) != 0 {
+		t.Errorf("management renewal blocked by %+v; Update-AksHciCertificates is the fix [#169]", inv.Blocking(""))
+	}
+	// The cluster cmdlet runs kvactl too and fails with the same text.
+	err = h.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixCloudCredentials: true})
+	if !errors.As(err, &e) || !strings.Contains(e.Message, "failed to create azurestackhci session: rpc error: code = Unauthenticated desc = Valid Token Required.") ||
+		!strings.Contains(err.Error(), "aksArc#169") {
+		t.Fatalf("cluster update with kvactl locked out: %v", err)
 	}
 }
 

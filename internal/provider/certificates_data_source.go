@@ -31,6 +31,15 @@ type certificatesDataSourceModel struct {
 	ExpiringCredential types.String `tfsdk:"expiring_credential"`
 	ReadyForRenewal    types.Bool   `tfsdk:"ready_for_renewal"`
 	Credentials        types.List   `tfsdk:"credentials"`
+	Lockouts           types.List   `tfsdk:"lockouts"`
+}
+
+var lockoutAttrTypes = map[string]attr.Type{
+	"client":          types.StringType,
+	"symptom":         types.StringType,
+	"remedy":          types.StringType,
+	"manual_recovery": types.BoolType,
+	"sources":         types.StringType,
 }
 
 var credentialAttrTypes = map[string]attr.Type{
@@ -118,6 +127,21 @@ func (d *certificatesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 					},
 				},
 			},
+			"lockouts": schema.ListNestedAttribute{
+				MarkdownDescription: "Documented lockouts the host shows for this cluster: clients that can no longer log in to " +
+					"the cloud agent, what that breaks, and the documented recovery. Empty when all is well. A lockout with " +
+					"`manual_recovery` makes every plan of the renewal it blocks fail with the same steps.",
+				Computed: true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"client":          schema.StringAttribute{Computed: true, MarkdownDescription: "Locked-out client, e.g. `KMS`, `KVA`, `NodeAgent`."},
+						"symptom":         schema.StringAttribute{Computed: true, MarkdownDescription: "What fails, with the documented error text."},
+						"remedy":          schema.StringAttribute{Computed: true, MarkdownDescription: "The documented recovery."},
+						"manual_recovery": schema.BoolAttribute{Computed: true, MarkdownDescription: "True when no update cmdlet repairs it."},
+						"sources":         schema.StringAttribute{Computed: true, MarkdownDescription: "Where the symptom and the remedy are documented."},
+					},
+				},
+			},
 		},
 	}
 }
@@ -152,10 +176,17 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 	for _, w := range inv.Warnings {
 		resp.Diagnostics.AddWarning("AKS hybrid host", w)
 	}
+	scope := ""
 	if !m.ClusterName.IsNull() {
-		if err := inv.CheckWorkloadCluster(m.ClusterName.ValueString()); err != nil {
+		scope = m.ClusterName.ValueString()
+		if err := inv.CheckWorkloadCluster(scope); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("cluster_name"), "cluster_name is the management cluster",
 				err.Error()+". Omit cluster_name to read the management cluster.")
+			return
+		}
+		if l, blocked := inv.ClusterListBlocked(); blocked {
+			resp.Diagnostics.AddError("Cannot read workload cluster "+quoted(scope),
+				(&akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l}).Error())
 			return
 		}
 		c, ok := inv.Cluster(m.ClusterName.ValueString())
@@ -206,5 +237,22 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return
 	}
 	m.Credentials = list
+	lockouts := make([]attr.Value, 0)
+	for _, l := range inv.LockoutsOf(scope) {
+		obj, diags := types.ObjectValue(lockoutAttrTypes, map[string]attr.Value{
+			"client":          types.StringValue(l.Client),
+			"symptom":         types.StringValue(l.Symptom),
+			"remedy":          types.StringValue(l.Remedy),
+			"manual_recovery": types.BoolValue(l.Manual),
+			"sources":         types.StringValue(l.Sources),
+		})
+		resp.Diagnostics.Append(diags...)
+		lockouts = append(lockouts, obj)
+	}
+	m.Lockouts, diags = types.ListValue(types.ObjectType{AttrTypes: lockoutAttrTypes}, lockouts)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -58,7 +58,9 @@ func (m *clusterCertificatesModel) target() (renewalTarget, bool) {
 		opts: akshci.ClusterOptions{
 			FixCloudCredentials:   m.FixCloudCredentials.ValueBool(),
 			FixKubeletCredentials: m.FixKubeletCredentials.ValueBool(),
-			PatchLoadBalancer:     m.PatchLoadBalancer.ValueBool(),
+			// -patchLoadBalancer exists only with -fixCloudCredentials; the validator
+			// refuses an explicit true without it, the default is ignored then.
+			PatchLoadBalancer: m.PatchLoadBalancer.ValueBool() && m.FixCloudCredentials.ValueBool(),
 		},
 	}, true
 }
@@ -82,20 +84,27 @@ func clusterCertificatesSchema(ctx context.Context) schema.Schema {
 	}
 	attrs["fix_kubelet_credentials"] = schema.BoolAttribute{
 		MarkdownDescription: "Pass `-fixKubeletCredentials`: reissue the Kubernetes certificates on the control-plane " +
-			"nodes. These 4-day certificates renew themselves while the cluster runs, so they count for `expires_at` only once " +
-			"expired (e.g. after a shutdown of more than 4 days). When both fixes are set, the kubelet fix runs first, as " +
-			"documented. In-place; renews nothing by itself. Default: `false`.",
+			"nodes. The 4-day control-plane certificates renew themselves while the cluster runs, so they count for " +
+			"`expires_at` only once expired (e.g. after a shutdown of more than 4 days); the kubelet server certificate is " +
+			"not renewed automatically and always counts. Fetch a new kubeconfig with `Get-AksHciCredential` afterwards; the " +
+			"admin kubeconfig's client certificate is renewed by no documented cmdlet, so it never counts here " +
+			"(`akshybrid_certificates` lists it). When both fixes are set, the kubelet fix runs first, as documented. With " +
+			"both `fix_*` switches off, the cmdlet runs with `-name` alone, the documented call for expired control-plane " +
+			"certificates, which renews the same certificates. In-place; renews nothing by itself. Default: `false`.",
 		Optional: true,
 		Computed: true,
 		Default:  booldefault.StaticBool(false),
 	}
 	attrs["patch_load_balancer"] = schema.BoolAttribute{
-		MarkdownDescription: "Pass `-patchLoadBalancer`: also reissue the load balancer VM's credentials, whose expiry " +
-			"then counts for `expires_at`. Only together with `fix_cloud_credentials`. In-place; renews nothing by itself. " +
-			"Default: `false`.",
+		MarkdownDescription: "Pass `-patchLoadBalancer` with `-fixCloudCredentials`: also reissue the load balancer VM's " +
+			"credentials, whose expiry then counts for `expires_at`. Renewing the cloud credentials without it leaves the " +
+			"load balancer's credentials to expire, after which LoadBalancer services get a VIP but are unreachable; the " +
+			"documented call pairs the two switches. Setting it to `true` without `fix_cloud_credentials` is an error; the " +
+			"default is ignored then. When off, a plan warns once the load balancer's credentials are inside `renew_before`, " +
+			"and `akshybrid_certificates` always lists them. In-place; renews nothing by itself. Default: `true`.",
 		Optional: true,
 		Computed: true,
-		Default:  booldefault.StaticBool(false),
+		Default:  booldefault.StaticBool(true),
 	}
 	return schema.Schema{
 		MarkdownDescription: "Renews the tokens and certificates of one workload cluster's clients by running " +
@@ -113,7 +122,7 @@ func (r *clusterCertificatesResource) ConfigValidators(context.Context) []resour
 type clusterSwitchesValidator struct{}
 
 func (clusterSwitchesValidator) Description(context.Context) string {
-	return "patch_load_balancer needs fix_cloud_credentials, and at least one fix must be enabled"
+	return "patch_load_balancer = true needs fix_cloud_credentials"
 }
 
 func (v clusterSwitchesValidator) MarkdownDescription(ctx context.Context) string {
@@ -134,11 +143,6 @@ func (clusterSwitchesValidator) ValidateResource(ctx context.Context, req resour
 			"-patchLoadBalancer is only valid together with -fixCloudCredentials. Set fix_cloud_credentials = true, or "+
 				"remove patch_load_balancer.")
 	}
-	if !cloudOn && !kubelet.ValueBool() {
-		resp.Diagnostics.AddAttributeError(path.Root("fix_cloud_credentials"), "Nothing to renew",
-			"Update-AksHciClusterCertificates needs -fixCloudCredentials or -fixKubeletCredentials. Set "+
-				"fix_cloud_credentials = true (the default) or fix_kubelet_credentials = true.")
-	}
 }
 
 func (r *clusterCertificatesResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -152,6 +156,6 @@ func (r *clusterCertificatesResource) ImportState(ctx context.Context, req resou
 		"cluster_name":            req.ID,
 		"fix_cloud_credentials":   true,
 		"fix_kubelet_credentials": false,
-		"patch_load_balancer":     false,
+		"patch_load_balancer":     true,
 	})
 }

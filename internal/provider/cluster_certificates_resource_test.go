@@ -33,7 +33,9 @@ func TestAccClusterCertificates_createReportsExpiry(t *testing.T) {
 				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("id"), knownvalue.StringExact("demo")),
 				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("fix_cloud_credentials"), knownvalue.Bool(true)),
 				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("fix_kubelet_credentials"), knownvalue.Bool(false)),
-				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("patch_load_balancer"), knownvalue.Bool(false)),
+				// On by default: renewing the cloud credentials without it leaves the load
+				// balancer to expire, the documented VIP outage (facts §5).
+				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("patch_load_balancer"), knownvalue.Bool(true)),
 				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0))),
 				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(90*day)))),
 				statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),
@@ -286,14 +288,6 @@ func TestAccClusterCertificates_invalidInputIsAPlanError(t *testing.T) {
 			},
 			{
 				Config: env.config(`resource "akshybrid_cluster_certificates" "x" {
-  cluster_name          = "demo"
-  fix_cloud_credentials = false
-}`),
-				PlanOnly:    true,
-				ExpectError: errorLike(`needs -fixCloudCredentials or -fixKubeletCredentials`),
-			},
-			{
-				Config: env.config(`resource "akshybrid_cluster_certificates" "x" {
   cluster_name = "demo"
   renew_before = "30 days"
 }`),
@@ -378,4 +372,149 @@ resource "akshybrid_cluster_certificates" "legacy" {
 	if list := ws.run(nil, "state", "list"); strings.TrimSpace(list) != "" {
 		t.Fatalf("the vanished cluster is still in the state: %q", list)
 	}
+}
+
+// With both fix switches off the cmdlet runs with -name alone, the call documented for
+// expired control-plane certificates [d:secure-communication.md]; it renews the
+// kubelet-scope Kubernetes certificates, so expires_at is that of the one that is not
+// auto-renewed: the kubelet server certificate, issued for one year by the emulator
+// (not managed, [d:secure-communication.md]; one year observed on a kubeconfig,
+// [#145]). The admin kubeconfig client certificate expires at the same moment but is
+// informational (akshci.KubeconfigAdminClient): no renewal changes it, so it never makes
+// the resource due, not even after the renewal, when it is 29 days from expiry.
+func TestAccClusterCertificates_nameAloneRenewsKubernetesCertificates(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	cfg := env.config(managementConfig + `
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name          = "demo"
+  fix_cloud_credentials = false
+}
+`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(365*day)))),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expiring_credential"), knownvalue.StringExact("KubeletServer certificate")),
+				},
+			},
+			{
+				// 30 days before the year is out the window opens. kvactl, unused since day 0,
+				// is locked out [#169]: the management renewal repairs it first.
+				PreConfig: env.advance(336 * day),
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(mgmtAddr, plancheck.ResourceActionReplace),
+						plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionNoop),
+					},
+				},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// Then -name alone renews it; the admin kubeconfig certificate still expires
+				// on day 365, and the plan after the apply is empty all the same.
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionReplace)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add((336+365)*day)))),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expiring_credential"), knownvalue.StringExact("KubeletServer certificate")),
+				},
+			},
+		},
+	})
+}
+
+// kvactl unused for 100 days must log in with its expired token, so Get-AksHciCluster
+// and the cluster cmdlet fail [#169]: the cluster resource keeps its state (no renewal
+// that would fail is planned) while the management renewal, the documented fix, runs;
+// the next plan renews the cluster.
+func TestAccClusterCertificates_kvactlLockoutWaitsForTheManagementRenewal(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	cfg := env.config(demoConfig + managementConfig)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{Config: cfg},
+			{
+				PreConfig: env.advance(100 * day),
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(mgmtAddr, plancheck.ResourceActionReplace),
+						plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionNoop),
+					},
+				},
+				ExpectNonEmptyPlan: true, // the cluster is due once kvactl works again
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionReplace)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(190*day)))),
+				},
+			},
+		},
+	})
+}
+
+// A new cluster resource during the kvactl lockout would run a cmdlet that fails: the
+// plan says so and names the documented fix [#169].
+func TestAccClusterCertificates_createDuringKvactlLockoutIsAPlanError(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{Config: env.config(`data "akshybrid_clusters" "all" {}`)},
+			{
+				PreConfig:   env.advance(100 * day),
+				Config:      env.config(demoConfig),
+				ExpectError: errorLike(`Renewal blocked by a lockout ... Valid Token Required ... Update-AksHciCertificates`),
+			},
+		},
+	})
+}
+
+// An in-place edit while kvactl is locked out is stored, and the expiry the state knew
+// is kept: nothing can be read about the cluster then [#169].
+func TestAccClusterCertificates_editDuringKvactlLockoutKeepsTheKnownExpiry(t *testing.T) {
+	t.Parallel()
+	env := newAccEnv(t, "demo")
+	cfg := func(window string) string {
+		return env.config(`
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name = "demo"
+  renew_before = "` + window + `"
+}
+`)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{Config: cfg("720h")},
+			{
+				PreConfig: env.advance(100 * day),
+				Config:    cfg("240h"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("renew_before"), knownvalue.StringExact("240h")),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(90*day)))),
+				},
+			},
+		},
+	})
 }

@@ -6,6 +6,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
 var _ datasource.DataSourceWithConfigure = (*clustersDataSource)(nil)
@@ -53,6 +55,12 @@ func (d *clustersDataSource) Read(ctx context.Context, _ datasource.ReadRequest,
 	ctx = d.data.logContext(ctx)
 	inv, found := d.data.readInventory(ctx, &resp.Diagnostics)
 	if !found {
+		return
+	}
+	if l, blocked := inv.ClusterListBlocked(); blocked {
+		// An empty list would make for_each forget every cluster resource.
+		resp.Diagnostics.AddError("Cannot list the workload clusters",
+			(&akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l}).Error())
 		return
 	}
 	for _, c := range inv.UnknownClusters() {

@@ -98,6 +98,9 @@ func (t renewalTarget) credentials(inv *akshci.Inventory) ([]akshci.Credential, 
 	if err := inv.CheckWorkloadCluster(t.cluster); err != nil {
 		return nil, err
 	}
+	if l, blocked := inv.ClusterListBlocked(); blocked {
+		return nil, &akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l}
+	}
 	c, ok := inv.Cluster(t.cluster)
 	if !ok {
 		return nil, &akshci.ClusterNotFoundError{Name: t.cluster, Existing: inv.ClusterNames()}
@@ -303,6 +306,15 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if !ok {
 		return
 	}
+	var me *akshci.ManagementClusterError
+	if errors.As(err, &me) {
+		// Naming the management cluster is a configuration error whatever the host's state.
+		addTargetError(&resp.Diagnostics, err)
+		return
+	}
+	if checkLockouts(&resp.Diagnostics, ev.inv, ev.target, req.State.Raw.IsNull()) {
+		return
+	}
 	if err != nil {
 		addTargetError(&resp.Diagnostics, err)
 		return
@@ -316,6 +328,7 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if req.State.Raw.IsNull() || st.Ready {
 		warnHost(&resp.Diagnostics, inv)
 	}
+	warnLoadBalancerOutOfScope(&resp.Diagnostics, inv, t, window)
 
 	if req.State.Raw.IsNull() {
 		// A create (or the second half of a replacement) runs the renewal: stop at plan
@@ -388,6 +401,74 @@ func checkCA(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
 			"with Invoke-AksHciRotateCACertificate (every client loses contact with the cloud agent while it runs: plan "+
 			"downtime), then run terraform apply again. Nothing was changed on the host.",
 			inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat), t.cmdlet(), t))
+}
+
+// checkLockouts reports the lockouts that concern target and says whether the plan must
+// stop here. A lockout that needs manual recovery fails the plan with the documented
+// steps, so no renewal that would fail is planned. One that another renewal repairs
+// (kvactl's expired token: Update-AksHciCertificates [#169]) fails a create of a cluster
+// resource, which would run the blocked cmdlet, and otherwise keeps the resource as it is
+// with a warning. Lockouts that the target's own renewal repairs are warnings.
+func checkLockouts(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget, creating bool) bool {
+	var manual, repairable []akshci.Lockout
+	for _, l := range inv.Blocking(t.cluster) {
+		if l.Manual {
+			manual = append(manual, l)
+		} else {
+			repairable = append(repairable, l)
+		}
+	}
+	switch {
+	case len(manual) > 0:
+		diags.AddError("AKS hybrid lockout needs manual recovery",
+			fmt.Sprintf("%s for %s would fail, so no renewal is planned. Nothing was changed on the host.\n\n%s",
+				t.cmdlet(), t, akshci.JoinLockouts(manual)))
+		return true
+	case len(repairable) > 0 && creating:
+		diags.AddError("Renewal blocked by a lockout",
+			fmt.Sprintf("%s for %s would fail until another renewal repairs the lockout below. Nothing was changed on "+
+				"the host.\n\n%s", t.cmdlet(), t, akshci.JoinLockouts(repairable)))
+		return true
+	case len(repairable) > 0:
+		diags.AddWarning("Renewal blocked by a lockout",
+			fmt.Sprintf("%s for %s cannot be evaluated or run until the lockout below is repaired; the resource keeps "+
+				"its previous state.\n\n%s", t.cmdlet(), t, akshci.JoinLockouts(repairable)))
+		return true
+	}
+	for _, l := range inv.LockoutsOf(t.cluster) {
+		diags.AddWarning("Locked-out client: "+l.Client, l.Error())
+	}
+	return false
+}
+
+// warnLoadBalancerOutOfScope warns when a workload cluster's load balancer credentials
+// are inside the renewal window but this resource does not renew them: renewing the
+// cloud credentials without -patchLoadBalancer is the documented cause of load balancer
+// VIPs that stop answering (community AKS hybrid load balancer post,
+// [d:update-certificates.md]).
+func warnLoadBalancerOutOfScope(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget, window time.Duration) {
+	if t.cluster == "" || t.opts.InScope(akshci.Credential{Scope: akshci.ScopeLoadBalancer}) {
+		return
+	}
+	c, ok := inv.Cluster(t.cluster)
+	if !ok {
+		return
+	}
+	var lb []akshci.Credential
+	for _, cr := range c.Credentials {
+		if cr.Scope == akshci.ScopeLoadBalancer {
+			lb = append(lb, cr)
+		}
+	}
+	st := akshci.Evaluate(inv.Now, lb, window)
+	if !st.Ready {
+		return
+	}
+	diags.AddWarning("Load balancer credentials due but not renewed",
+		fmt.Sprintf("The %s of %s expires at %s (host time %s), inside renew_before, but patch_load_balancer is off (or "+
+			"fix_cloud_credentials is), so this resource does not renew it. Once it expires, LoadBalancer services get a "+
+			"VIP but are unreachable and scaling fails. Set fix_cloud_credentials = true and patch_load_balancer = true.",
+			st.Credential, t, st.ExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat)))
 }
 
 // warnCAExpiring warns while the cloud agent CA is inside the renewal window: no
@@ -508,6 +589,14 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if !ok {
 		return
 	}
+	var le *akshci.LockoutError
+	if errors.As(err, &le) {
+		// The host cannot list its clusters: nothing is known about this one, so the
+		// state is kept as it was.
+		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
+			fmt.Sprintf("%s. The resource keeps its previous state until the host can list its clusters again.", le))
+		return
+	}
 	var nf *akshci.ClusterNotFoundError
 	if errors.As(err, &nf) {
 		resp.Diagnostics.AddWarning("Workload cluster no longer exists",
@@ -538,6 +627,18 @@ func (r *renewalResource) Update(ctx context.Context, req resource.UpdateRequest
 		// The plan could not be evaluated (a value was unknown then): evaluate now.
 		ev, ok, err := r.evaluate(ctx, plan, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
+			return
+		}
+		var le *akshci.LockoutError
+		if errors.As(err, &le) {
+			// The host cannot list its clusters: keep what the state knew.
+			prior := r.newModel()
+			resp.Diagnostics.Append(req.State.Get(ctx, prior)...)
+			p := prior.common()
+			c.ExpiresAt, c.ExpiringCredential, c.ReadyForRenewal = p.ExpiresAt, p.ExpiringCredential, p.ReadyForRenewal
+			resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
+				fmt.Sprintf("%s. The edit is stored; the expiry is read again once the host can list its clusters.", le))
+			resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 			return
 		}
 		if err != nil {

@@ -14,9 +14,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
-// These tests run the real-host inventory (document version 2) through OpenSSH: the
+// These tests run the real-host inventory (document version 3) through OpenSSH: the
 // stand-in answers it source by source from the emulator (kvactl access file, CAPH
-// token exp, per cluster a TLS handshake and the KMS and CSI token exp), lists the
+// token exp, per cluster the admin kubeconfig's client certificate, a TLS handshake and
+// the KMS and CSI token exp), reports Get-AksHciCluster's failure while kvactl is
+// locked out, lists the
 // management cluster "akshci-management" in Get-AksHciCluster as a real host does, and
 // can make sources fail (-fail) or probe an older module (-no-patch-load-balancer).
 
@@ -50,6 +52,10 @@ output "expires_at" {
 output "sources" {
   value = { for name, c in local.each : name => sort(distinct([for cred in c.credentials : cred.source if cred.source != null])) }
 }
+
+output "kubeconfig" {
+  value = { for name, c in local.each : name => one([for cred in c.credentials : cred.not_after if cred.client == "KubeconfigAdmin"]) }
+}
 `
 
 func TestAccSSHHost_everyWorkloadClusterHasAnExpiryAndTheManagementClusterIsNotListed(t *testing.T) {
@@ -68,11 +74,18 @@ func TestAccSSHHost_everyWorkloadClusterHasAnExpiryAndTheManagementClusterIsNotL
 					"demo": knownvalue.NotNull(),
 					"web":  knownvalue.NotNull(),
 				})),
-				// Each date says where it came from: the API server's TLS handshake and the
-				// tokens' exp claims; never the emulator's own record.
+				// Each date says where it came from: the admin kubeconfig's client certificate,
+				// the API server's TLS handshake and the tokens' exp claims; never the
+				// emulator's own record.
 				statecheck.ExpectKnownOutputValue("sources", knownvalue.MapExact(map[string]knownvalue.Check{
-					"demo": knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("tls-handshake"), knownvalue.StringExact("token-exp")}),
-					"web":  knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("tls-handshake"), knownvalue.StringExact("token-exp")}),
+					"demo": knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("kubeconfig"), knownvalue.StringExact("tls-handshake"), knownvalue.StringExact("token-exp")}),
+					"web":  knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("kubeconfig"), knownvalue.StringExact("tls-handshake"), knownvalue.StringExact("token-exp")}),
+				})),
+				// The kubeconfig's certificate is the emulator's admin kubeconfig client
+				// certificate, reported as the KubeconfigAdmin client.
+				statecheck.ExpectKnownOutputValue("kubeconfig", knownvalue.MapExact(map[string]knownvalue.Check{
+					"demo": knownvalue.NotNull(),
+					"web":  knownvalue.NotNull(),
 				})),
 			},
 		}},
@@ -224,15 +237,59 @@ resource "akshybrid_cluster_certificates" "demo" {
 				ExpectError: regexp.MustCompile(`(?s)lacks -patchLoadBalancer.*AksHci module 0.0.0-standin.*alias of\s+Repair-AksHciClusterCerts.*patch_load_balancer\s+=\s+false.*current\s+release`),
 			},
 			{
-				// The same module has -force: the probe lets it through.
+				// patch_load_balancer defaults to true, so on this module it has to be turned
+				// off explicitly; the same module has -force: the probe lets it through.
 				Config: env.config(env.srv.Port, env.srv.HostKeyLine, ps, `
 resource "akshybrid_cluster_certificates" "demo" {
-  cluster_name = "demo"
-  force        = true
+  cluster_name        = "demo"
+  patch_load_balancer = false
+  force               = true
 }
 `),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.NotNull()),
+				},
+			},
+		},
+	})
+}
+
+// kvactl unused for 100 days must log in with its expired token, so Get-AksHciCluster
+// fails with the documented text [#169]. The inventory reports that text instead of
+// failing; the provider recognises the lockout, so over SSH as on the emulator the
+// management renewal (the documented fix) is planned while the cluster resource keeps
+// its state and the cluster list is refused rather than reported empty; once the
+// management renewal has run, the cluster is renewed.
+func TestAccSSHHost_kvactlLockoutKeepsTheManagementRenewalPlannable(t *testing.T) {
+	t.Parallel()
+	env := newSSHEnv(t)
+	day0 := env.powershell("powershell.exe", 0)
+	day100 := env.powershell("powershell-day100.exe", 100*day)
+	resources := demoConfig + managementConfig
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: newAccEnv(t).factories(),
+		Steps: []resource.TestStep{
+			{Config: env.config(env.srv.Port, env.srv.HostKeyLine, day0, resources)},
+			{
+				Config:      env.config(env.srv.Port, env.srv.HostKeyLine, day100, resources+`data "akshybrid_clusters" "all" {}`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Cannot list the workload clusters.*Valid Token Required.*\[#169\]`),
+			},
+			{
+				Config: env.config(env.srv.Port, env.srv.HostKeyLine, day100, resources),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(mgmtAddr, plancheck.ResourceActionReplace),
+						plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionNoop),
+					},
+				},
+				ExpectNonEmptyPlan: true, // the cluster is due once kvactl works again
+			},
+			{
+				Config: env.config(env.srv.Port, env.srv.HostKeyLine, day100, resources),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionReplace)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 			},
 		},

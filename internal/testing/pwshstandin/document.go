@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/base64"
 	"encoding/pem"
+	"regexp"
 	"time"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/emulator"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/powershell"
 )
 
 // document answers the inventory script from the emulator's public material, source by
@@ -15,24 +17,36 @@ import (
 //   - access files: kvactl's, with the KVA client certificate and the cloud agent CA;
 //   - kubeconfig-mgmt: not-found (the emulator models no management kubeconfig);
 //   - CAPH token: the exp of the emulated CAPH token;
-//   - per workload cluster: a kubeconfig that names the API server but carries no
-//     client certificate (the emulator models none; AD-SSO kubeconfigs look like that,
-//     [d:ad-sso.md]), the emulated control-plane certificate as the API server's
-//     serving certificate, and the exp of the emulated CSI and KMS tokens. mocctl's
-//     tokenexpiryinseconds is the 90-day lifetime.
+//   - Get-AksHciCluster: the clusters, or, while a lockout blocks the cluster list, the
+//     text the blocked cmdlets fail with (akshci.Lockout.Failure) and no cluster;
+//   - per workload cluster: a kubeconfig that names the API server and carries the
+//     emulated admin kubeconfig client certificate (KubeconfigAdmin), the emulated
+//     control-plane certificate as the API server's serving certificate, and the exp of
+//     the emulated CSI and KMS tokens. mocctl's tokenexpiryinseconds is the 90-day
+//     lifetime.
 //
 // It counts the external calls the script makes per cluster, following the script's
 // branches (no server means no TLS dial, no kubeconfig means no kubectl).
 func document(snap *emulator.Snapshot, s *settings) map[string]any {
 	names := []string{s.management}
-	for _, c := range snap.Clusters {
-		names = append(names, c.Name)
+	var namesError any
+	for _, l := range snap.Lockouts {
+		if l.BlocksClusterList {
+			names, namesError = []string{}, map[string]any{"code": errorCode(l.Failure), "message": l.Failure}
+			break
+		}
+	}
+	if namesError == nil {
+		for _, c := range snap.Clusters {
+			names = append(names, c.Name)
+		}
 	}
 	doc := map[string]any{
-		"version":           2,
+		"version":           powershell.DocumentVersion,
 		"now":               snap.Now.UTC().Format("2006-01-02T15:04:05.0000000Z"),
 		"managementCluster": s.management,
 		"clusterNames":      names,
+		"clusterNamesError": namesError,
 		"probe":             probe(s),
 		"session":           session(s),
 		"accessFilesError":  nil,
@@ -52,6 +66,9 @@ func document(snap *emulator.Snapshot, s *settings) map[string]any {
 	doc["accessFiles"] = files
 	clusters := []any{}
 	for _, c := range snap.Clusters {
+		if namesError != nil {
+			break // the script inventories only the clusters Get-AksHciCluster listed
+		}
 		clusters = append(clusters, cluster(c, s))
 	}
 	doc["clusters"] = clusters
@@ -72,7 +89,12 @@ func cluster(c emulator.ClusterMaterial, s *settings) map[string]any {
 	if code := s.failure(c.Name, "kubeconfig"); code != "" {
 		out["kubeconfig"] = map[string]any{"clientCertificate": nil, "error": code}
 	} else {
-		out["kubeconfig"] = map[string]any{"clientCertificate": nil, "error": nil}
+		// client-certificate-data is base64 of the PEM.
+		var cert any
+		if k := find(c.Credentials, akshci.KubeconfigAdminClient.Name, akshci.Certificate); k != nil && len(k.CertificatePEM) > 0 {
+			cert = base64.StdEncoding.EncodeToString(k.CertificatePEM)
+		}
+		out["kubeconfig"] = map[string]any{"clientCertificate": cert, "error": nil}
 		server = "https://" + c.Name + ".standin.invalid:6443"
 	}
 	out["servingCertificate"], out["servingError"] = nil, "not-found"
@@ -99,6 +121,22 @@ func cluster(c emulator.ClusterMaterial, s *settings) map[string]any {
 	}
 	out["calls"] = calls
 	return out
+}
+
+// errorCode classifies an error text as the script's Get-ErrorCode does, first match
+// wins.
+func errorCode(text string) string {
+	for _, c := range []struct{ re, code string }{
+		{`(?i)forbidden|unauthori[sz]ed|unauthenticated|access is denied|permission denied`, "denied"},
+		{`(?i)notfound|not found|does not exist`, "not-found"},
+		{`(?i)timed? ?out|deadline exceeded`, "timeout"},
+		{`(?i)unable to connect|connection refused|no such host|unreachable|no route`, "unreachable"},
+	} {
+		if regexp.MustCompile(c.re).MatchString(text) {
+			return c.code
+		}
+	}
+	return "error"
 }
 
 func token(m *emulator.Material, code string) map[string]any {

@@ -342,6 +342,9 @@ func updateCluster(ctx context.Context, emu *emulator.Emulator, o op, s *setting
 		return exitContract
 	}
 	var want []call
+	if !o.FixKubeletCredentials && !o.FixCloudCredentials {
+		want = append(want, call{cluster: o.Cluster, force: o.Force}) // -name alone
+	}
 	if o.FixKubeletCredentials {
 		want = append(want, call{cluster: o.Cluster, kubelet: true, force: o.Force})
 	}
@@ -359,6 +362,9 @@ func updateCluster(ctx context.Context, emu *emulator.Emulator, o op, s *setting
 	inv, err := emu.Inventory(ctx)
 	if err != nil {
 		return fail(stderr, "Get-AksHciCluster", err)
+	}
+	if l, blocked := inv.ClusterListBlocked(); blocked {
+		return fail(stderr, "Get-AksHciCluster", &akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l})
 	}
 	if _, ok := inv.Cluster(o.Cluster); !ok {
 		names, _ := json.Marshal(inv.ClusterNames())
@@ -429,8 +435,8 @@ func clusterCalls(script string) ([]call, error) {
 				return nil, fmt.Errorf("unexpected %q in %q", sw, line)
 			}
 		}
-		if c.kubelet == c.cloud {
-			return nil, fmt.Errorf("each call must use exactly one parameter set: %q", line)
+		if (c.kubelet && c.cloud) || (c.patchLB && !c.cloud) {
+			return nil, fmt.Errorf("each call must use at most one parameter set: %q", line)
 		}
 		calls = append(calls, c)
 	}
