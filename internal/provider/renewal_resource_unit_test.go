@@ -89,7 +89,10 @@ func newScriptedHost(left time.Duration) *scriptedHost {
 }
 
 func clusterResourceWith(host akshci.Host) *clusterCertificatesResource {
-	r := NewClusterCertificatesResource().(*clusterCertificatesResource)
+	r, ok := NewClusterCertificatesResource().(*clusterCertificatesResource)
+	if !ok {
+		panic("NewClusterCertificatesResource returned another type")
+	}
 	r.data = newProviderData(host, akshci.NewFakeClock(unitNow))
 	return r
 }
