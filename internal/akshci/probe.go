@@ -23,6 +23,9 @@ type CmdletParameters struct {
 	Target string
 	// Parameters is the union of the parameter names of every parameter set, lowercase.
 	Parameters map[string]bool
+	// NameAloneRefused is true when every parameter set makes a parameter other than
+	// -name mandatory, so the cmdlet cannot run with -name alone (both fixes off).
+	NameAloneRefused bool
 }
 
 // Has reports whether the cmdlet takes the named parameter (case-insensitive, as in
@@ -39,9 +42,11 @@ const UpgradeAdvice = "upgrade the AksHci PowerShell module on the host to the c
 	"(Update-Module AksHci, then Update-AksHci; the switch is documented from the 2023 releases on, and the first " +
 	"module version that has it is not published)"
 
-// CmdletError reports a switch the host's module does not have.
+// CmdletError reports a switch the host's module does not have, or, with NameAlone, a
+// module whose cmdlet cannot run with -name alone.
 type CmdletError struct {
 	Cmdlet, Switch, Target, ModuleVersion, Attribute string
+	NameAlone                                        bool
 }
 
 func (e *CmdletError) Error() string {
@@ -52,6 +57,11 @@ func (e *CmdletError) Error() string {
 	resolved := ""
 	if e.Target != "" && e.Target != e.Cmdlet {
 		resolved = " (an alias of " + e.Target + ")"
+	}
+	if e.NameAlone {
+		return fmt.Sprintf("%s: every parameter set of %s%s makes a fix switch mandatory, so it cannot run with -name "+
+			"alone (fix_cloud_credentials and fix_kubelet_credentials both false). Set %s = true, the switch for the "+
+			"same Kubernetes certificates", module, e.Cmdlet, resolved, e.Attribute)
 	}
 	if e.Switch == "" {
 		return fmt.Sprintf("%s has no %s command; %s", module, e.Cmdlet, UpgradeAdvice)
@@ -100,6 +110,12 @@ func (p *CmdletProbe) CheckCluster(opts ClusterOptions) error {
 		if ch.on && !c.Has(ch.param) {
 			return &CmdletError{Cmdlet: cmd, Switch: "-" + switchName(ch.param), Target: c.Target, ModuleVersion: p.ModuleVersion, Attribute: ch.attribute}
 		}
+	}
+	// -name alone is a documented call [d:secure-communication.md], but a module whose
+	// every parameter set has a mandatory fix switch cannot bind it: PowerShell would ask
+	// for the switch, which a non-interactive session cannot answer.
+	if opts.NameOnly() && c.NameAloneRefused {
+		return &CmdletError{Cmdlet: cmd, Target: c.Target, ModuleVersion: p.ModuleVersion, Attribute: "fix_kubelet_credentials", NameAlone: true}
 	}
 	return nil
 }

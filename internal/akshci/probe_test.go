@@ -44,6 +44,29 @@ func TestCmdletProbeCheckCluster(t *testing.T) {
 	}
 }
 
+// -name alone binds only when some parameter set makes nothing but -name mandatory; the
+// parameter table of Repair-AksHciClusterCerts marks the fix switches "Required: False",
+// the Update-AksHciClusterCertificates page "Required: True" [d:reference/ps/repair-akshciclustercerts.md],
+// [d:reference/ps/update-akshciclustercertificates.md], so the provider asks the host.
+func TestCmdletProbeCheckClusterNameAlone(t *testing.T) {
+	nameAlone := ClusterOptions{}
+	optional := &CmdletProbe{ModuleVersion: "1.1.60", Cluster: CmdletParameters{Found: true, Target: "Repair-AksHciClusterCerts",
+		Parameters: params("name", "fixcloudcredentials", "fixkubeletcredentials", "force")}}
+	if err := optional.CheckCluster(nameAlone); err != nil {
+		t.Errorf("-name alone on a module whose switches are optional: %v", err)
+	}
+	mandatory := &CmdletProbe{ModuleVersion: "1.1.60", Cluster: optional.Cluster}
+	mandatory.Cluster.NameAloneRefused = true
+	err := mandatory.CheckCluster(nameAlone)
+	var ce *CmdletError
+	if !errors.As(err, &ce) || !ce.NameAlone || ce.Attribute != "fix_kubelet_credentials" || !strings.Contains(err.Error(), "-name alone") {
+		t.Fatalf("-name alone on a module with mandatory switches = %v, want a *CmdletError naming fix_kubelet_credentials", err)
+	}
+	if err := mandatory.CheckCluster(ClusterOptions{FixKubeletCredentials: true}); err != nil {
+		t.Errorf("-fixKubeletCredentials refused: %v", err)
+	}
+}
+
 func TestCmdletProbeCheckManagement(t *testing.T) {
 	// Repair-AksHciCerts documents only -sshPrivateKeyFile [d:reference/ps/repair-akshcicerts.md].
 	p := &CmdletProbe{ModuleVersion: "1.1.59", Management: CmdletParameters{Found: true, Target: "Repair-AksHciCerts", Parameters: params("sshprivatekeyfile")}}

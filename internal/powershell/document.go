@@ -228,9 +228,17 @@ func (p *DocProbe) cmdlets() (*akshci.CmdletProbe, error) {
 			cp.Found = true
 			cp.Target = *c.Target
 		}
+		// -name alone binds only if some set makes nothing but -name mandatory.
+		cp.NameAloneRefused = len(c.Sets) > 0
 		for _, s := range c.Sets {
+			others := false
 			for _, name := range s.Parameters {
-				cp.Parameters[strings.ToLower(strings.TrimSuffix(name, "!"))] = true
+				lower := strings.ToLower(strings.TrimSuffix(name, "!"))
+				cp.Parameters[lower] = true
+				others = others || (strings.HasSuffix(name, "!") && lower != "name")
+			}
+			if !others {
+				cp.NameAloneRefused = false
 			}
 		}
 		switch c.Name {

@@ -324,6 +324,26 @@ func TestParseInventoryModuleWithoutPatchLoadBalancer(t *testing.T) {
 	}
 }
 
+// A module whose every set of Update-AksHciClusterCertificates makes a fix switch
+// mandatory cannot run it with -name alone; one with an optional set can.
+func TestParseInventoryProbeOfNameAlone(t *testing.T) {
+	f := newFixture(t)
+	inv := f.parse(t) // fullProbe: both sets have a mandatory fix switch
+	var ce *akshci.CmdletError
+	if err := inv.Cmdlets.CheckCluster(akshci.ClusterOptions{}); !errors.As(err, &ce) || !ce.NameAlone {
+		t.Errorf("-name alone on mandatory sets = %v, want refused", err)
+	}
+	f["probe"] = map[string]any{"module": "1.1.60", "commands": []any{
+		map[string]any{"name": "Update-AksHciCertificates", "target": nil, "sets": []any{}},
+		map[string]any{"name": "Update-AksHciClusterCertificates", "target": "Repair-AksHciClusterCerts", "sets": []any{
+			map[string]any{"name": "cloud", "parameters": []string{"name!", "fixCloudCredentials", "force"}},
+			map[string]any{"name": "kubelet", "parameters": []string{"name!", "fixKubeletCredentials!", "force"}}}},
+	}}
+	if err := f.parse(t).Cmdlets.CheckCluster(akshci.ClusterOptions{}); err != nil {
+		t.Errorf("-name alone with an optional set = %v", err)
+	}
+}
+
 func TestParseInventoryEveryClusterSourceFailed(t *testing.T) {
 	f := newFixture(t)
 	z := f.zeta()

@@ -33,6 +33,10 @@ func checkCmdlets(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarge
 	if !errors.As(err, &ce) {
 		return
 	}
+	if ce.NameAlone {
+		diags.AddAttributeError(path.Root(ce.Attribute), "The host's AksHci module cannot run -name alone", err.Error()+". Nothing was changed on the host.")
+		return
+	}
 	if ce.Attribute != "" {
 		diags.AddAttributeError(path.Root(ce.Attribute), "The host's AksHci module lacks "+ce.Switch, err.Error()+". Nothing was changed on the host.")
 		return

@@ -295,3 +295,25 @@ func TestAccSSHHost_kvactlLockoutKeepsTheManagementRenewalPlannable(t *testing.T
 		},
 	})
 }
+
+// The stand-in's module makes a fix switch mandatory in both parameter sets of
+// Update-AksHciClusterCertificates, so -name alone (both fix_* off) cannot bind there:
+// the plan fails naming fix_kubelet_credentials, before anything runs on the host.
+func TestAccSSHHost_nameAloneOnAModuleWithMandatorySwitchesFailsAtPlan(t *testing.T) {
+	t.Parallel()
+	env := newSSHEnv(t)
+	ps := env.powershell("powershell.exe", 0)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: newAccEnv(t).factories(),
+		Steps: []resource.TestStep{{
+			Config: env.config(env.srv.Port, env.srv.HostKeyLine, ps, `
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name          = "demo"
+  fix_cloud_credentials = false
+}
+`),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)cannot run -name alone.*alias of\s+Repair-AksHciClusterCerts.*fix_kubelet_credentials\s+=\s+true`),
+		}},
+	})
+}
