@@ -11,7 +11,7 @@ import (
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
-// Document is the JSON the inventory script prints between its markers (version 2): raw
+// Document is the JSON the inventory script prints between its markers (version DocumentVersion): raw
 // public material per source, each with an error code when the source failed. Field
 // names are the script's; every decision about them is made in Inventory.
 type Document struct {
