@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -95,7 +96,7 @@ func (e *Emulator) Path() string { return e.path }
 // identities and the configured clusters, and moves the emulated clock to now. The
 // provider calls it at configure time so that configuration errors surface early.
 func (e *Emulator) Prepare(ctx context.Context) error {
-	return e.do(ctx, func(s *session) error {
+	return e.view(ctx, func(s *session) error {
 		_, err := s.management()
 		return err
 	})
@@ -105,7 +106,7 @@ func (e *Emulator) Prepare(ctx context.Context) error {
 // replaying everything that happened since the last operation.
 func (e *Emulator) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 	var inv *akshci.Inventory
-	err := e.do(ctx, func(s *session) error {
+	err := e.view(ctx, func(s *session) error {
 		m, cs, err := s.groups()
 		if err != nil {
 			return err
@@ -128,7 +129,7 @@ func (e *Emulator) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 // certificate for every management client, when some management credential is due (less
 // than two thirds of its lifetime left, or expired) or when forced.
 func (e *Emulator) UpdateManagementCertificates(ctx context.Context, opts akshci.ManagementOptions) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.management()
 		if err != nil {
 			return err
@@ -155,7 +156,7 @@ func (e *Emulator) UpdateClusterCertificates(ctx context.Context, cluster string
 	if err := validateClusterOptions(opts); err != nil {
 		return err
 	}
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.cluster(cluster)
 		if err != nil {
 			return err
@@ -226,7 +227,7 @@ type Material struct {
 // the same order as the inventory's credentials.
 func (e *Emulator) Snapshot(ctx context.Context) (*Snapshot, error) {
 	var snap *Snapshot
-	err := e.do(ctx, func(s *session) error {
+	err := e.view(ctx, func(s *session) error {
 		m, cs, err := s.groups()
 		if err != nil {
 			return err
@@ -258,7 +259,7 @@ func (e *Emulator) AddCluster(ctx context.Context, name string) error {
 	if name == "" {
 		return errors.New("workload cluster name must not be empty")
 	}
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		if s.clusterBucket().Get([]byte(name)) != nil {
 			return fmt.Errorf("workload cluster %q already exists", name)
 		}
@@ -268,7 +269,7 @@ func (e *Emulator) AddCluster(ctx context.Context, name string) error {
 
 // DeleteCluster removes a workload cluster and its credentials.
 func (e *Emulator) DeleteCluster(ctx context.Context, name string) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		if _, err := s.cluster(name); err != nil {
 			return err
 		}
@@ -279,7 +280,7 @@ func (e *Emulator) DeleteCluster(ctx context.Context, name string) error {
 // PowerOff stops a workload cluster's VMs from the current emulated time. Nothing
 // renews while they are stopped. Powering off a stopped cluster does nothing.
 func (e *Emulator) PowerOff(ctx context.Context, name string) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.cluster(name)
 		if err != nil || g.poweredOff() {
 			return err
@@ -297,7 +298,7 @@ func (e *Emulator) PowerOff(ctx context.Context, name string) error {
 // expired but their token is valid; expired kubelet certificates stay expired until
 // -fixKubeletCredentials. Powering on a running cluster does nothing.
 func (e *Emulator) PowerOn(ctx context.Context, name string) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.cluster(name)
 		if err != nil || !g.poweredOff() {
 			return err
@@ -317,7 +318,7 @@ func (e *Emulator) PowerOn(ctx context.Context, name string) error {
 // expired, "stopped: ..." while its cluster is powered off, and so on.
 func (e *Emulator) ClientStatus(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
-	err := e.do(ctx, func(s *session) error {
+	err := e.view(ctx, func(s *session) error {
 		m, err := s.management()
 		if err != nil {
 			return err
@@ -342,22 +343,21 @@ func (e *Emulator) ClientStatus(ctx context.Context) (map[string]string, error) 
 	return out, nil
 }
 
-// Secrets lists every token value and private key PEM held in the state (the CA keys
-// included), sorted, so that tests can assert none of them leaks.
+// Secrets lists every token value and private key PEM held in the state file (the CA
+// keys included), sorted, so that tests can assert none of them leaks. Certificates a
+// read replays are signed in memory only and never stored, so their keys are not listed.
 func (e *Emulator) Secrets(ctx context.Context) ([]string, error) {
 	var out []string
-	err := e.do(ctx, func(s *session) error {
-		m, cs, err := s.groups()
-		if err != nil {
-			return err
-		}
-		if k := s.secretsBucket().Get(secretCA); k != nil {
-			out = append(out, string(k))
-		}
-		for _, g := range append([]*group{m}, cs...) {
-			sec, err := s.readSecrets(g)
-			if err != nil {
-				return err
+	err := e.view(ctx, func(s *session) error {
+		c := s.secretsBucket().Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if string(k) == string(secretCA) {
+				out = append(out, string(v))
+				continue
+			}
+			var sec storedSecrets
+			if err := json.Unmarshal(v, &sec); err != nil {
+				return s.damaged(fmt.Errorf("secrets record %q: %w", k, err))
 			}
 			for _, v := range sec.Tokens {
 				out = append(out, v)

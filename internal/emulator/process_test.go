@@ -54,7 +54,7 @@ func holdLock(path string) error {
 	if err != nil {
 		return err
 	}
-	return e.do(ctx, func(*session) error {
+	return e.update(ctx, func(*session) error {
 		fmt.Println("locked")
 		_, err := io.Copy(io.Discard, os.Stdin)
 		return err
