@@ -20,6 +20,10 @@ type Inventory struct {
 	Now time.Time
 	// CAExpiresAt is the cloud agent CA's expiry; zero when unknown.
 	CAExpiresAt time.Time
+	// DeploymentID identifies the deployment behind the host: it changes only when the
+	// deployment is replaced (for the emulator, a new state file), never when
+	// credentials or the CA are renewed. Empty when the host cannot tell.
+	DeploymentID string
 	// Management holds the credentials of the management cluster's clients.
 	Management []Credential
 	// Clusters holds each workload cluster, sorted by name.

@@ -111,7 +111,7 @@ func (e *Emulator) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 		if err != nil {
 			return err
 		}
-		inv = &akshci.Inventory{Now: s.now, CAExpiresAt: s.ca.NotAfter, Management: m.credentials(),
+		inv = &akshci.Inventory{Now: s.now, CAExpiresAt: s.ca.NotAfter, DeploymentID: s.deploymentID(), Management: m.credentials(),
 			Clusters: make([]akshci.Cluster, 0, len(cs))}
 		for _, g := range cs {
 			inv.Clusters = append(inv.Clusters, akshci.Cluster{Name: g.name, Credentials: g.credentials()})

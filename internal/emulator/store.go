@@ -2,7 +2,10 @@ package emulator
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -250,9 +253,10 @@ const lockPoll = 50 * time.Millisecond
 // ctx's end. It returns how long bbolt may still wait where the platform locks later.
 func (e *Emulator) lock(ctx context.Context, f *os.File) (time.Duration, error) {
 	limit := e.lockTimeout
+	var atLimit error // what ends the wait at limit
 	if dl, ok := ctx.Deadline(); ok {
 		if left := time.Until(dl); left < limit {
-			limit = max(left, time.Millisecond)
+			limit, atLimit = max(left, time.Millisecond), context.DeadlineExceeded
 		}
 	}
 	if !preLocked {
@@ -274,10 +278,7 @@ func (e *Emulator) lock(ctx context.Context, f *os.File) (time.Duration, error) 
 		case <-ctx.Done():
 			return 0, &LockedError{Path: e.path, Waited: limit, Cause: ctx.Err()}
 		case <-timer.C:
-			if err := ctx.Err(); err != nil {
-				return 0, &LockedError{Path: e.path, Waited: limit, Cause: err}
-			}
-			return 0, &LockedError{Path: e.path, Waited: limit}
+			return 0, &LockedError{Path: e.path, Waited: limit, Cause: atLimit}
 		case <-ticker.C:
 		}
 	}
@@ -346,6 +347,11 @@ func (e *Emulator) begin(tx *bolt.Tx, write bool) (*session, error) {
 	if err := s.load(wall); err != nil {
 		return nil, err
 	}
+	if write {
+		if err := s.verifyRecords(); err != nil {
+			return nil, err
+		}
+	}
 	if !e.ensured {
 		for _, name := range e.clusters {
 			if s.clusterBucket().Get([]byte(name)) == nil {
@@ -356,6 +362,60 @@ func (e *Emulator) begin(tx *bolt.Tx, write bool) (*session, error) {
 		}
 	}
 	return s, nil
+}
+
+// verifyRecords decodes every record before an operation that may commit: an update
+// touches only some records, and must not write into a file of which another part is
+// damaged (it would carry the damage on and move the file past its backup).
+func (s *session) verifyRecords() error {
+	if _, err := s.cloudIssuer(); err != nil {
+		return err
+	}
+	check := func(name string, data []byte) error {
+		rec, err := decodeGroupRecord(data)
+		if err == nil {
+			_, err = decodeGroup(name, rec)
+		}
+		if err != nil {
+			return s.damaged(fmt.Errorf("record of %s: %w", (&group{name: name}).label(), err))
+		}
+		return nil
+	}
+	if data := s.top.Get(keyManagement); data == nil {
+		return s.damaged(errors.New("the management cluster record is missing"))
+	} else if err := check("", data); err != nil {
+		return err
+	}
+	c := s.clusterBucket().Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if v == nil || len(k) == 0 {
+			return s.damaged(fmt.Errorf("the clusters bucket holds an unexpected entry %q", k))
+		}
+		if err := check(string(k), v); err != nil {
+			return err
+		}
+	}
+	sc := s.secretsBucket().Cursor()
+	for k, v := sc.First(); k != nil; k, v = sc.Next() {
+		if string(k) == string(secretCA) {
+			continue // parsed by cloudIssuer above
+		}
+		var sec storedSecrets
+		if err := json.Unmarshal(v, &sec); err != nil {
+			return s.damaged(fmt.Errorf("secrets record %q: %w", k, err))
+		}
+		for name, key := range sec.Keys {
+			if _, err := parseKey(key); err != nil {
+				return s.damaged(fmt.Errorf("secrets record %q, key of %s: %w", k, name, err))
+			}
+		}
+		if sec.KubeCAKey != "" {
+			if _, err := parseKey(sec.KubeCAKey); err != nil {
+				return s.damaged(fmt.Errorf("secrets record %q, Kubernetes CA key: %w", k, err))
+			}
+		}
+	}
+	return nil
 }
 
 func isEmptyDB(tx *bolt.Tx) bool {
@@ -385,7 +445,7 @@ func (s *session) initialise(now time.Time) error {
 		return err
 	}
 	s.now = now
-	s.state = storedState{Now: now, CreatedAt: now, CACert: der}
+	s.state = storedState{Now: now, CreatedAt: now, CACert: der, DeploymentID: newDeploymentID()}
 	if s.ca, err = x509.ParseCertificate(der); err != nil {
 		return err
 	}
@@ -761,4 +821,22 @@ func (s *session) deleteCluster(name string) error {
 		return err
 	}
 	return s.secretsBucket().Delete([]byte("cluster/" + name))
+}
+
+// newDeploymentID names a new emulated deployment: 128 random bits, so that a state
+// file deleted and created again, even at the same emulated second, is told apart.
+func newDeploymentID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "emulator-" + hex.EncodeToString(b[:])
+}
+
+// deploymentID is the deployment's identity; files written before it was recorded are
+// identified by their cloud agent CA, which the emulator never rotates.
+func (s *session) deploymentID() string {
+	if s.state.DeploymentID != "" {
+		return s.state.DeploymentID
+	}
+	sum := sha256.Sum256(s.state.CACert)
+	return "emulator-ca-" + hex.EncodeToString(sum[:16])
 }
