@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/redact"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
 )
 
@@ -213,30 +214,8 @@ func decodeCLIXML(s string) string {
 	return strings.ReplaceAll(b.String(), "\r\n", "\n")
 }
 
-// Secrets that must never reach an error message, a log or the Terraform state.
-var secretPatterns = []struct {
-	re   *regexp.Regexp
-	repl string
-}{
-	{regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`), "[redacted private key]"},
-	// base64 of "-----BEGIN": a PEM block (key or certificate) encoded once more.
-	{regexp.MustCompile(`LS0tLS1CRUdJTi[A-Za-z0-9+/=]*`), "[redacted base64 PEM]"},
-	// A JWT: three base64url parts, the first a JSON header ("eyJ" is base64 of `{"`).
-	{regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`), "[redacted token]"},
-	{regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}`), "$1 [redacted]"},
-	{regexp.MustCompile(`(?i)(["']?\b(?:password|passwd|pwd|passphrase|token|secret|client_?key|api_?key|private_?key|authorization|credential)s?\b["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;]+)`), "${1}[redacted]"},
-	{regexp.MustCompile(`(?i)(-(?:password|token|secret)\s+)("[^"]*"|'[^']*'|\S+)`), "${1}[redacted]"},
-	// Any other long base64 run: certificates are public, but keys and tokens look alike.
-	{regexp.MustCompile(`[A-Za-z0-9+/_-]{100,}={0,2}`), "[redacted base64]"},
-}
-
-// mask replaces anything that looks like a secret.
-func mask(s string) string {
-	for _, p := range secretPatterns {
-		s = p.re.ReplaceAllString(s, p.repl)
-	}
-	return s
-}
+// mask replaces anything that looks like a secret (see package redact).
+func mask(s string) string { return redact.Mask(s) }
 
 const maxExcerpt = 2000
 

@@ -172,7 +172,7 @@ data "akshybrid_clusters" "all" {}
 			},
 			{
 				Config:      cfg(fmt.Sprintf("state_path = %q", filepath.Join(notADir, "emulator.db"))),
-				ExpectError: errorLike(`Cannot open the AKS hybrid host`),
+				ExpectError: errorLike(`Cannot read the AKS hybrid inventory ... a parent of it is not a directory`),
 			},
 		},
 	})

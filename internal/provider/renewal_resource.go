@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -233,6 +234,11 @@ func (r *renewalResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 	resp.Schema = r.schema(ctx)
 }
 
+// ConfigValidators are the checks both resources share, run by terraform validate.
+func (r *renewalResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{positiveTimeouts{}, windowFitsForce{}}
+}
+
 func (r *renewalResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	d, diags := providerDataFrom(req.ProviderData)
 	resp.Diagnostics.Append(diags...)
@@ -428,6 +434,7 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	c.RenewedAt = timeValue(inv.Now)
 	c.setStatus(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(setDeployment(ctx, resp.Private, inv)...)
 	tflog.Info(ctx, "renewal finished", map[string]any{
 		"target": t.String(), "duration": r.data.clock.Now().Sub(started).String(), "expires_at": c.ExpiresAt.ValueString(),
 	})
@@ -458,8 +465,63 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.Diagnostics.AddError("Cannot evaluate the credentials", err.Error())
 		return
 	}
+	if !checkDeployment(ctx, req.Private, ev, &resp.Diagnostics) {
+		return
+	}
 	c.setStatus(ev.status)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(setDeployment(ctx, resp.Private, ev.inv)...)
+}
+
+// privateDeployment is the private-state key under which a resource keeps the identity
+// of the deployment it was applied to.
+const privateDeployment = "deployment"
+
+type deploymentRecord struct {
+	ID string `json:"id"`
+}
+
+// privateState is the part of the framework's private state these resources use.
+type privateState interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+type privateStateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// setDeployment records which deployment the resource was last applied to or read from.
+func setDeployment(ctx context.Context, p privateStateSetter, inv *akshci.Inventory) diag.Diagnostics {
+	if p == nil || inv == nil || inv.DeploymentID == "" {
+		return nil
+	}
+	data, _ := json.Marshal(deploymentRecord{ID: inv.DeploymentID})
+	return p.SetKey(ctx, privateDeployment, data)
+}
+
+// checkDeployment stops a refresh when the host now holds another deployment than the
+// one this resource was applied to: an emulator state file deleted, emptied or
+// replaced would otherwise silently become a fresh deployment under the old state.
+func checkDeployment(ctx context.Context, p privateState, ev evaluation, diags *diag.Diagnostics) bool {
+	if p == nil || ev.inv.DeploymentID == "" {
+		return true
+	}
+	data, d := p.GetKey(ctx, privateDeployment)
+	if diags.Append(d...); diags.HasError() {
+		return false
+	}
+	var rec deploymentRecord
+	if len(data) == 0 || json.Unmarshal(data, &rec) != nil || rec.ID == "" || rec.ID == ev.inv.DeploymentID {
+		return true // state from before the identity was recorded is adopted
+	}
+	diags.AddError("The AKS hybrid deployment has changed",
+		fmt.Sprintf("This resource renewed credentials of deployment %s, but the host now reports deployment %s. "+
+			"For the emulator this means its state file was deleted, emptied or replaced (it keeps a copy of its last "+
+			"change next to it, named like the state file plus \".backup\"), or state_path now points at another file. "+
+			"Nothing was changed. To go back, restore the state file or the setting. To adopt the new deployment, remove "+
+			"this resource from the Terraform state (terraform state rm) and apply again; terraform destroy -refresh=false "+
+			"also works, since destroying only forgets.", rec.ID, ev.inv.DeploymentID))
+	return false
 }
 
 // Update stores an in-place edit (window, flags). It never renews: the plan showed no

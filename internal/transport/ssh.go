@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -124,6 +126,14 @@ func (c *sshConn) endReason() error {
 
 // NewSSH validates cfg and returns a runner. It does not connect: the first Run does.
 func NewSSH(cfg SSHConfig) (*SSH, error) {
+	// A control character (a newline above all) in the host or user would reach the
+	// resolver or sshd as part of the value: refuse it rather than trim it away.
+	for field, v := range map[string]string{"host": cfg.Host, "user": cfg.User} {
+		if i := strings.IndexFunc(v, unicode.IsControl); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(v[i:])
+			return nil, &ConfigError{field, fmt.Sprintf("contains the control character %q at byte %d; give the value without line breaks, tabs or other control characters", r, i)}
+		}
+	}
 	host := strings.TrimSpace(cfg.Host)
 	if host == "" {
 		return nil, &ConfigError{"host", "must be set to the name or address of a node that has the AksHci PowerShell module"}
