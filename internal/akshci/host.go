@@ -2,6 +2,7 @@ package akshci
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 )
@@ -109,6 +110,11 @@ type Host interface {
 	// A missing cluster is an error of type *ClusterNotFoundError.
 	UpdateClusterCertificates(ctx context.Context, cluster string, opts ClusterOptions) error
 }
+
+// ErrOutcomeUnknown is wrapped by a host's errors when an update may or may not have
+// taken effect: the connection broke, or a timeout ended it without the host
+// confirming that it stopped.
+var ErrOutcomeUnknown = errors.New("the outcome on the host is unknown")
 
 // ClusterNotFoundError reports a workload cluster the host does not have.
 type ClusterNotFoundError struct {

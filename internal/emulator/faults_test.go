@@ -105,7 +105,7 @@ func TestReadsWriteNothing(t *testing.T) {
 	if _, err := f.emulator(0).Inventory(ctx); !errors.As(err, new(*ClockError)) {
 		t.Errorf("after an update at +10 days, offset 0: %v", err)
 	}
-	if inv, err := f.emulator(10*day).Inventory(ctx); err != nil {
+	if inv, err := f.emulator(10 * day).Inventory(ctx); err != nil {
 		t.Fatal(err)
 	} else if _, ok := inv.Cluster("added-by-config"); !ok {
 		t.Error("an update did not persist the configured cluster")

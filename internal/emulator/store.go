@@ -160,7 +160,11 @@ func (e *Emulator) firstUse(db *bolt.DB) error {
 		return fmt.Errorf("writing emulator state %q: %w", e.path, err)
 	}
 	e.ensured = true
-	e.writeBackup(db)
+	// A backup next to a missing or empty file is the copy of a deployment that was
+	// deleted or emptied: keep it, it is the way back.
+	if e.existingBackup() == "" {
+		e.writeBackup(db)
+	}
 	return nil
 }
 

@@ -116,9 +116,10 @@ func (h *Host) hostError(operation, cluster string, update bool, stdout []byte, 
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 			e.Remedies = append(e.Remedies, "PowerShell was not found at "+strconv.Quote(h.exe)+": set the powershell setting to the path of powershell.exe (or pwsh.exe).")
 		}
-		if errors.Is(err, transport.ErrConnectionLost) && update {
-			e.Remedies = append(e.Remedies, "the connection broke while the host was working, so the renewal may or may not have completed. "+
+		if (errors.Is(err, transport.ErrConnectionLost) || errors.Is(err, transport.ErrStopUnconfirmed)) && update {
+			e.Remedies = append(e.Remedies, "the run ended before the host confirmed a result, so the renewal may or may not have completed. "+
 				"The next plan reads the host again, and applying again repeats the renewal only if it is still needed.")
+			e.Err = fmt.Errorf("%w (%w)", err, akshci.ErrOutcomeUnknown)
 		}
 		return e
 	}

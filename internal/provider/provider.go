@@ -51,6 +51,9 @@ var _ provider.Provider = (*akshybridProvider)(nil)
 type akshybridProvider struct {
 	version string
 	clock   akshci.Clock
+	// open builds the host from its settings: hosts.Open, or a wrapper in tests (a
+	// host whose calls are counted, or one that hangs).
+	open func(context.Context, hosts.Settings) (*hosts.Opened, error)
 }
 
 // New returns the provider factory used by main, reading the machine's clock.
@@ -105,7 +108,7 @@ func (p *akshybridProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 						Optional:    true,
 						ElementType: types.StringType,
 						Validators: []validator.List{
-							listvalidator.NoNullValues(),
+							noNullNames{},
 							listvalidator.ValueStringsAre(clusterNameValidator{}),
 						},
 					},
@@ -163,7 +166,11 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 
 	// Nothing is opened or dialled here: the host is used on first need, so a host
 	// that is down or a damaged emulator file never stops what needs no host.
-	opened, err := hosts.Open(ctx, settings)
+	open := p.open
+	if open == nil {
+		open = hosts.Open
+	}
+	opened, err := open(ctx, settings)
 	if err != nil {
 		at := path.Root(configured[0])
 		var se *hosts.SettingError

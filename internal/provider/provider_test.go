@@ -252,7 +252,7 @@ data "akshybrid_clusters" "all" {}
 		Steps: []resource.TestStep{
 			{
 				Config:      cfg(`host = "127.0.0.1"`),
-				ExpectError: errorLike("ssh user: must be set"),
+				ExpectError: errorLike("Missing SSH user ... ssh.user (or AKSHYBRID_SSH_USER) must be the login name"),
 			},
 			{
 				Config:      cfg(`host = "node1; rm -rf /"` + "\n" + `user = "admin"` + "\n" + `password = "x"`),
@@ -264,7 +264,7 @@ data "akshybrid_clusters" "all" {}
 			},
 			{
 				Config:      cfg(`host = "127.0.0.1"` + "\n" + `user = "admin"` + "\n" + `port = 70000` + "\n" + `password = "x"`),
-				ExpectError: errorLike("ssh port: 70000 is not a TCP port"),
+				ExpectError: errorLike("ssh.port value must be between 1 and 65535, got: 70000"),
 			},
 		},
 	})

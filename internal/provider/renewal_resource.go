@@ -307,6 +307,12 @@ type evaluation struct {
 // the host does not have comes back as err, for the caller to report. Reading the
 // inventory (once per run) is bounded by the read timeout, in plan as in refresh.
 func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *diag.Diagnostics) (ev evaluation, ok bool, err error) {
+	return r.evaluateWith(ctx, m, diags, false)
+}
+
+// evaluateWith is evaluate; with soft, an inventory that cannot be read is a warning
+// (Read then keeps the last known values).
+func (r *renewalResource) evaluateWith(ctx context.Context, m renewalState, diags *diag.Diagnostics, soft bool) (ev evaluation, ok bool, err error) {
 	t, targetOK := m.target()
 	window, windowOK := m.common().window()
 	if !targetOK || !windowOK || r.data == nil {
@@ -318,8 +324,16 @@ func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *d
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	inv, found := r.data.readInventory(ctx, diags)
-	if !found {
+	inv, ierr := r.data.inventory(ctx)
+	if ierr != nil {
+		if soft {
+			diags.AddWarning("Cannot refresh from the AKS hybrid host",
+				"The last known values were kept. A plan that needs the host stops with the same cause; terraform destroy "+
+					"needs no host, since destroying only forgets.\n\n"+ierr.Error())
+		} else {
+			diags.AddError("Cannot read the AKS hybrid inventory", ierr.Error()+"\n\nTo remove resources from the "+
+				"Terraform state without the host, run terraform destroy -refresh=false: destroying only forgets.")
+		}
 		return ev, false, nil
 	}
 	st, err := renewalStatus(inv, t, window)
@@ -398,12 +412,19 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	r.data.invalidate()
 	if err != nil {
 		var nf *akshci.ClusterNotFoundError
-		if errors.As(err, &nf) {
+		switch {
+		case errors.As(err, &nf):
 			addTargetError(&resp.Diagnostics, err)
-		} else {
+		case errors.Is(err, akshci.ErrOutcomeUnknown), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			resp.Diagnostics.AddError("Renewal outcome unknown",
+				fmt.Sprintf("%s for %s ended before the host reported a result (%s), so it may or may not have completed. "+
+					"Nothing was recorded in the Terraform state: the next plan reads the host again, and applying again "+
+					"renews only what is still due. Raise timeouts.create if the host is just slow.\n\n%s",
+					t.cmdlet(), t, endCause(ctx, err), err))
+		default:
 			resp.Diagnostics.AddError("Renewal failed",
-				fmt.Sprintf("%s for %s failed on the host, so nothing was recorded in the Terraform state and the next "+
-					"apply tries again.\n\n%s", t.cmdlet(), t, err))
+				fmt.Sprintf("%s for %s failed, so nothing was recorded in the Terraform state and the next apply tries "+
+					"again.\n\n%s", t.cmdlet(), t, err))
 		}
 		resp.State.RemoveResource(ctx)
 		return
@@ -440,6 +461,17 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	})
 }
 
+// endCause says what ended a host call early.
+func endCause(ctx context.Context, err error) string {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return "the create timeout passed"
+	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
+		return "it was cancelled"
+	}
+	return "the connection to the host broke"
+}
+
 // Read refreshes the expiry from the host. Out-of-band renewals simply move expires_at.
 func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	ctx = r.data.logContext(ctx)
@@ -449,7 +481,10 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	c := state.common()
-	ev, ok, err := r.evaluate(ctx, state, &resp.Diagnostics)
+	// A host that cannot be read (a damaged emulator file, a host that is down) only
+	// warns here, so that terraform destroy, which refreshes first, still works: it
+	// only forgets. Plans stop in ModifyPlan with the same cause.
+	ev, ok, err := r.evaluateWith(ctx, state, &resp.Diagnostics, true)
 	if !ok {
 		return
 	}

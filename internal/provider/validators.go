@@ -192,20 +192,40 @@ func (positiveTimeouts) ValidateDataSource(ctx context.Context, req datasource.V
 }
 
 func checkTimeouts(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) {
-	var obj types.Object
-	if d := cfg.GetAttribute(ctx, path.Root("timeouts"), &obj); d.HasError() || obj.IsNull() || obj.IsUnknown() {
+	for _, name := range []string{"create", "read", "update", "delete"} {
+		var v types.String
+		at := path.Root("timeouts").AtName(name)
+		if cfg.GetAttribute(ctx, at, &v).HasError() || v.IsNull() || v.IsUnknown() {
+			continue // not an attribute of this timeouts block, or not set
+		}
+		d, err := time.ParseDuration(v.ValueString())
+		if err == nil && d <= 0 {
+			diags.AddAttributeError(at, "Invalid timeout",
+				"timeouts."+name+" must be a positive duration such as \"5m\" or \"1h\": it bounds how long the provider "+
+					"waits for the host; got "+quoted(v.ValueString())+".")
+		}
+	}
+}
+
+// noNullNames rejects a null element in workload_clusters, saying what is allowed
+// (the framework's own error would call it a provider bug).
+type noNullNames struct{}
+
+func (noNullNames) Description(context.Context) string {
+	return "every element is a cluster name, not null"
+}
+
+func (v noNullNames) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (noNullNames) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	for name, v := range obj.Attributes() {
-		s, ok := v.(types.String)
-		if !ok || s.IsNull() || s.IsUnknown() {
-			continue
-		}
-		d, err := time.ParseDuration(s.ValueString())
-		if err == nil && d <= 0 {
-			diags.AddAttributeError(path.Root("timeouts").AtName(name), "Invalid timeout",
-				"timeouts."+name+" must be a positive duration such as \"5m\" or \"1h\": it bounds how long the provider "+
-					"waits for the host; got "+quoted(s.ValueString())+".")
+	for i, e := range req.ConfigValue.Elements() {
+		if e.IsNull() {
+			resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(i), "Invalid workload cluster name",
+				fmt.Sprintf("workload_clusters must list workload cluster names (DNS labels such as \"demo\"); element %d is "+
+					"null. Remove it, or give a name.", i))
 		}
 	}
 }

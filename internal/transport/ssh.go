@@ -492,18 +492,23 @@ func (s *SSH) Run(ctx context.Context, program string, args []string) ([]byte, [
 		_ = sess.Close()
 		return stdout.buf, stderr.buf, s.runError(program, c, err, &stdout, &stderr)
 	case <-ctx.Done():
-		// Kill the remote process group (OpenSSH delivers it with killpg), then close
-		// the channel, which also ends the process where signals are not supported.
-		go func() {
-			_ = sess.Signal(ssh.SIGKILL)
-			_ = sess.Close()
-		}()
+		// Kill the remote process group (OpenSSH delivers it with killpg) and wait for
+		// the exit status that proves it is gone. Where signals are refused (a root
+		// login, Windows OpenSSH) none comes: closing the channel may or may not end
+		// the process, so the run then says its outcome is unknown.
+		go func() { _ = sess.Signal(ssh.SIGKILL) }()
+		gone := false
 		select {
 		case werr := <-waited:
-			_ = werr // killed on purpose: its exit status says nothing more
+			var xerr *ssh.ExitError
+			gone = werr == nil || errors.As(werr, &xerr) // an exit status or signal: it ended
 		case <-time.After(cancelGrace):
 		}
-		return nil, nil, fmt.Errorf("ssh run %s on %s: cancelled, remote command stopped: %w", program, s.addr, ctx.Err())
+		_ = sess.Close()
+		if gone {
+			return nil, nil, fmt.Errorf("ssh run %s on %s: stopped when cancelled; the remote command has ended: %w", program, s.addr, ctx.Err())
+		}
+		return nil, nil, fmt.Errorf("ssh run %s on %s: %w: %w", program, s.addr, ErrStopUnconfirmed, ctx.Err())
 	}
 }
 

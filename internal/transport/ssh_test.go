@@ -245,8 +245,8 @@ func TestSSHCancelKillsRemoteCommand(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, _, err := r.Run(ctx, marker, []string{"300"})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("want DeadlineExceeded, got %v", err)
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, transport.ErrStopUnconfirmed) || !strings.Contains(err.Error(), "the remote command has ended") {
+		t.Fatalf("want a confirmed stop after DeadlineExceeded, got %v", err)
 	}
 	if d := time.Since(start); d > 4*time.Second {
 		t.Fatalf("Run returned %s after it was cancelled", d)
@@ -255,6 +255,40 @@ func TestSSHCancelKillsRemoteCommand(t *testing.T) {
 	// The connection survives a cancelled run.
 	if out, _, err := r.Run(context.Background(), "/bin/echo", []string{"still-alive"}); err != nil || string(out) != "still-alive\n" {
 		t.Fatalf("after cancel: %q %v", out, err)
+	}
+}
+
+// TestSSHCancelUnconfirmedIsOutcomeUnknown: where the server refuses the kill signal (a
+// root login), the remote command may outlive the cancelled run, and the error says so
+// instead of claiming it stopped.
+func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
+	srv := sshtest.Start(t)
+	cfg := keyConfig(srv)
+	if cfg.User != "root" {
+		t.Skip("needs a root login, where OpenSSH refuses signal requests")
+	}
+	r := newSSH(t, cfg)
+	marker := filepath.Join(sshtest.SharedDir(t), fmt.Sprintf("akshybrid-sleep-%d", time.Now().UnixNano()))
+	if err := os.Symlink("/bin/sleep", marker); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// This test's own remote process, found by its unique path.
+		out, _ := exec.Command("pgrep", "-f", marker).Output()
+		for _, pid := range strings.Fields(string(out)) {
+			if p, err := strconv.Atoi(pid); err == nil {
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+		}
+	})
+	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
+		t.Fatalf("%v\n%s", err, srv.Log())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, _, err := r.Run(ctx, marker, []string{"300"})
+	if !errors.Is(err, transport.ErrStopUnconfirmed) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "outcome is unknown") {
+		t.Fatalf("want an unconfirmed stop, got %v", err)
 	}
 }
 
