@@ -49,7 +49,7 @@ func TestTruncatedFileNamesItsBackup(t *testing.T) {
 	if !bytes.Equal(damaged, f.bytes()) {
 		t.Error("the damaged file was modified")
 	}
-	if err := os.WriteFile(f.path, backup, 0o600); err != nil {
+	if err := os.WriteFile(f.path, backup, 0o600); err != nil { //nolint:gosec // the test's own temp dir
 		t.Fatal(err)
 	}
 	got := f.inventory()

@@ -160,7 +160,7 @@ func (c *fileChecker) check() error {
 
 func (c *fileChecker) checkMeta() error {
 	m := c.meta
-	if m.pageSize != uint32(c.pageSize) {
+	if uint64(m.pageSize) != c.pageSize {
 		return fmt.Errorf("its meta pages disagree on the page size (%d and %d)", c.pageSize, m.pageSize)
 	}
 	if m.pgid < 3 || m.pgid > uint64(len(c.data))/c.pageSize {
@@ -214,8 +214,8 @@ func elements(p []byte) (int, error) {
 }
 
 // span returns p[i+pos : i+pos+n] for the element at i, or an error when it leaves p.
-func span(p []byte, elem int, pos, n uint64) ([]byte, error) {
-	start := uint64(elem) + pos
+func span(p []byte, elem uint64, pos, n uint64) ([]byte, error) {
+	start := elem + pos
 	if start > uint64(len(p)) || n > uint64(len(p))-start {
 		return nil, errors.New("an element points outside its page")
 	}
@@ -247,7 +247,7 @@ func (c *fileChecker) checkTree(id uint64, lo, hi []byte, depth int) error {
 		for i := range n {
 			e := pageHeaderSize + i*elementSize
 			pos, ksize := uint64(le.Uint32(p[e:])), uint64(le.Uint32(p[e+4:]))
-			if keys[i], err = span(p, e, pos, ksize); err != nil {
+			if keys[i], err = span(p, uint64(e), pos, ksize); err != nil { //nolint:gosec // e is a small non-negative offset
 				return fmt.Errorf("page %d: %w", id, err)
 			}
 			children[i] = le.Uint64(p[e+8:])
@@ -256,11 +256,11 @@ func (c *fileChecker) checkTree(id uint64, lo, hi []byte, depth int) error {
 			return fmt.Errorf("page %d: %w", id, err)
 		}
 		for i := range n {
-			max := hi
+			upper := hi
 			if i+1 < n {
-				max = keys[i+1]
+				upper = keys[i+1]
 			}
-			if err := c.checkTree(children[i], keys[i], max, depth+1); err != nil {
+			if err := c.checkTree(children[i], keys[i], upper, depth+1); err != nil {
 				return err
 			}
 		}
@@ -285,7 +285,7 @@ func (c *fileChecker) checkLeaf(p []byte, lo, hi []byte, depth int) error {
 		e := pageHeaderSize + i*elementSize
 		flags := le.Uint32(p[e:])
 		pos, ksize, vsize := uint64(le.Uint32(p[e+4:])), uint64(le.Uint32(p[e+8:])), uint64(le.Uint32(p[e+12:]))
-		kv, err := span(p, e, pos, ksize+vsize)
+		kv, err := span(p, uint64(e), pos, ksize+vsize) //nolint:gosec // e is a small non-negative offset
 		if err != nil {
 			return fmt.Errorf("leaf page %d: %w", id, err)
 		}

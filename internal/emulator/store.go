@@ -317,7 +317,7 @@ func (e *Emulator) existingBackup() string {
 func (e *Emulator) writeBackup(db *bolt.DB) {
 	tmp := e.BackupPath() + ".tmp"
 	err := db.View(func(tx *bolt.Tx) error {
-		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, stateFileMode)
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, stateFileMode) //nolint:gosec // next to the configured state file
 		if err != nil {
 			return err
 		}
