@@ -35,7 +35,16 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Operation + " failed on the host")
+	switch {
+	case e.ExitCode != 0 || e.Message != "":
+		b.WriteString(e.Operation + " failed on the host")
+	case errors.Is(e.Err, transport.ErrConnectionLost) || errors.Is(e.Err, transport.ErrStopUnconfirmed):
+		// The host may have done the work: say so rather than "failed".
+		b.WriteString(e.Operation + " did not report a result, so its outcome on the host is unknown")
+	default:
+		// The run never reached a result (dial, authentication, a cancelled wait).
+		b.WriteString(e.Operation + " could not be run on the host")
+	}
 	if e.ExitCode != 0 {
 		b.WriteString(" (exit status " + strconv.Itoa(e.ExitCode) + ")")
 	}
