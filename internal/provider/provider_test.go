@@ -260,7 +260,7 @@ data "akshybrid_clusters" "all" {}
 			},
 			{
 				Config:      cfg(`host = "127.0.0.1"` + "\n" + `user = "admin"` + "\n" + `password = "x"` + "\n" + `private_key = "y"`),
-				ExpectError: errorLike("password ... private_key"),
+				ExpectError: errorLike(`"ssh.private_key" cannot be specified when "ssh.password" is specified`),
 			},
 			{
 				Config:      cfg(`host = "127.0.0.1"` + "\n" + `user = "admin"` + "\n" + `port = 70000` + "\n" + `password = "x"`),
