@@ -503,3 +503,82 @@ func validate(t *testing.T, config string, wants ...string) {
 		}
 	}
 }
+
+// TestAccFaults_killProviderDuringApply: the provider process is killed (SIGKILL) while
+// an apply renews many clusters. The emulator file stays readable (every commit is
+// atomic), Terraform's state keeps every resource it had, and the next apply finishes
+// the job.
+func TestAccFaults_killProviderDuringApply(t *testing.T) {
+	t.Parallel()
+	clusters := make([]string, 12)
+	for i := range clusters {
+		clusters[i] = fmt.Sprintf("c%02d", i)
+	}
+	w, state := newEmulatorWorkspace(t, clusters, `
+variable "round" {
+  type = string
+}
+data "akshybrid_clusters" "all" {}
+resource "akshybrid_cluster_certificates" "c" {
+  for_each              = toset(data.akshybrid_clusters.all.names)
+  cluster_name          = each.key
+  fix_kubelet_credentials = true
+  force                 = true
+  triggers              = { round = var.round }
+}
+`)
+	env := func(round string) []string { return []string{"TF_VAR_time_offset=0h", "TF_VAR_round=" + round} }
+	w.run(env("1"), "apply", "-auto-approve", "-input=false", "-parallelism=1")
+	before, err := os.Stat(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := exec.Command(w.terraform, "apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=1")
+	cmd.Dir, cmd.Env = w.dir, append(append([]string(nil), w.env...), env("2")...)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the first renewal of this apply to commit, then kill the provider: the
+	// child process of terraform that serves it.
+	deadline := time.Now().Add(2 * time.Minute)
+	killed := false
+	for !killed && time.Now().Before(deadline) {
+		if fi, err := os.Stat(state); err == nil && fi.ModTime().After(before.ModTime()) {
+			children, _ := exec.Command("pgrep", "-P", fmt.Sprint(cmd.Process.Pid)).Output()
+			for _, pid := range strings.Fields(string(children)) {
+				var p int
+				if _, err := fmt.Sscan(pid, &p); err == nil {
+					if proc, err := os.FindProcess(p); err == nil && proc.Kill() == nil {
+						killed = true
+					}
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	werr := cmd.Wait()
+	if !killed {
+		t.Skipf("the apply finished before the provider could be killed: %v", werr)
+	}
+	if werr == nil {
+		t.Fatalf("terraform apply succeeded although its provider was killed:\n%s", out.String())
+	}
+
+	// The emulator file is intact and the same deployment.
+	acc := &accEnv{t: t, clock: akshci.NewFakeClock(time.Now()), statePath: state}
+	if inv, err := acc.emulator().Inventory(context.Background()); err != nil || len(inv.Clusters) != len(clusters) {
+		t.Fatalf("emulator file after the kill: %v", err)
+	}
+	// The next apply converges, and then nothing is left to do.
+	w.run(env("2"), "apply", "-auto-approve", "-input=false")
+	if got := strings.Fields(w.run(env("2"), "state", "list")); len(got) != len(clusters)+1 {
+		t.Errorf("state after recovery: %v", got)
+	}
+	plan, err := w.runMayFail(env("2"), "plan", "-input=false", "-detailed-exitcode", "-no-color")
+	if err != nil {
+		t.Errorf("plan after recovery is not empty: %v\n%s", err, plan)
+	}
+}
