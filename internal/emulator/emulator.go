@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
@@ -47,7 +46,9 @@ type Emulator struct {
 	clusters    []string
 	lockTimeout time.Duration
 
-	mu      sync.Mutex
+	// gate admits one operation at a time (a channel rather than a mutex, so that an
+	// operation waiting behind another gives up at its own deadline); see run.
+	gate    chan struct{}
 	ensured bool // the configured clusters have been checked once
 }
 
@@ -69,7 +70,7 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emulator state_path %q: %w", cfg.StatePath, err)
 	}
-	e := &Emulator{path: path, clock: cfg.Clock, offset: cfg.TimeOffset, lockTimeout: cfg.LockTimeout}
+	e := &Emulator{path: path, clock: cfg.Clock, offset: cfg.TimeOffset, lockTimeout: cfg.LockTimeout, gate: make(chan struct{}, 1)}
 	if e.clock == nil {
 		e.clock = akshci.RealClock{}
 	}
@@ -92,9 +93,8 @@ func New(cfg Config) (*Emulator, error) {
 // Path is the absolute path of the state file.
 func (e *Emulator) Path() string { return e.path }
 
-// Prepare opens (creating if needed) the state file, creates the CA, the management
-// identities and the configured clusters, and moves the emulated clock to now. The
-// provider calls it at configure time so that configuration errors surface early.
+// Prepare opens (creating it on first use) and checks the state file, the emulated
+// clock and the configured clusters, like a read: it persists nothing else.
 func (e *Emulator) Prepare(ctx context.Context) error {
 	return e.view(ctx, func(s *session) error {
 		_, err := s.management()

@@ -78,8 +78,12 @@ func (e *Emulator) run(ctx context.Context, write bool, fn func(*session) error)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	select {
+	case e.gate <- struct{}{}:
+		defer func() { <-e.gate }()
+	case <-ctx.Done():
+		return fmt.Errorf("emulator: waiting for another operation on %q: %w", e.path, ctx.Err())
+	}
 
 	db, err := e.open(ctx)
 	if err != nil {
