@@ -174,3 +174,29 @@ func TestLockWaitEndsAtTheDeadline(t *testing.T) {
 		t.Errorf("cancelled wait: %v", err)
 	}
 }
+
+// TestWaitBehindAnotherOperationEndsAtTheDeadline: within one process, an operation
+// queued behind a long one gives up at its own deadline.
+func TestWaitBehindAnotherOperationEndsAtTheDeadline(t *testing.T) {
+	f := newFixture(t)
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- f.e.update(ctx, func(*session) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	c, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := f.e.Inventory(c); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("queued read: %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	f.inventory()
+}
