@@ -141,11 +141,13 @@ func corrupt(base []byte, r *rand.Rand) ([]byte, string) {
 	}
 }
 
-// TestCorruptionFuzz damages the emulator's state file in 2×160 deterministic ways and
+// TestCorruptionFuzz damages the emulator's state file in 2×160 seeded ways and
 // runs a read, an update and a snapshot on each. The provider process must never crash
 // (a bbolt panic on its own goroutine, or a SIGBUS past a truncated file, would end this
 // test binary), a damaged file is reported naming the file and left byte-identical, and
-// a file that still opens is never silently turned into a new deployment.
+// a file that still opens is never silently turned into a new deployment. The damage is
+// seeded (the same kind, page and offset on every run); the base file's bytes are not,
+// since its keys are fresh each run, so a failing case's file is kept for inspection.
 func TestCorruptionFuzz(t *testing.T) {
 	noFreelist, freelist, id := corruptionBases(t)
 	dir := t.TempDir()
@@ -159,7 +161,15 @@ func TestCorruptionFuzz(t *testing.T) {
 				t.Fatal(err)
 			}
 			label := fmt.Sprintf("base %d seed %d (%s)", b, seed, how)
+			failed := t.Failed()
 			counts[fuzzCase(t, path, data, id, label)]++
+			if !failed && t.Failed() {
+				// The base deployment has fresh keys each run, so keep the exact bytes.
+				keep := filepath.Join(os.TempDir(), fmt.Sprintf("akshybrid-fuzz-%d-%d.db", b, seed))
+				if os.WriteFile(keep, data, 0o600) == nil {
+					t.Logf("%s: damaged file kept at %s", label, keep)
+				}
+			}
 		}
 	}
 	t.Logf("outcomes over %d damaged files: %v", 2*corruptionCases, counts)
