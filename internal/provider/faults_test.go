@@ -471,15 +471,41 @@ data "akshybrid_clusters" "all" {
 	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("validate touched the emulator state file: %v", err)
 	}
+	// SSH: what is missing, what conflicts, and the environment values validate sees.
+	validate(t, header+`
+provider "akshybrid" {
+  ssh = {}
+}
+data "akshybrid_clusters" "all" {}
+`, "Missing SSH host", "Missing SSH user", "Missing SSH credentials")
+	validateEnv(t, []string{"AKSHYBRID_SSH_PORT=0", "AKSHYBRID_SSH_USER=admin\nroot"}, header+`
+provider "akshybrid" {
+  ssh = {
+    host                     = "node1"
+    password                 = "x"
+    host_key                 = "ssh-ed25519 AAAA"
+    insecure_ignore_host_key = true
+  }
+}
+data "akshybrid_clusters" "all" {}
+`, `AKSHYBRID_SSH_PORT must be a TCP port from 1 to 65535, such as 22; got "0"`,
+		"AKSHYBRID_SSH_USER must not contain line breaks",
+		"insecure_ignore_host_key = true skips host key verification")
 }
 
 // validate runs terraform validate on config and checks that its errors include each
 // of wants.
 func validate(t *testing.T, config string, wants ...string) {
 	t.Helper()
+	validateEnv(t, nil, config, wants...)
+}
+
+// validateEnv is validate with extra environment variables for the provider.
+func validateEnv(t *testing.T, env []string, config string, wants ...string) {
+	t.Helper()
 	w := newCLIWorkspace(t, config)
 	cmd := exec.Command(w.terraform, "validate", "-json", "-no-color")
-	cmd.Dir, cmd.Env = w.dir, w.env
+	cmd.Dir, cmd.Env = w.dir, append(append([]string(nil), w.env...), env...)
 	out, err := cmd.Output()
 	if err == nil {
 		t.Fatalf("terraform validate accepted the configuration:\n%s", out)

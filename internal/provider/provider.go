@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -261,6 +263,28 @@ func (p *akshybridProvider) ValidateConfig(ctx context.Context, req provider.Val
 		resp.Diagnostics.AddAttributeError(base.AtName("private_key"), "Missing SSH credentials",
 			"Set exactly one of ssh.private_key (or "+envSSHPrivateKey+") and ssh.password (or "+envSSHPassword+"). "+
 				"The environment variables keep the secret out of the configuration and of saved plan files.")
+	}
+	if !m.InsecureIgnoreHostKey.IsUnknown() && m.InsecureIgnoreHostKey.ValueBool() && (!m.HostKey.IsNull() || !m.KnownHostsPath.IsNull()) {
+		resp.Diagnostics.AddAttributeError(base.AtName("insecure_ignore_host_key"), "Conflicting SSH settings",
+			"insecure_ignore_host_key = true skips host key verification, so it conflicts with host_key and known_hosts_path: "+
+				"keep the verification (recommended) or remove it, not both.")
+	}
+	// The environment values the attribute validators cannot see.
+	if m.Port.IsNull() {
+		if v := os.Getenv(envSSHPort); v != "" {
+			if port, err := strconv.Atoi(v); err != nil || port < 1 || port > 65535 {
+				resp.Diagnostics.AddAttributeError(base.AtName("port"), "Invalid SSH port",
+					envSSHPort+" must be a TCP port from 1 to 65535, such as 22; got "+quoted(v)+".")
+			}
+		}
+	}
+	for name, pair := range map[string]struct {
+		v   types.String
+		env string
+	}{"host": {m.Host, envSSHHost}, "user": {m.User, envSSHUser}, "powershell": {m.PowerShell, envSSHPowerShell}} {
+		if v := os.Getenv(pair.env); pair.v.IsNull() && strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			resp.Diagnostics.AddAttributeError(base.AtName(name), "Invalid SSH setting", controlCharacterMessage(pair.env, v))
+		}
 	}
 }
 
