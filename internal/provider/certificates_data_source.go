@@ -81,8 +81,9 @@ func (d *certificatesDataSource) Schema(ctx context.Context, _ datasource.Schema
 				Validators:          []validator.String{clusterNameValidator{}},
 			},
 			"renew_before": schema.StringAttribute{
-				MarkdownDescription: "Renewal window used for `ready_for_renewal`, as a Go duration shorter than 2160h. " +
-					"Default: `720h` (30 days).",
+				MarkdownDescription: "Renewal window used for `ready_for_renewal`, as a Go duration of at least `" +
+					hours(akshci.MinRenewBefore) + "` and shorter than `" + hours(akshci.Lifetime) + "`. Default: `" +
+					defaultRenewBefore + "` (30 days).",
 				Optional:   true,
 				Validators: []validator.String{renewBeforeValidator{}},
 			},

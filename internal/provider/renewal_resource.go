@@ -215,10 +215,13 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 			Default:  booldefault.StaticBool(false),
 		},
 		"renew_before": schema.StringAttribute{
-			MarkdownDescription: "How long before `expires_at` a renewal is planned, as a Go duration in hours. Must be longer " +
-				"than zero and shorter than the 2160h (90-day) credential lifetime, otherwise every apply would renew. " +
-				"Editing it is an in-place update that renews nothing by itself: narrowing it can postpone a due renewal, " +
-				"widening it can make one due in the same plan. Default: `720h` (30 days).",
+			MarkdownDescription: "How long before `expires_at` a renewal is planned, as a Go duration in hours. Must be at " +
+				"least `" + hours(akshci.MinRenewBefore) + "` and shorter than the `" + hours(akshci.Lifetime) + "` (90-day) " +
+				"credential lifetime, otherwise every apply would renew; without `force` it must also be shorter than `" +
+				hours(akshci.NoForceRotationLeft) + "`, since without `-force` the update cmdlets rotate only credentials " +
+				"with less than that left. Editing it is an in-place update that renews nothing by itself: narrowing it " +
+				"can postpone a due renewal, widening it can make one due in the same plan. Default: `" +
+				defaultRenewBefore + "` (30 days).",
 			Optional:   true,
 			Computed:   true,
 			Default:    stringdefault.StaticString(defaultRenewBefore),
@@ -226,9 +229,9 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 		},
 		"renew_every": schema.StringAttribute{
 			MarkdownDescription: "Renew also when `renewed_at` is at least this old, whatever the host reports, as a Go " +
-				"duration in hours shorter than 2160h. A fallback for hosts that cannot report an expiry (`expires_at` null): " +
-				"the AKS hybrid documentation advises renewing the tokens and certificates within 60 days, so `1440h` " +
-				"follows it. Editing it is an in-place update that renews nothing by itself. Unset: off.",
+				"duration in hours shorter than `" + hours(akshci.Lifetime) + "`. A fallback for hosts that cannot report an " +
+				"expiry (`expires_at` null): the AKS hybrid documentation advises renewing the tokens and certificates " +
+				"within 60 days, so `" + hours(akshci.RecommendedRenewEvery) + "` follows it. Editing it is an in-place update that renews nothing by itself. Unset: off.",
 			Optional:   true,
 			Validators: []validator.String{renewEveryValidator{}},
 		},
