@@ -241,7 +241,7 @@ func TestEveryOperationCommitsThroughUpdate(t *testing.T) {
 				t.Fatalf("no backup after %s: %v", tc.name, err)
 			}
 			copyPath := f.path + ".restored"
-			if err := os.WriteFile(copyPath, backup, stateFileMode); err != nil {
+			if err := os.WriteFile(copyPath, backup, stateFileMode); err != nil { //nolint:gosec // the test's own temp dir
 				t.Fatal(err)
 			}
 			// The backup holds the committed clock (day 10): read at day 0, it is refused.
