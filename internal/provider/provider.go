@@ -172,7 +172,10 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 		at := path.Root(configured[0])
 		var se *hosts.SettingError
 		if errors.As(err, &se) && se.Attribute != "" {
-			at = at.AtName(se.Attribute)
+			// A nested setting is named with dots, e.g. "bastion.host".
+			for _, name := range strings.Split(se.Attribute, ".") {
+				at = at.AtName(name)
+			}
 		}
 		resp.Diagnostics.AddAttributeError(at, "Cannot open the AKS hybrid host", err.Error())
 		return
@@ -184,7 +187,7 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 
 	var secrets []string
 	if settings.SSH != nil {
-		secrets = append(secrets, settings.SSH.Password, settings.SSH.PrivateKey)
+		secrets = append(secrets, sshSecrets(&settings.SSH.SSHConfig)...)
 	}
 	data := newProviderData(opened.Host, p.clock, secrets...)
 	resp.ResourceData = data

@@ -24,6 +24,10 @@ type sshModel struct {
 	KnownHostsPath        types.String `tfsdk:"known_hosts_path"`
 	InsecureIgnoreHostKey types.Bool   `tfsdk:"insecure_ignore_host_key"`
 	PowerShell            types.String `tfsdk:"powershell"`
+	// provider_ssh_auth.go
+	PrivateKeyPassphrase types.String  `tfsdk:"private_key_passphrase"`
+	Agent                types.Bool    `tfsdk:"agent"`
+	Bastion              *bastionModel `tfsdk:"bastion"`
 }
 
 type localModel struct {
@@ -59,8 +63,8 @@ func sshSchema() schema.SingleNestedAttribute {
 				Sensitive:           true,
 			},
 			"private_key": schema.StringAttribute{
-				MarkdownDescription: "Unencrypted private key (PEM or OpenSSH format) for public-key authentication, e.g. " +
-					"`file(\"~/.ssh/id_ed25519\")`. Conflicts with `password`." + envDoc(envSSHPrivateKey),
+				MarkdownDescription: "Private key (PEM or OpenSSH format) for public-key authentication, e.g. " +
+					"`file(\"~/.ssh/id_ed25519\")`; a key protected by a passphrase needs `private_key_passphrase`. Conflicts with `password`." + envDoc(envSSHPrivateKey),
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -85,6 +89,9 @@ func sshSchema() schema.SingleNestedAttribute {
 				MarkdownDescription: "PowerShell executable on the node. Default: `powershell.exe`." + envDoc(envSSHPowerShell),
 				Optional:            true,
 			},
+			"private_key_passphrase": passphraseAttribute(envSSHPrivateKeyPassphrase),
+			"agent":                  agentAttribute(envSSHAgent),
+			"bastion":                bastionSchema(),
 		},
 	}
 }
@@ -155,6 +162,7 @@ func sshSettings(m *sshModel, resp *provider.ConfigureResponse) (*hosts.SSH, boo
 		}
 		s.InsecureIgnoreHostKey = v
 	}
+	sshAuthSettings(m, &s.SSHConfig, resp)
 	return s, true
 }
 
