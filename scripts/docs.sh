@@ -41,6 +41,7 @@ $check || exit 0
 
 run validate --provider-name akshybrid
 echo "docs: tfplugindocs validate passed"
+TF=$tf scripts/docs-snippets.sh
 
 if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	echo "docs-check: not a git work tree, cannot compare docs/ with what is committed" >&2
