@@ -70,8 +70,8 @@ build() {
 	done <<<"$replaces"
 
 	# version.dev=no makes it report the release version (1.12.6) rather than a -dev build, as releases do.
-	go_env GOFLAGS=-mod=mod go build -trimpath -ldflags="-s -w -X $module/version.dev=no" \
-		-o "$src/tofu" "$module/cmd/tofu" >&2
+	with_progress "OpenTofu $version" go_env GOFLAGS=-mod=mod go build -trimpath \
+		-ldflags="-s -w -X $module/version.dev=no" -o "$src/tofu" "$module/cmd/tofu"
 	mkdir -p "$dir/bin"
 	mv -f "$src/tofu" "$bin"
 	usable "$bin" || {

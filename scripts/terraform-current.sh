@@ -39,7 +39,10 @@ usable() {
 	((BASH_REMATCH[1] > 1 || (BASH_REMATCH[1] == 1 && BASH_REMATCH[2] >= $2)))
 }
 
-if [[ ${AKSHYBRID_BUILD_TERRAFORM:-0} != 1 ]] && found=$(command -v terraform) && usable "$found" "$want_minor"; then
+# AKSHYBRID_TERRAFORM_EXACT=1 accepts only exactly VERSION from PATH (for output that must not vary).
+want=$want_minor
+[[ ${AKSHYBRID_TERRAFORM_EXACT:-0} == 1 ]] && want=""
+if [[ ${AKSHYBRID_BUILD_TERRAFORM:-0} != 1 ]] && found=$(command -v terraform) && usable "$found" "$want"; then
 	printf '%s\n' "$found"
 	exit 0
 fi
