@@ -31,7 +31,12 @@ bin="$dir/bin/terraform"
 
 build() {
 	usable "$bin" && return 0
-	log "no Terraform >= 1.5 on PATH: building Terraform $version from the Go module proxy into $dir (4 to 9 minutes, once; put any terraform >= 1.5 on PATH to skip this)"
+	if [[ ${AKSHYBRID_BUILD_TERRAFORM:-0} == 1 ]]; then
+		log "AKSHYBRID_BUILD_TERRAFORM=1: building Terraform $version from the Go module proxy into $dir (once)"
+	else
+		log "no Terraform >= 1.5 on PATH: building Terraform $version from the Go module proxy into $dir" \
+			"(4 to 9 minutes, once; put any terraform >= 1.5 on PATH to skip this)"
+	fi
 	local tmp
 	tmp=$(mktemp -d "$dir/tmp.XXXXXX")
 	# The module is installed outside any work tree: -mod=mod lets go resolve what its go.mod leaves implicit.
