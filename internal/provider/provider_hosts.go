@@ -24,7 +24,7 @@ type sshModel struct {
 	KnownHostsPath        types.String `tfsdk:"known_hosts_path"`
 	InsecureIgnoreHostKey types.Bool   `tfsdk:"insecure_ignore_host_key"`
 	PowerShell            types.String `tfsdk:"powershell"`
-	// provider_ssh_auth.go
+	// ssh-agent, passphrase and jump host: see provider_ssh_auth.go.
 	PrivateKeyPassphrase types.String  `tfsdk:"private_key_passphrase"`
 	Agent                types.Bool    `tfsdk:"agent"`
 	Bastion              *bastionModel `tfsdk:"bastion"`
