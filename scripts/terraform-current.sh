@@ -97,7 +97,7 @@ EOF
 
 build() {
 	usable "$bin" && return 0
-	log "building Terraform $version from the Go module proxy into $dir (about 8 minutes on 2 cores, once)"
+	log "building Terraform $version from the Go module proxy into $dir (4 to 8 minutes on 2 cores, once)"
 	local src="$dir/src" name
 	rm -rf "$src"
 	mkdir -p "$src/stubs"
