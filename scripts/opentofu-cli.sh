@@ -16,7 +16,9 @@ module=github.com/opentofu/opentofu
 
 usable() {
 	local out
-	out=$(TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null | head -n 1) || return 1
+	# The whole output, then its first line (head could end the CLI with SIGPIPE, a failure under pipefail).
+	out=$(TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null) || return 1
+	out=${out%%$'\n'*}
 	[[ $out == OpenTofu\ v* ]]
 }
 

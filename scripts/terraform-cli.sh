@@ -16,7 +16,10 @@ min_minor=5 # Terraform 1.5 or newer
 # usable reports whether $1 is a Terraform CLI of at least 1.$min_minor.
 usable() {
 	local out
-	out=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null | head -n 1) || return 1
+	# The whole output, then its first line: piping into head could end the CLI with SIGPIPE, which pipefail
+	# would report as a failure.
+	out=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null) || return 1
+	out=${out%%$'\n'*}
 	[[ $out =~ ^Terraform\ v([0-9]+)\.([0-9]+)\. ]] || return 1
 	((BASH_REMATCH[1] > 1 || (BASH_REMATCH[1] == 1 && BASH_REMATCH[2] >= min_minor)))
 }

@@ -30,7 +30,9 @@ want_minor=${BASH_REMATCH[1]}
 # usable reports whether $1 is a Terraform CLI of at least 1.$2 (exactly $version when $2 is empty).
 usable() {
 	local out
-	out=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null | head -n 1) || return 1
+	# The whole output, then its first line (head could end the CLI with SIGPIPE, a failure under pipefail).
+	out=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null) || return 1
+	out=${out%%$'\n'*}
 	if [[ -z ${2:-} ]]; then
 		[[ $out == "Terraform v$version" ]]
 		return
