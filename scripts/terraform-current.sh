@@ -52,7 +52,8 @@ fi
 dir="$(tools_dir)/terraform-$version"
 bin="$dir/bin/terraform"
 
-# The nested modules Terraform's go.mod replaces by local directories (checked against 1.14.9 and 1.16.3).
+# The nested modules Terraform's go.mod replaces by local directories: the same ten, with the same Backend interface,
+# in 1.14.9 (built and tested here) and 1.16.3 (go.mod and interface read, not built).
 backends=(azure consul cos gcs kubernetes oci oss pg s3)
 
 # write_stubs DIR writes one stub module per nested module under DIR.
