@@ -177,8 +177,11 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 		at := path.Root(configured[0])
 		var se *hosts.SettingError
 		if errors.As(err, &se) {
-			if se.Attribute != "" {
-				at = at.AtName(se.Attribute)
+			// A nested setting is named with dots, e.g. "bastion.host".
+			for _, name := range strings.Split(se.Attribute, ".") {
+				if name != "" {
+					at = at.AtName(name)
+				}
 			}
 			resp.Diagnostics.AddAttributeError(at, "Invalid AKS hybrid host settings", err.Error()+
 				". Nothing was contacted.")
@@ -194,7 +197,7 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 
 	var secrets []string
 	if settings.SSH != nil {
-		secrets = append(secrets, settings.SSH.Password, settings.SSH.PrivateKey)
+		secrets = append(secrets, sshSecrets(&settings.SSH.SSHConfig)...)
 	}
 	data := newProviderData(opened.Host, p.clock, secrets...)
 	resp.ResourceData = data

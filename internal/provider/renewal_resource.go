@@ -262,13 +262,25 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 				"plan; when true, the plan replaces this resource, which runs the renewal.",
 			Computed: true,
 		},
-		"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+		"timeouts": describedTimeouts(timeouts.Attributes(ctx, timeouts.Opts{
 			Create:            true,
 			Read:              true,
 			CreateDescription: "How long the renewal may run (a Go duration). Default: `60m`.",
 			ReadDescription:   "How long reading the inventory may take, during refresh and plan. Default: `5m`.",
-		}),
+		})),
 	}
+}
+
+// describedTimeouts gives the timeouts attribute a description of its own, which the
+// timeouts library leaves empty.
+func describedTimeouts(a schema.Attribute) schema.Attribute {
+	nested, ok := a.(schema.SingleNestedAttribute)
+	if !ok {
+		return a
+	}
+	nested.MarkdownDescription = "How long operations may take, as Go durations. A nested attribute, written " +
+		"`timeouts = { create = \"90m\" }`, not a block."
+	return nested
 }
 
 // renewalResource implements the lifecycle shared by both resources.
