@@ -189,6 +189,9 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 	data := newProviderData(opened.Host, p.clock, secrets...)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ActionData = data
+	resp.ListResourceData = data
+	resp.EphemeralResourceData = data
 }
 
 // emulatorSettings reads the emulator block with its environment fallbacks. ok is false

@@ -436,52 +436,11 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 		resp.Diagnostics.AddError("Cannot renew", "The configuration is incomplete at apply time. Please report this issue to the provider developers.")
 		return
 	}
-	// The create timeout bounds the renewal itself, not the wait for other renewals on
-	// the same deployment; Ctrl-C still ends the wait.
-	release, err := r.data.acquireRenewal(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Renewal cancelled", fmt.Sprintf("%s for %s did not start: %s. Nothing was changed.", t.cmdlet(), t, err))
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	defer release()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	started := r.data.clock.Now()
-	tflog.Info(ctx, "renewal starting", map[string]any{"target": t.String(), "cmdlet": t.cmdlet(), "force": t.force})
-	err = t.renew(ctx, r.data.host)
-	r.data.invalidate()
-	if err != nil {
-		var nf *akshci.ClusterNotFoundError
-		if errors.As(err, &nf) {
-			addTargetError(&resp.Diagnostics, err)
-		} else {
-			resp.Diagnostics.AddError("Renewal failed",
-				fmt.Sprintf("%s for %s failed on the host, so nothing was recorded in the Terraform state and the next "+
-					"apply tries again.\n\n%s", t.cmdlet(), t, err))
-		}
-		resp.State.RemoveResource(ctx)
-		return
-	}
-
-	inv, err := r.data.inventory(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory after the renewal", err.Error())
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	st, err := renewalStatus(inv, t, window, schedule{})
-	if err != nil {
-		addTargetError(&resp.Diagnostics, err)
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if st.Ready {
-		resp.Diagnostics.AddError("Renewal did not take effect",
-			fmt.Sprintf("%s for %s completed, but %s still expires at %s, inside renew_before (%s). The host rotates "+
-				"credentials only when they are close to expiry unless forced: set force = true, or shorten renew_before.",
-				t.cmdlet(), t, st.Credential, st.ExpiresAt.Format(timeFormat), c.RenewBefore.ValueString()))
+	inv, st, ok := r.data.runRenewal(ctx, renewalRun{
+		target: t, window: window, windowText: c.RenewBefore.ValueString(), timeout: timeout,
+		failed: "so nothing was recorded in the Terraform state and the next apply tries again",
+	}, &resp.Diagnostics)
+	if !ok {
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -490,9 +449,6 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	c.RenewedAt = timeValue(inv.Now)
 	c.setStatus(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	tflog.Info(ctx, "renewal finished", map[string]any{
-		"target": t.String(), "duration": r.data.clock.Now().Sub(started).String(), "expires_at": c.ExpiresAt.ValueString(),
-	})
 }
 
 // Read refreshes the expiry from the host. Out-of-band renewals simply move expires_at.
