@@ -140,6 +140,11 @@ func (a *renewAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *
 // config reads the action's configuration into a renewal target, with the resources'
 // defaults for what is not set.
 func (a *renewAction) config(ctx context.Context, req action.InvokeRequest, diags *diag.Diagnostics) (renewalTarget, renewActionModel, bool) {
+	if req.Config.Raw.IsNull() {
+		// An action without a config block: every attribute takes its default (only the
+		// management action has no required attribute).
+		return renewalTarget{}, renewActionModel{}, !a.cluster
+	}
 	if !a.cluster {
 		var m renewActionModel
 		diags.Append(req.Config.Get(ctx, &m)...)

@@ -27,7 +27,9 @@ var _ list.ListResourceWithConfigure = (*clusterCertificatesListResource)(nil)
 type clusterCertificatesListResource struct{ data *providerData }
 
 // NewClusterCertificatesListResource is the akshybrid_cluster_certificates list factory.
-func NewClusterCertificatesListResource() list.ListResource { return &clusterCertificatesListResource{} }
+func NewClusterCertificatesListResource() list.ListResource {
+	return &clusterCertificatesListResource{}
+}
 
 func (l *clusterCertificatesListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_cluster_certificates"
