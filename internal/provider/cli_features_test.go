@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -131,20 +132,23 @@ func progressMessages(t *testing.T, stream string) []string {
 	return out
 }
 
-const renewActionsConfig = `
+// renewActionsConfig invokes nothing by itself: two actions and the data sources that
+// show their effect, for the management cluster and one workload cluster.
+func renewActionsConfig(cluster string) string {
+	return fmt.Sprintf(`
 action "akshybrid_renew_management_certificates" "now" {}
 
-action "akshybrid_renew_cluster_certificates" "alpha" {
+action "akshybrid_renew_cluster_certificates" "workload" {
   config {
-    cluster_name        = "alpha"
+    cluster_name        = %[1]q
     patch_load_balancer = true # the data source counts the load balancer's credentials too
   }
 }
 
 data "akshybrid_certificates" "management" {}
 
-data "akshybrid_certificates" "alpha" {
-  cluster_name = "alpha"
+data "akshybrid_certificates" "workload" {
+  cluster_name = %[1]q
 }
 
 output "management" {
@@ -154,13 +158,14 @@ output "management" {
   }
 }
 
-output "alpha" {
+output "workload" {
   value = {
-    expires_at        = data.akshybrid_certificates.alpha.expires_at
-    ready_for_renewal = data.akshybrid_certificates.alpha.ready_for_renewal
+    expires_at        = data.akshybrid_certificates.workload.expires_at
+    ready_for_renewal = data.akshybrid_certificates.workload.ready_for_renewal
   }
 }
-`
+`, cluster)
+}
 
 // expiry reads one output's expires_at and ready_for_renewal.
 func expiry(t *testing.T, outputs map[string]any, name string) (time.Time, bool) {
@@ -182,7 +187,7 @@ func expiry(t *testing.T, outputs map[string]any, name string) (time.Time, bool)
 // renewal.
 func TestAccActions_renewNowOnTheEmulatorShowsInTheDataSource(t *testing.T) {
 	t.Parallel()
-	w, _ := newEmulatorWorkspace(t, []string{"alpha"}, renewActionsConfig)
+	w, _ := newEmulatorWorkspace(t, []string{"alpha"}, renewActionsConfig("alpha"))
 	requireActionsAndQuery(t, w)
 	day0 := []string{"TF_VAR_time_offset=0h"}
 	day61 := []string{"TF_VAR_time_offset=1464h"}
@@ -190,7 +195,7 @@ func TestAccActions_renewNowOnTheEmulatorShowsInTheDataSource(t *testing.T) {
 	w.run(day0, "apply", "-auto-approve", "-input=false")
 	w.run(day61, "apply", "-auto-approve", "-input=false")
 	before := w.outputs(day61)
-	for _, name := range []string{"management", "alpha"} {
+	for _, name := range []string{"management", "workload"} {
 		if _, ready := expiry(t, before, name); !ready {
 			t.Fatalf("%s is not ready for renewal on day 61; the test would prove nothing", name)
 		}
@@ -198,7 +203,7 @@ func TestAccActions_renewNowOnTheEmulatorShowsInTheDataSource(t *testing.T) {
 
 	start := time.Now()
 	mgmt := w.run(day61, "apply", "-auto-approve", "-input=false", "-json", "-invoke=action.akshybrid_renew_management_certificates.now")
-	cluster := w.run(day61, "apply", "-auto-approve", "-input=false", "-json", "-invoke=action.akshybrid_renew_cluster_certificates.alpha")
+	cluster := w.run(day61, "apply", "-auto-approve", "-input=false", "-json", "-invoke=action.akshybrid_renew_cluster_certificates.workload")
 	end := time.Now()
 	for name, stream := range map[string]string{"management": mgmt, "cluster": cluster} {
 		if n := len(jsonMessages(t, stream, "action_complete")); n != 1 {
@@ -217,7 +222,7 @@ func TestAccActions_renewNowOnTheEmulatorShowsInTheDataSource(t *testing.T) {
 	// Renewed on day 61, the earliest expiry in scope is a full 90-day lifetime later
 	// [d:certificates-overview.md: tokens and client certificates, 90 days].
 	lo, hi := start.Add(1464*time.Hour+akshci.Lifetime-time.Minute), end.Add(1464*time.Hour+akshci.Lifetime+time.Minute)
-	for _, name := range []string{"management", "alpha"} {
+	for _, name := range []string{"management", "workload"} {
 		at, ready := expiry(t, after, name)
 		if ready {
 			t.Errorf("%s is still ready for renewal after the action", name)
