@@ -10,7 +10,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 repo_root
 
-mapfile -t dirs < <(find examples -name '*.tf' -not -path '*/.terraform/*' -printf '%h\n' 2>/dev/null | sort -u)
+mapfile -t dirs < <(find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) -not -path '*/.terraform/*' -printf '%h\n' 2>/dev/null | sort -u)
 if ((${#dirs[@]} == 0)); then
 	# Genuinely nothing to check yet.
 	echo "validate-examples: no examples/ with .tf files yet: nothing to validate"
@@ -18,6 +18,8 @@ if ((${#dirs[@]} == 0)); then
 fi
 
 tf=$(scripts/terraform-cli.sh)
+# Actions (examples/actions/) and list resources (*.tfquery.hcl) need Terraform 1.14 or later.
+tf_current=$(scripts/terraform-current.sh)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -38,7 +40,12 @@ export TF_CLI_CONFIG_FILE="$tmp/dev.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=
 
 failed=0
 for dir in "${dirs[@]}"; do
-	if out=$("$tf" -chdir="$dir" validate -no-color 2>&1); then
+	if [[ $dir == examples/actions/* ]] || compgen -G "$dir/*.tfquery.hcl" >/dev/null; then
+		cli=("$tf_current" -chdir="$dir" validate -query)
+	else
+		cli=("$tf" -chdir="$dir" validate)
+	fi
+	if out=$("${cli[@]}" -no-color 2>&1); then
 		echo "ok    $dir"
 	else
 		echo "FAIL  $dir"
@@ -47,7 +54,7 @@ for dir in "${dirs[@]}"; do
 	fi
 done
 
-if ! "$tf" fmt -check -diff -recursive examples/; then
+if ! "$tf_current" fmt -check -diff -recursive examples/; then
 	echo "validate-examples: examples/ is not formatted: run 'make fmt'" >&2
 	failed=1
 fi

@@ -423,3 +423,91 @@ func zipEntries(t *testing.T, path string) map[string]string {
 	}
 	return out
 }
+
+// The generated configuration the many-clusters guide shows is what Terraform writes.
+func TestAccQuery_generatedConfigMatchesTheGuide(t *testing.T) {
+	t.Parallel()
+	w, _ := newEmulatorWorkspace(t, []string{"demo"}, "")
+	requireActionsAndQuery(t, w)
+	example := filepath.Join("..", "..", "examples", "list-resources", "akshybrid_cluster_certificates")
+	query, err := os.ReadFile(filepath.Join(example, "list-resource.tfquery.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(w.dir, "clusters.tfquery.hcl"), string(query), 0o644)
+	w.run([]string{"TF_VAR_time_offset=0h"}, "query", "-generate-config-out=generated.tf")
+	// examples/ is kept in terraform fmt's layout (make validate-examples).
+	w.run(nil, "fmt", "generated.tf")
+	got, err := os.ReadFile(filepath.Join(w.dir, "generated.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("AKSHYBRID_UPDATE_EXAMPLES") == "1" {
+		writeFile(t, filepath.Join(example, "generated.tf"), string(got), 0o644)
+	}
+	want, err := os.ReadFile(filepath.Join(example, "generated.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("terraform query -generate-config-out wrote (AKSHYBRID_UPDATE_EXAMPLES=1 copies it to %s):\n%s\nthe example holds:\n%s", filepath.Join(example, "generated.tf"), got, want)
+	}
+}
+
+// The documented pattern: the cluster action attached to the management resource with
+// action_trigger runs right after a due management renewal (a replacement, so a create),
+// in the same apply.
+func TestAccActions_actionTriggerRenewsClusterAfterManagementRenewal(t *testing.T) {
+	t.Parallel()
+	w, _ := newEmulatorWorkspace(t, []string{"alpha"}, `
+action "akshybrid_renew_cluster_certificates" "after_management" {
+  config {
+    cluster_name        = "alpha"
+    patch_load_balancer = true
+  }
+}
+
+resource "akshybrid_management_certificates" "this" {
+  lifecycle {
+    create_before_destroy = true
+
+    action_trigger {
+      events  = [after_create]
+      actions = [action.akshybrid_renew_cluster_certificates.after_management]
+    }
+  }
+}
+
+data "akshybrid_certificates" "workload" {
+  cluster_name = "alpha"
+}
+
+output "workload" {
+  value = {
+    expires_at        = data.akshybrid_certificates.workload.expires_at
+    ready_for_renewal = data.akshybrid_certificates.workload.ready_for_renewal
+  }
+}
+`)
+	requireActionsAndQuery(t, w)
+	day0 := []string{"TF_VAR_time_offset=0h"}
+	day61 := []string{"TF_VAR_time_offset=1464h"}
+	w.run(day0, "apply", "-auto-approve", "-input=false")
+
+	start := time.Now()
+	applied := w.run(day61, "apply", "-auto-approve", "-input=false", "-json")
+	end := time.Now()
+	if n := len(jsonMessages(t, applied, "action_complete")); n != 1 {
+		t.Fatalf("the day-61 apply completed %d actions, want the triggered cluster renewal", n)
+	}
+	// The data source was read during the plan, before the renewal; the next run shows it.
+	if _, ready := expiry(t, w.outputs(day61), "workload"); !ready {
+		t.Fatal("alpha was not due in the day-61 plan; the test would prove nothing")
+	}
+	w.run(day61, "apply", "-auto-approve", "-input=false")
+	at, ready := expiry(t, w.outputs(day61), "workload")
+	lo, hi := start.Add(1464*time.Hour+akshci.Lifetime-time.Minute), end.Add(1464*time.Hour+akshci.Lifetime+time.Minute)
+	if ready || at.Before(lo) || at.After(hi) {
+		t.Errorf("after the triggered action alpha expires at %s (ready %v), want between %s and %s, not ready", at, ready, lo, hi)
+	}
+}
