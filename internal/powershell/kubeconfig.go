@@ -78,7 +78,7 @@ func (h *Host) Kubeconfig(ctx context.Context, cluster string) (*akshci.Kubeconf
 	if err != nil {
 		return nil, err
 	}
-	stdout, _, err := h.runStdin(ctx, script)
+	stdout, _, err := h.run(ctx, script)
 	if err != nil {
 		// stdout may hold the kubeconfig: never pass it on.
 		return nil, h.hostError("Get-AksHciCredential -name "+quote(cluster), cluster, false, nil, err)

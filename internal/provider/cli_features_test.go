@@ -322,7 +322,8 @@ list "akshybrid_cluster_certificates" "all" {
 	var imported []string
 	for _, r := range state.Values.RootModule.Resources {
 		if r.Type == "akshybrid_cluster_certificates" {
-			imported = append(imported, r.Values["cluster_name"].(string))
+			name, _ := r.Values["cluster_name"].(string)
+			imported = append(imported, name)
 			if r.Values["renewed_at"] != nil {
 				t.Errorf("%v: renewed_at %v after an import, want null (nothing was renewed)", r.Values["cluster_name"], r.Values["renewed_at"])
 			}

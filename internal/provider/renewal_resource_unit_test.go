@@ -89,7 +89,10 @@ func newScriptedHost(left time.Duration) *scriptedHost {
 }
 
 func clusterResourceWith(host akshci.Host) *clusterCertificatesResource {
-	r := NewClusterCertificatesResource().(*clusterCertificatesResource)
+	r, ok := NewClusterCertificatesResource().(*clusterCertificatesResource)
+	if !ok {
+		panic("NewClusterCertificatesResource must return a *clusterCertificatesResource")
+	}
 	r.data = newProviderData(host, akshci.NewFakeClock(unitNow))
 	return r
 }
