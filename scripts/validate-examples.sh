@@ -25,6 +25,12 @@ trap 'rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/bin/terraform-provider-akshybrid" .
 
+# The example that wires the ephemeral kubeconfig into the kubernetes provider needs that provider too.
+kubernetes_override=""
+if grep -rqs --include='*.tf' 'hashicorp/kubernetes' examples/; then
+	kubernetes_override="    \"registry.terraform.io/hashicorp/kubernetes\" = \"$(scripts/kubernetes-provider.sh)\""
+fi
+
 # Snippets without a required_providers block (resource.tf, data-source.tf) resolve `akshybrid_*` to the
 # implied hashicorp/akshybrid address, so both addresses point at the same build.
 cat >"$tmp/dev.tfrc" <<TFRC
@@ -32,6 +38,7 @@ provider_installation {
   dev_overrides {
     "registry.terraform.io/akshybrid/akshybrid" = "$tmp/bin"
     "registry.terraform.io/hashicorp/akshybrid" = "$tmp/bin"
+$kubernetes_override
   }
   direct {}
 }
