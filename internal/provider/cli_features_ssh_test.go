@@ -170,3 +170,29 @@ resource "terraform_data" "uses_kubeconfig" {
 		}
 	}
 }
+
+// Over SSH, Get-AksHciCluster lists the management cluster too (the stand-in names it
+// akshci-management); terraform query lists only the workload cluster.
+func TestAccQuery_overSSHNeverListsTheManagementCluster(t *testing.T) {
+	t.Parallel()
+	env := newSSHEnv(t)
+	w := newCLIWorkspace(t, sshFeaturesConfig(env, env.powershell("powershell.exe", 0), ""))
+	requireActionsAndQuery(t, w)
+	writeFile(t, filepath.Join(w.dir, "clusters.tfquery.hcl"), `
+list "akshybrid_cluster_certificates" "all" {
+  provider = akshybrid
+}
+`, 0o644)
+	key := []string{"AKSHYBRID_SSH_PRIVATE_KEY=" + env.srv.ClientKeyPEM}
+	var listed []string
+	for _, m := range jsonMessages(t, w.run(key, "query", "-json"), "list_resource_found") {
+		lr, _ := m["list_resource_found"].(map[string]any)
+		id, _ := lr["identity"].(map[string]any)
+		if name, ok := id["cluster_name"].(string); ok {
+			listed = append(listed, name)
+		}
+	}
+	if strings.Join(listed, ",") != "demo" {
+		t.Errorf("terraform query listed %q over SSH, want only the workload cluster demo", listed)
+	}
+}
