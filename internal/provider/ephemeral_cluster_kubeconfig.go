@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -112,8 +113,14 @@ func (e *clusterKubeconfigEphemeral) Open(ctx context.Context, req ephemeral.Ope
 		return
 	}
 	kc, err := src.Kubeconfig(ctx, name)
+	var nf *akshci.ClusterNotFoundError
+	if errors.As(err, &nf) {
+		addTargetError(&resp.Diagnostics, err)
+		return
+	}
 	if err != nil {
-		addTargetError(&resp.Diagnostics, fmt.Errorf("get the kubeconfig of workload cluster %s: %w", quoted(name), err))
+		resp.Diagnostics.AddError("Cannot get the kubeconfig",
+			fmt.Sprintf("Get-AksHciCredential for workload cluster %s failed: %s", quoted(name), err))
 		return
 	}
 	// Only the fact is logged, never a value.
