@@ -4,7 +4,7 @@
 #   scripts/docs.sh           regenerate the inventory-script template, examples/plans/ (scripts/plan-excerpts.sh) and docs/
 #   scripts/docs.sh --check   regenerate, validate, and fail when docs/ differs from what is committed
 #
-# tfplugindocs needs a Terraform CLI on PATH to read the schema; scripts/terraform-cli.sh provides one.
+# tfplugindocs needs a Terraform CLI on PATH to read the schema; scripts/terraform-current.sh provides one.
 # It is never given --tf-version, which would download Terraform.
 set -euo pipefail
 
@@ -22,7 +22,9 @@ if [[ ! -f main.go ]]; then
 	exit 0
 fi
 
-tf=$(scripts/terraform-cli.sh)
+# A current Terraform: only 1.14 and later report the schemas of actions and list resources, which tfplugindocs
+# documents.
+tf=$(scripts/terraform-current.sh)
 PATH="$(dirname "$tf"):$PATH"
 TF_CLI_CONFIG_FILE=$(empty_cli_config)
 export PATH TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE=1

@@ -202,6 +202,9 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 	data := newProviderData(opened.Host, p.clock, secrets...)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ActionData = data
+	resp.ListResourceData = data
+	resp.EphemeralResourceData = data
 }
 
 // oneHost reports zero or several selected hosts; ok when there is exactly one.
