@@ -265,9 +265,10 @@ func (p *akshybridProvider) ValidateConfig(ctx context.Context, req provider.Val
 		resp.Diagnostics.AddAttributeError(base.AtName("user"), "Missing SSH user",
 			"ssh.user (or "+envSSHUser+") must be the login name on the node, e.g. admin@contoso.local.")
 	}
-	if missing(m.Password, envSSHPassword) && missing(m.PrivateKey, envSSHPrivateKey) {
+	if credentialsMissing(m.Password, m.PrivateKey, m.Agent, envSSHPassword, envSSHPrivateKey, envSSHAgent) {
 		resp.Diagnostics.AddAttributeError(base.AtName("private_key"), "Missing SSH credentials",
-			"Set exactly one of ssh.private_key (or "+envSSHPrivateKey+") and ssh.password (or "+envSSHPassword+"). "+
+			"Set ssh.private_key (or "+envSSHPrivateKey+") or ssh.password (or "+envSSHPassword+"), not both, or "+
+				"ssh.agent = true (or "+envSSHAgent+"=true) to use the keys of the running ssh-agent. "+
 				"The environment variables keep the secret out of the configuration and of saved plan files.")
 	}
 	if !m.InsecureIgnoreHostKey.IsUnknown() && m.InsecureIgnoreHostKey.ValueBool() && (!m.HostKey.IsNull() || !m.KnownHostsPath.IsNull()) {
@@ -292,6 +293,7 @@ func (p *akshybridProvider) ValidateConfig(ctx context.Context, req provider.Val
 			resp.Diagnostics.AddAttributeError(base.AtName(name), "Invalid SSH setting", controlCharacterMessage(pair.env, v))
 		}
 	}
+	validateBastion(m.Bastion, &resp.Diagnostics)
 }
 
 // emulatorSettings reads the emulator block with its environment fallbacks. ok is false

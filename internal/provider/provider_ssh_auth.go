@@ -3,10 +3,17 @@ package provider
 import (
 	"os"
 	"strconv"
+	"strings"
+	"unicode"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
@@ -73,19 +80,23 @@ func bastionSchema() schema.SingleNestedAttribute {
 			"host": schema.StringAttribute{
 				MarkdownDescription: "Host name or IP address of the jump host." + envDoc(envBastionHost),
 				Optional:            true,
+				Validators:          noControlCharacters(),
 			},
 			"port": schema.Int64Attribute{
-				MarkdownDescription: "SSH port of the jump host. Default: `22`." + envDoc(envBastionPort),
+				MarkdownDescription: "SSH port of the jump host, 1 to 65535. Default: `22`." + envDoc(envBastionPort),
 				Optional:            true,
+				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 			},
 			"user": schema.StringAttribute{
 				MarkdownDescription: "Login name on the jump host." + envDoc(envBastionUser),
 				Optional:            true,
+				Validators:          noControlCharacters(),
 			},
 			"password": schema.StringAttribute{
 				MarkdownDescription: "Password authentication on the jump host. Conflicts with `private_key`." + envDoc(envBastionPassword),
 				Optional:            true,
 				Sensitive:           true,
+				Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("private_key"))},
 			},
 			"private_key": schema.StringAttribute{
 				MarkdownDescription: "Private key (PEM or OpenSSH format) for the jump host; the key itself, not a path." +
@@ -98,7 +109,8 @@ func bastionSchema() schema.SingleNestedAttribute {
 			"host_key": schema.StringAttribute{
 				MarkdownDescription: "The jump host's public host key line (`ssh-ed25519 AAAA...`), pinned. Conflicts with " +
 					"`known_hosts_path` and `insecure_ignore_host_key`." + envDoc(envBastionHostKey),
-				Optional: true,
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("known_hosts_path"))},
 			},
 			"known_hosts_path": schema.StringAttribute{
 				MarkdownDescription: "OpenSSH `known_hosts` file to verify the jump host's key against. Default: " +
@@ -176,13 +188,24 @@ func bastionSettings(m *bastionModel, resp *provider.ConfigureResponse) *transpo
 		unknownError(resp, base.AtName("port"), envBastionPort)
 	case !m.Port.IsNull():
 		b.Port = int(m.Port.ValueInt64())
+		if b.Port < 1 || b.Port > 65535 {
+			resp.Diagnostics.AddAttributeError(base.AtName("port"), "Invalid SSH port",
+				"ssh.bastion.port must be a TCP port from 1 to 65535 (omit it for 22); got "+strconv.Itoa(b.Port)+".")
+		}
 	case os.Getenv(envBastionPort) != "":
 		port, err := strconv.Atoi(os.Getenv(envBastionPort))
-		if err != nil {
+		if err != nil || port < 1 || port > 65535 {
 			resp.Diagnostics.AddAttributeError(base.AtName("port"), "Invalid SSH port",
-				envBastionPort+" must be a TCP port number such as 22; got "+quoted(os.Getenv(envBastionPort))+".")
+				envBastionPort+" must be a TCP port from 1 to 65535, such as 22; got "+quoted(os.Getenv(envBastionPort))+".")
 		}
 		b.Port = port
+	}
+	// Control characters are refused as for the ssh block (issue 10), whether the value
+	// came from the block or the environment.
+	for _, f := range []struct{ name, v string }{{"host", b.Host}, {"user", b.User}} {
+		if strings.IndexFunc(f.v, unicode.IsControl) >= 0 {
+			resp.Diagnostics.AddAttributeError(base.AtName(f.name), "Invalid SSH setting", controlCharacterMessage("ssh.bastion."+f.name, f.v))
+		}
 	}
 	return b
 }
@@ -194,4 +217,73 @@ func sshSecrets(c *transport.SSHConfig) []string {
 		s = append(s, c.Bastion.Password, c.Bastion.PrivateKey, c.Bastion.PrivateKeyPassphrase)
 	}
 	return s
+}
+
+// agentSelected reports whether ssh-agent authentication is on, from the attribute or
+// its environment variable. An unknown value counts as on: Configure checks it again.
+func agentSelected(v types.Bool, env string) bool {
+	if v.IsUnknown() {
+		return true
+	}
+	if !v.IsNull() {
+		return v.ValueBool()
+	}
+	b, err := strconv.ParseBool(os.Getenv(env))
+	return err == nil && b
+}
+
+// credentialsMissing reports that none of password, private_key and agent is set, in
+// the block or the environment.
+func credentialsMissing(password, key types.String, agentOn types.Bool, envPassword, envKey, envAgent string) bool {
+	missing := func(v types.String, env string) bool { return v.IsNull() && os.Getenv(env) == "" }
+	return missing(password, envPassword) && missing(key, envKey) && !agentSelected(agentOn, envAgent)
+}
+
+// validateBastion is ValidateConfig for the bastion block: what Configure would refuse
+// without contacting anything, as for the ssh block (issue 10's rules), with the
+// environment values that the attribute validators cannot see.
+func validateBastion(m *bastionModel, diags *diag.Diagnostics) {
+	if m == nil && os.Getenv(envBastionHost) == "" {
+		return
+	}
+	if m == nil {
+		m = &bastionModel{}
+	}
+	base := path.Root("ssh").AtName("bastion")
+	missing := func(v types.String, env string) bool { return v.IsNull() && os.Getenv(env) == "" }
+	if missing(m.Host, envBastionHost) {
+		diags.AddAttributeError(base.AtName("host"), "Missing SSH bastion host",
+			"ssh.bastion.host (or "+envBastionHost+") must name the jump host: a host name or IP address.")
+	}
+	if missing(m.User, envBastionUser) {
+		diags.AddAttributeError(base.AtName("user"), "Missing SSH bastion user",
+			"ssh.bastion.user (or "+envBastionUser+") must be set to the login name on the jump host.")
+	}
+	if credentialsMissing(m.Password, m.PrivateKey, m.Agent, envBastionPassword, envBastionPrivateKey, envBastionAgent) {
+		diags.AddAttributeError(base.AtName("private_key"), "Missing SSH bastion credentials",
+			"Set ssh.bastion.private_key (or "+envBastionPrivateKey+") or ssh.bastion.password (or "+envBastionPassword+
+				"), not both, or ssh.bastion.agent = true (or "+envBastionAgent+"=true) to use the keys of the running ssh-agent.")
+	}
+	if !m.InsecureIgnoreHostKey.IsUnknown() && m.InsecureIgnoreHostKey.ValueBool() && (!m.HostKey.IsNull() || !m.KnownHostsPath.IsNull()) {
+		diags.AddAttributeError(base.AtName("insecure_ignore_host_key"), "Conflicting SSH settings",
+			"ssh.bastion.insecure_ignore_host_key = true skips the jump host's key verification, so it conflicts with "+
+				"host_key and known_hosts_path: keep the verification (recommended) or remove it, not both.")
+	}
+	if m.Port.IsNull() {
+		if v := os.Getenv(envBastionPort); v != "" {
+			if port, err := strconv.Atoi(v); err != nil || port < 1 || port > 65535 {
+				diags.AddAttributeError(base.AtName("port"), "Invalid SSH port",
+					envBastionPort+" must be a TCP port from 1 to 65535, such as 22; got "+quoted(v)+".")
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    types.String
+		env  string
+	}{{"host", m.Host, envBastionHost}, {"user", m.User, envBastionUser}} {
+		if v := os.Getenv(f.env); f.v.IsNull() && strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			diags.AddAttributeError(base.AtName(f.name), "Invalid SSH setting", controlCharacterMessage(f.env, v))
+		}
+	}
 }

@@ -114,6 +114,9 @@ data "akshybrid_clusters" "all" {}
 }
 
 // A bastion without a user is refused before anything connects, naming the attribute.
+// Since the merge with issue 10's validation this happens at terraform validate (the
+// provider's ValidateConfig), before Configure; the transport still refuses it too
+// (TestSSHBastionSettingErrorsArePrefixed in internal/transport).
 func TestAccSSHHost_incompleteBastionNamesTheAttribute(t *testing.T) {
 	t.Parallel()
 	env := newSSHEnv(t)
@@ -128,7 +131,7 @@ func TestAccSSHHost_incompleteBastionNamesTheAttribute(t *testing.T) {
 		ProtoV6ProviderFactories: newAccEnv(t).factories(),
 		Steps: []resource.TestStep{{
 			Config:      cfg,
-			ExpectError: errorLike("ssh bastion.user: must be set"),
+			ExpectError: errorLike("Missing SSH bastion user ... ssh.bastion.user (or AKSHYBRID_SSH_BASTION_USER) must be set"),
 		}},
 	})
 }
@@ -185,5 +188,88 @@ resource "akshybrid_management_certificates" "this" {}
 		if strings.Contains(text, passphrase) {
 			t.Errorf("the passphrase appears in the %s", name)
 		}
+	}
+}
+
+// TestAccValidation_bastionFollowsTheSSHRules: terraform validate applies issue 10's
+// rules to the bastion block as to the ssh block, all at once and at their attributes:
+// port range, control characters, conflicting settings, missing host, user and
+// credentials, and the environment values the attribute validators cannot see. ssh-agent
+// counts as credentials for both.
+func TestAccValidation_bastionFollowsTheSSHRules(t *testing.T) {
+	t.Parallel()
+	header := `
+terraform {
+  required_providers {
+    akshybrid = { source = "akshybrid/akshybrid" }
+  }
+}
+`
+	all := validateErrors(t, nil, header+`
+provider "akshybrid" {
+  ssh = {
+    host     = "node1"
+    user     = "admin"
+    agent    = true
+    host_key = "ssh-ed25519 AAAA"
+    bastion = {
+      host             = "jump\n1"
+      user             = "ops\troot"
+      port             = 70000
+      password         = "x"
+      private_key      = "y"
+      host_key         = "ssh-ed25519 AAAA"
+      known_hosts_path = "/k"
+    }
+  }
+}
+data "akshybrid_clusters" "all" {}
+`)
+	for _, want := range []string{
+		"ssh.bastion.port value must be between 1 and 65535, got: 70000",
+		"ssh.bastion.host ... must not contain line breaks, tabs or other control characters",
+		"ssh.bastion.user ... must not contain line breaks, tabs or other control characters",
+		`"ssh.bastion.private_key" cannot be specified when "ssh.bastion.password" is specified`,
+		`"ssh.bastion.known_hosts_path" cannot be specified when "ssh.bastion.host_key" is specified`,
+	} {
+		if !errorLike(want).MatchString(all) {
+			t.Errorf("terraform validate did not report %q; it reported:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "Missing SSH credentials") {
+		t.Errorf("agent = true is credentials enough for the node, but validate said:\n%s", all)
+	}
+
+	all = validateErrors(t, []string{
+		"AKSHYBRID_SSH_BASTION_PORT=0", "AKSHYBRID_SSH_BASTION_USER=ops\nroot", "AKSHYBRID_SSH_BASTION_AGENT=false",
+	}, header+`
+provider "akshybrid" {
+  ssh = {
+    host     = "node1"
+    user     = "admin"
+    password = "x"
+    host_key = "ssh-ed25519 AAAA"
+    bastion = {
+      insecure_ignore_host_key = true
+      host_key                 = "ssh-ed25519 AAAA"
+    }
+  }
+}
+data "akshybrid_clusters" "all" {}
+`)
+	for _, want := range []string{
+		"Missing SSH bastion host: ssh.bastion.host (or AKSHYBRID_SSH_BASTION_HOST) must name the jump host",
+		"Missing SSH bastion credentials: Set ssh.bastion.private_key (or AKSHYBRID_SSH_BASTION_PRIVATE_KEY) or " +
+			"ssh.bastion.password (or AKSHYBRID_SSH_BASTION_PASSWORD), not both, or ssh.bastion.agent = true",
+		"ssh.bastion.insecure_ignore_host_key = true skips the jump host's key verification",
+		`AKSHYBRID_SSH_BASTION_PORT must be a TCP port from 1 to 65535, such as 22; got "0"`,
+		"AKSHYBRID_SSH_BASTION_USER must not contain line breaks",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("terraform validate did not report %q; it reported:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "Missing SSH bastion user") {
+		t.Errorf("AKSHYBRID_SSH_BASTION_USER counts as the bastion's user, but validate said:\n%s", all)
 	}
 }

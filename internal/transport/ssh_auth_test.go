@@ -166,3 +166,23 @@ func TestSSHBastionSettingErrorsArePrefixed(t *testing.T) {
 		t.Fatalf("got %v, want a ConfigError on bastion.user", err)
 	}
 }
+
+// The bastion's host and user are refused with a control character, as the node's are
+// (issue 10), and named as bastion settings.
+func TestSSHBastionControlCharactersAreRefused(t *testing.T) {
+	pub, key := sshtest.NewKeyPair(t)
+	for _, tc := range []struct {
+		field      string
+		host, user string
+	}{
+		{"bastion.host", "jump\n1", "ops"},
+		{"bastion.user", "jump1", "ops\troot"},
+	} {
+		_, err := transport.NewSSH(transport.SSHConfig{Host: "h", User: "u", PrivateKey: key, HostKey: pub,
+			Bastion: &transport.SSHConfig{Host: tc.host, User: tc.user, PrivateKey: key, HostKey: pub}})
+		var ce *transport.ConfigError
+		if !errors.As(err, &ce) || ce.Field != tc.field || !strings.Contains(ce.Reason, "control character") {
+			t.Errorf("%s: got %v, want a ConfigError on %s naming the control character", tc.field, err, tc.field)
+		}
+	}
+}
