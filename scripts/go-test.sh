@@ -44,7 +44,9 @@ esac
 
 acceptance_env "$tf"
 
-echo "go test: $(go version | cut -d' ' -f3), CLI $tf ($("$tf" version | head -n 1))"
+# The CLI's whole version output, then its first line (head could end the CLI with SIGPIPE, a failure under pipefail).
+tf_version=$("$tf" version)
+echo "go test: $(go version | cut -d' ' -f3), CLI $tf (${tf_version%%$'\n'*})"
 
 read -r -a patterns <<<"${PKGS:-./...}"
 all=$(go list "${patterns[@]}")
