@@ -2,7 +2,8 @@
 # Checks what tfplugindocs cannot: that the generated docs/ can be copied from.
 #
 # 1. Every HCL block (```terraform, ```hcl, ```tf) in docs/ is either an excerpt of a configuration under examples/
-#    (which `make validate-examples` validates: every line of the block appears in one example file, in order) or
+#    (a .tf or .tfquery.hcl file, which `make validate-examples` validates: every line of the block appears in one
+#    example file, in order) or
 #    a complete configuration that `terraform validate` accepts against this build of the provider.
 # 2. Every relative link in docs/ points at a file that exists, and no link points at the public registry's pages
 #    for this provider (they do not exist before publication).
@@ -41,7 +42,8 @@ done < <(grep -rnoE '\]\([^) ]+\)' docs --include='*.md' | sed -E 's/^([^:]+):([
 # --- snippets --------------------------------------------------------------------------------------------------
 # The text of every example configuration, whitespace-normalised per line, to recognise excerpts.
 normalise() { sed -E 's/[[:space:]]+$//; s/^[[:space:]]+//; s/[[:space:]]+/ /g'; }
-find examples -name '*.tf' -print0 | sort -z | while IFS= read -r -d '' f; do
+# Query files (*.tfquery.hcl) count too: make validate-examples validates them with the current Terraform's -query.
+find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) -print0 | sort -z | while IFS= read -r -d '' f; do
 	normalise <"$f"
 	printf '\n\x1e\n'
 done >"$tmp/examples.txt"
