@@ -49,6 +49,10 @@ failed=0
 for dir in "${dirs[@]}"; do
 	if [[ $dir == examples/actions/* ]] || compgen -G "$dir/*.tfquery.hcl" >/dev/null; then
 		cli=("$tf_current" -chdir="$dir" validate -query)
+	elif grep -qsE '^(ephemeral|action) "' "$dir"/*.tf; then
+		# Ephemeral resources need Terraform 1.10, which the oldest supported CLI (1.5.7, what terraform-cli.sh
+		# builds on a machine without one) is not.
+		cli=("$tf_current" -chdir="$dir" validate)
 	else
 		cli=("$tf" -chdir="$dir" validate)
 	fi

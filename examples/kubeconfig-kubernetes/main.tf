@@ -11,10 +11,22 @@ terraform {
   }
 }
 
+# Ephemeral (Terraform >= 1.10, OpenTofu >= 1.11, which this configuration needs anyway): the key
+# never reaches a plan or state file. AKSHYBRID_SSH_PRIVATE_KEY works too.
+variable "ssh_private_key" {
+  description = "OpenSSH private key of an account allowed to run the AksHci module."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+}
+
 provider "akshybrid" {
   ssh = {
-    host = "hci-node-1.example.com"
-    user = "aksadmin"
+    host        = "hci-node-1.example.com"
+    user        = "aksadmin"
+    private_key = var.ssh_private_key
+    # The node's public host key (Get-Content C:\ProgramData\ssh\ssh_host_ed25519_key.pub on the node).
+    host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM6mVfFaaAhU4AHDYoQEQlPg7HaHRgkCWk256IT4Fpdf"
   }
 }
 
