@@ -1,10 +1,13 @@
 package emulator
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +80,32 @@ func TestKubeconfigOfMissingClusterIsClusterNotFound(t *testing.T) {
 	var nf *akshci.ClusterNotFoundError
 	if !errors.As(err, &nf) || nf.Name != "gamma" || !slices.Equal(nf.Existing, []string{"alpha"}) {
 		t.Fatalf("err = %v, want ClusterNotFoundError for gamma listing alpha", err)
+	}
+}
+
+// Get-AksHciCredential runs kvactl: with kvactl's token expired [#169] it fails as the
+// cluster list does, and Update-AksHciCertificates repairs it. Issuing a kubeconfig is a
+// read: the state file stays byte for byte the same.
+func TestKubeconfigFailsWhileKvactlIsLockedOutAndWritesNothing(t *testing.T) {
+	f := newFixture(t, "demo")
+	f.advance(91 * 24 * time.Hour)
+	before, err := os.ReadFile(f.path)
+	f.must(err)
+	_, err = f.e.Kubeconfig(ctx, "demo")
+	var le *akshci.LockoutError
+	if !errors.As(err, &le) || le.Lockout.Kind != akshci.LockoutKVAToken || !strings.Contains(err.Error(), "Get-AksHciCredential -name demo") {
+		t.Fatalf("got %v, want kvactl's token lockout for Get-AksHciCredential", err)
+	}
+	if _, err := f.e.Kubeconfig(ctx, "demo"); err == nil {
+		t.Fatal("a second call succeeded")
+	}
+	after, err := os.ReadFile(f.path)
+	f.must(err)
+	if !bytes.Equal(before, after) {
+		t.Error("Kubeconfig changed the state file")
+	}
+	f.must(f.e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{}))
+	if _, err := f.e.Kubeconfig(ctx, "demo"); err != nil {
+		t.Errorf("after Update-AksHciCertificates: %v", err)
 	}
 }
