@@ -29,15 +29,19 @@ import (
 
 const (
 	timeFormat           = time.RFC3339
-	defaultRenewBefore   = "720h"
 	defaultCreateTimeout = 60 * time.Minute
 	defaultReadTimeout   = 5 * time.Minute
 )
 
-// renewalModel is the part of the state both resources share.
+// Figures derived from the domain, for defaults and descriptions.
+var (
+	defaultRenewBefore = akshci.Hours(akshci.DefaultRenewBefore) // "720h"
+	lifetimeHours      = akshci.Hours(akshci.Lifetime)           // "2160h"
+)
+
+// renewalModel is the part of the state every renewal resource shares.
 type renewalModel struct {
 	ID                 types.String   `tfsdk:"id"`
-	Force              types.Bool     `tfsdk:"force"`
 	RenewBefore        types.String   `tfsdk:"renew_before"`
 	RenewEvery         types.String   `tfsdk:"renew_every"`
 	Triggers           types.Map      `tfsdk:"triggers"`
@@ -56,65 +60,28 @@ type renewalState interface {
 	target() (t renewalTarget, ok bool)
 }
 
-// renewalTarget is what one resource renews.
-type renewalTarget struct {
-	cluster string // empty for the management cluster
-	opts    akshci.ClusterOptions
-	force   bool
-}
-
-func (t renewalTarget) id() string {
-	if t.cluster == "" {
-		return managementID
-	}
-	return t.cluster
-}
-
-func (t renewalTarget) String() string {
-	if t.cluster == "" {
-		return "the management cluster"
-	}
-	return "workload cluster " + quoted(t.cluster)
-}
-
-func (t renewalTarget) cmdlet() string {
-	if t.cluster == "" {
-		return "Update-AksHciCertificates"
-	}
-	return "Update-AksHciClusterCertificates"
-}
-
-// credentials returns the credentials this target's renewal renews.
-func (t renewalTarget) credentials(inv *akshci.Inventory) ([]akshci.Credential, error) {
-	if t.cluster == "" {
-		out := make([]akshci.Credential, 0, len(inv.Management))
-		for _, c := range inv.Management {
-			if c.Renewable() {
-				out = append(out, c)
-			}
-		}
-		return out, nil
-	}
-	if err := inv.CheckWorkloadCluster(t.cluster); err != nil {
-		return nil, err
-	}
-	if l, blocked := inv.ClusterListBlocked(); blocked {
-		return nil, &akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l}
-	}
-	c, ok := inv.Cluster(t.cluster)
-	if !ok {
-		return nil, &akshci.ClusterNotFoundError{Name: t.cluster, Existing: inv.ClusterNames()}
-	}
-	return t.opts.Scoped(c.Credentials), nil
-}
-
-func (t renewalTarget) renew(ctx context.Context, host akshci.Host) error {
-	if t.cluster == "" {
-		return host.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: t.force})
-	}
-	opts := t.opts
-	opts.Force = t.force
-	return host.UpdateClusterCertificates(ctx, t.cluster, opts)
+// renewalTarget is what one resource renews. Each resource file implements it once;
+// this file only runs the lifecycle.
+type renewalTarget interface {
+	fmt.Stringer
+	// id is the resource ID: also what an import takes.
+	id() string
+	// cmdlet names the host command the renewal runs, for messages.
+	cmdlet() string
+	// credentials returns the credentials the renewal renews. A target the host does
+	// not have is an error for the caller to report (see addTargetError).
+	credentials(inv *akshci.Inventory) ([]akshci.Credential, error)
+	// renew runs the renewal on the host.
+	renew(ctx context.Context, host akshci.Host) error
+	// blocking lists the lockouts that make the renewal fail; own the lockouts of the
+	// target's own clients, which its renewal repairs.
+	blocking(inv *akshci.Inventory) []akshci.Lockout
+	own(inv *akshci.Inventory) []akshci.Lockout
+	// checkPlan adds what the target itself has to say about a plan (a switch the host
+	// lacks, an unknown expiry, credentials out of scope).
+	checkPlan(diags *diag.Diagnostics, inv *akshci.Inventory, window time.Duration)
+	// logFields describe the renewal in logs.
+	logFields() map[string]any
 }
 
 // schedule is the renew_every fallback: the last renewal and the interval (zero: off).
@@ -165,26 +132,34 @@ func (m *renewalModel) setStatus(st akshci.Status) {
 	m.ReadyForRenewal = types.BoolValue(st.Ready)
 }
 
-func (m *renewalModel) window() (time.Duration, bool) {
+// windowSpec is a resource's renewal window: its default and how a value is checked.
+type windowSpec struct {
+	def   string
+	parse func(string) (time.Duration, error)
+}
+
+// credentialWindow is the window of the resources that renew 90-day credentials.
+var credentialWindow = windowSpec{def: defaultRenewBefore, parse: parseWindow}
+
+func (m *renewalModel) window(spec windowSpec) (time.Duration, bool) {
 	if m.RenewBefore.IsUnknown() {
 		return 0, false
 	}
-	s := defaultRenewBefore
+	s := spec.def
 	if !m.RenewBefore.IsNull() {
 		s = m.RenewBefore.ValueString()
 	}
-	d, err := parseWindow(s)
+	d, err := spec.parse(s)
 	return d, err == nil
 }
 
 // importDefaults sets what an import cannot know to the schema defaults, so the first
 // plan after an import is empty. Read fills in the rest from the host.
-func importDefaults(ctx context.Context, resp *resource.ImportStateResponse, values map[string]any) {
+func importDefaults(ctx context.Context, resp *resource.ImportStateResponse, window windowSpec, values map[string]any) {
 	set := func(name string, v any) {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
 	}
-	set("force", false)
-	set("renew_before", defaultRenewBefore)
+	set("renew_before", window.def)
 	set("ready_for_renewal", false)
 	for name, v := range values {
 		set(name, v)
@@ -198,7 +173,18 @@ func timeValue(t time.Time) types.String {
 	return types.StringValue(t.UTC().Format(timeFormat))
 }
 
-// renewalAttributes are the attributes both resources share.
+// forceAttribute is -force of the two update cmdlets.
+func forceAttribute() schema.Attribute {
+	return schema.BoolAttribute{
+		MarkdownDescription: "Pass `-force`, so the host rotates every credential in scope even when none is close to " +
+			"expiry. Editing it is an in-place update that renews nothing by itself. Default: `false`.",
+		Optional: true,
+		Computed: true,
+		Default:  booldefault.StaticBool(false),
+	}
+}
+
+// renewalAttributes are the attributes every renewal resource shares.
 func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"id": schema.StringAttribute{
@@ -206,18 +192,12 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 			Computed:            true,
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
-		"force": schema.BoolAttribute{
-			MarkdownDescription: "Pass `-force`, so the host rotates every credential in scope even when none is close to " +
-				"expiry. Editing it is an in-place update that renews nothing by itself. Default: `false`.",
-			Optional: true,
-			Computed: true,
-			Default:  booldefault.StaticBool(false),
-		},
 		"renew_before": schema.StringAttribute{
 			MarkdownDescription: "How long before `expires_at` a renewal is planned, as a Go duration in hours. Must be longer " +
-				"than zero and shorter than the 2160h (90-day) credential lifetime, otherwise every apply would renew. " +
-				"Editing it is an in-place update that renews nothing by itself: narrowing it can postpone a due renewal, " +
-				"widening it can make one due in the same plan. Default: `720h` (30 days).",
+				"than zero and shorter than the " + lifetimeHours + " (" + akshci.Days(akshci.Lifetime) + ") credential " +
+				"lifetime, otherwise every apply would renew. Editing it is an in-place update that renews nothing by itself: " +
+				"narrowing it can postpone a due renewal, widening it can make one due in the same plan. Default: `" +
+				defaultRenewBefore + "` (" + akshci.Days(akshci.DefaultRenewBefore) + ").",
 			Optional:   true,
 			Computed:   true,
 			Default:    stringdefault.StaticString(defaultRenewBefore),
@@ -225,7 +205,7 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 		},
 		"renew_every": schema.StringAttribute{
 			MarkdownDescription: "Renew also when `renewed_at` is at least this old, whatever the host reports, as a Go " +
-				"duration in hours shorter than 2160h. A fallback for hosts that cannot report an expiry (`expires_at` null): " +
+				"duration in hours shorter than " + lifetimeHours + ". A fallback for hosts that cannot report an expiry (`expires_at` null): " +
 				"the AKS hybrid documentation advises renewing the tokens and certificates within 60 days, so `1440h` " +
 				"follows it. Editing it is an in-place update that renews nothing by itself. Unset: off.",
 			Optional:   true,
@@ -272,6 +252,7 @@ type renewalResource struct {
 	typeSuffix string
 	schema     func(ctx context.Context) schema.Schema
 	newModel   func() renewalState
+	window     windowSpec
 	data       *providerData
 }
 
@@ -320,15 +301,13 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	t, inv, st, window := ev.target, ev.inv, ev.status, ev.window
-	checkCmdlets(&resp.Diagnostics, inv, t)
-	warnUnknownCluster(&resp.Diagnostics, inv, t)
+	t.checkPlan(&resp.Diagnostics, inv, window)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if req.State.Raw.IsNull() || st.Ready {
 		warnHost(&resp.Diagnostics, inv)
 	}
-	warnLoadBalancerOutOfScope(&resp.Diagnostics, inv, t, window)
 
 	if req.State.Raw.IsNull() {
 		// A create (or the second half of a replacement) runs the renewal: stop at plan
@@ -371,7 +350,7 @@ type evaluation struct {
 // inventory (once per run) is bounded by the read timeout, in plan as in refresh.
 func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *diag.Diagnostics) (ev evaluation, ok bool, err error) {
 	t, targetOK := m.target()
-	window, windowOK := m.common().window()
+	window, windowOK := m.common().window(r.window)
 	sch, schOK := m.common().schedule()
 	if !targetOK || !windowOK || !schOK || r.data == nil {
 		return ev, false, nil
@@ -411,7 +390,7 @@ func checkCA(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
 // with a warning. Lockouts that the target's own renewal repairs are warnings.
 func checkLockouts(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget, creating bool) bool {
 	var manual, repairable []akshci.Lockout
-	for _, l := range inv.Blocking(t.cluster) {
+	for _, l := range t.blocking(inv) {
 		if l.Manual {
 			manual = append(manual, l)
 		} else {
@@ -435,40 +414,10 @@ func checkLockouts(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarg
 				"its previous state.\n\n%s", t.cmdlet(), t, akshci.JoinLockouts(repairable)))
 		return true
 	}
-	for _, l := range inv.LockoutsOf(t.cluster) {
+	for _, l := range t.own(inv) {
 		diags.AddWarning("Locked-out client: "+l.Client, l.Error())
 	}
 	return false
-}
-
-// warnLoadBalancerOutOfScope warns when a workload cluster's load balancer credentials
-// are inside the renewal window but this resource does not renew them: renewing the
-// cloud credentials without -patchLoadBalancer is the documented cause of load balancer
-// VIPs that stop answering (community AKS hybrid load balancer post,
-// [d:update-certificates.md]).
-func warnLoadBalancerOutOfScope(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget, window time.Duration) {
-	if t.cluster == "" || t.opts.InScope(akshci.Credential{Scope: akshci.ScopeLoadBalancer}) {
-		return
-	}
-	c, ok := inv.Cluster(t.cluster)
-	if !ok {
-		return
-	}
-	var lb []akshci.Credential
-	for _, cr := range c.Credentials {
-		if cr.Scope == akshci.ScopeLoadBalancer {
-			lb = append(lb, cr)
-		}
-	}
-	st := akshci.Evaluate(inv.Now, lb, window)
-	if !st.Ready {
-		return
-	}
-	diags.AddWarning("Load balancer credentials due but not renewed",
-		fmt.Sprintf("The %s of %s expires at %s (host time %s), inside renew_before, but patch_load_balancer is off (or "+
-			"fix_cloud_credentials is), so this resource does not renew it. Once it expires, LoadBalancer services get a "+
-			"VIP but are unreachable and scaling fails. Set fix_cloud_credentials = true and patch_load_balancer = true.",
-			st.Credential, t, st.ExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat)))
 }
 
 // warnCAExpiring warns while the cloud agent CA is inside the renewal window: no
@@ -512,7 +461,7 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	timeout, diags := c.Timeouts.Create(ctx, defaultCreateTimeout)
 	resp.Diagnostics.Append(diags...)
 	t, ok := plan.target()
-	window, windowOK := c.window()
+	window, windowOK := c.window(r.window)
 	if resp.Diagnostics.HasError() || !ok || !windowOK || r.data == nil {
 		resp.Diagnostics.AddError("Cannot renew", "The configuration is incomplete at apply time. Please report this issue to the provider developers.")
 		return
@@ -530,7 +479,9 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	defer cancel()
 
 	started := r.data.clock.Now()
-	tflog.Info(ctx, "renewal starting", map[string]any{"target": t.String(), "cmdlet": t.cmdlet(), "force": t.force})
+	fields := t.logFields()
+	fields["target"], fields["cmdlet"] = t.String(), t.cmdlet()
+	tflog.Info(ctx, "renewal starting", fields)
 	err = t.renew(ctx, r.data.host)
 	r.data.invalidate()
 	if err != nil {

@@ -106,7 +106,6 @@ func plannedCluster(t *testing.T, r resource.Resource) tfsdk.Plan {
 	m := clusterCertificatesModel{
 		renewalModel: renewalModel{
 			ID:                 types.StringValue("demo"),
-			Force:              types.BoolValue(false),
 			RenewBefore:        types.StringValue(defaultRenewBefore),
 			Triggers:           types.MapNull(types.StringType),
 			RenewedAt:          types.StringUnknown(),
@@ -121,6 +120,7 @@ func plannedCluster(t *testing.T, r resource.Resource) tfsdk.Plan {
 		FixCloudCredentials:   types.BoolValue(true),
 		FixKubeletCredentials: types.BoolValue(false),
 		PatchLoadBalancer:     types.BoolValue(false),
+		Force:                 types.BoolValue(false),
 	}
 	plan := tfsdk.Plan{Schema: sr.Schema}
 	if diags := plan.Set(ctx, &m); diags.HasError() {
