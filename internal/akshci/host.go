@@ -2,6 +2,9 @@ package akshci
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"regexp"
 	"sort"
 	"time"
 )
@@ -159,6 +162,34 @@ func (o ClusterOptions) InScope(c Credential) bool {
 		return o.FixKubeletCredentials || o.NameOnly()
 	}
 	return false
+}
+
+// Validate applies the cmdlet's parameter sets: -patchLoadBalancer is documented only
+// together with -fixCloudCredentials [d:update-certificates.md].
+func (o ClusterOptions) Validate() error {
+	if o.PatchLoadBalancer && !o.FixCloudCredentials {
+		return ErrPatchLoadBalancerAlone
+	}
+	return nil
+}
+
+// ErrPatchLoadBalancerAlone is ClusterOptions.Validate's refusal.
+var ErrPatchLoadBalancerAlone = errors.New("Update-AksHciClusterCertificates: -patchLoadBalancer works only together with -fixCloudCredentials")
+
+// clusterNamePattern is a DNS label: what AKS hybrid cluster names are, and what keeps
+// any other text from ever reaching a remote shell.
+var clusterNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// ValidateClusterName accepts workload cluster names that are DNS labels: lowercase
+// letters, digits and '-', starting with a letter, ending with a letter or digit, at
+// most 63 characters. The one rule for the provider and the emulator; the PowerShell
+// host adds its own last line of defence for what reaches a shell.
+func ValidateClusterName(name string) error {
+	if clusterNamePattern.MatchString(name) {
+		return nil
+	}
+	return fmt.Errorf("workload cluster names are DNS labels: lowercase letters, digits and '-', starting with a "+
+		"letter, ending with a letter or digit, at most 63 characters; got %q", name)
 }
 
 // NameOnly reports a call with -name alone (no fix switch, so no -patchLoadBalancer).

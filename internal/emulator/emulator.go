@@ -77,8 +77,8 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	seen := map[string]bool{}
 	for _, name := range cfg.WorkloadClusters {
-		if name == "" {
-			return nil, errors.New("emulator workload_clusters must not contain an empty name")
+		if err := akshci.ValidateClusterName(name); err != nil {
+			return nil, fmt.Errorf("configured workload cluster: %w", err)
 		}
 		if !seen[name] {
 			seen[name] = true
@@ -299,12 +299,7 @@ func anyLockedOut(ids []*identity) bool {
 	return false
 }
 
-func validateClusterOptions(opts akshci.ClusterOptions) error {
-	if opts.PatchLoadBalancer && !opts.FixCloudCredentials {
-		return errors.New("Update-AksHciClusterCertificates: -patchLoadBalancer works only together with -fixCloudCredentials")
-	}
-	return nil
-}
+func validateClusterOptions(opts akshci.ClusterOptions) error { return opts.Validate() }
 
 // Snapshot is an inventory with the public material behind it: what a real host would
 // let a script read (certificates and token expiry times), never keys or tokens.
@@ -386,8 +381,8 @@ func (g *group) materials() []Material {
 
 // AddCluster creates a running workload cluster with fresh credentials.
 func (e *Emulator) AddCluster(ctx context.Context, name string) error {
-	if name == "" {
-		return errors.New("workload cluster name must not be empty")
+	if err := akshci.ValidateClusterName(name); err != nil {
+		return err
 	}
 	return e.do(ctx, func(s *session) error {
 		if s.clusterBucket().Get([]byte(name)) != nil {

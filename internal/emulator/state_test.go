@@ -25,7 +25,8 @@ func TestNewValidates(t *testing.T) {
 		{Config{}, "state_path must not be empty"},
 		{Config{StatePath: "x.db", TimeOffset: -time.Hour}, "negative"},
 		{Config{StatePath: "x.db", LockTimeout: -time.Second}, "negative"},
-		{Config{StatePath: "x.db", WorkloadClusters: []string{"a", ""}}, "empty name"},
+		{Config{StatePath: "x.db", WorkloadClusters: []string{"a", ""}}, "DNS labels"},
+		{Config{StatePath: "x.db", WorkloadClusters: []string{"Demo_1"}}, "DNS labels"},
 	} {
 		if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.cfg, err, tc.want)

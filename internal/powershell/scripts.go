@@ -158,8 +158,8 @@ func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
 	if err := ValidateClusterName(cluster); err != nil {
 		return "", err
 	}
-	if opts.PatchLoadBalancer && !opts.FixCloudCredentials {
-		return "", errors.New("patch_load_balancer (-patchLoadBalancer) works only together with fix_cloud_credentials (-fixCloudCredentials)")
+	if err := opts.Validate(); err != nil {
+		return "", err
 	}
 	name := quote(cluster)
 	force := ""

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -12,17 +11,8 @@ import (
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
-var clusterNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
-// validateClusterName accepts DNS labels only. This is also what keeps any other text
-// from ever reaching a remote shell.
-func validateClusterName(name string) error {
-	if clusterNamePattern.MatchString(name) {
-		return nil
-	}
-	return fmt.Errorf("workload cluster names are DNS labels: lowercase letters, digits and '-', starting with a "+
-		"letter, ending with a letter or digit, at most 63 characters; got %s", quoted(name))
-}
+// validateClusterName is akshci's one rule for workload cluster names.
+func validateClusterName(name string) error { return akshci.ValidateClusterName(name) }
 
 // parseWindow parses a renewal window and checks it against the credential lifetime.
 func parseWindow(s string) (time.Duration, error) {
