@@ -21,8 +21,15 @@ type Inventory struct {
 	// Now is the host's clock when the inventory was taken. Renewal decisions use it,
 	// never the clock of the machine Terraform runs on.
 	Now time.Time
-	// CAExpiresAt is the cloud agent CA's expiry; zero when unknown.
+	// CAExpiresAt is the cloud agent CA's expiry; zero when unknown. After a rotation it
+	// is the current CA's (the one with the latest expiry, see CurrentCA).
 	CAExpiresAt time.Time
+	// CAs are the cloud agent CAs the host reports: the current one and, after a
+	// rotation, the replaced one while it is still trusted. Empty when the host reports
+	// no certificate (then only CAExpiresAt, if anything, is known).
+	CAs []CA
+	// CASource says where the CA's expiry was read.
+	CASource Source
 	// Management holds the credentials of the management cluster's clients.
 	Management []Credential
 	// Clusters holds each workload cluster, sorted by name. The management cluster is

@@ -113,15 +113,18 @@ func (e *Emulator) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 		if err != nil {
 			return err
 		}
-		inv = &akshci.Inventory{Now: s.now, CAExpiresAt: s.ca.NotAfter, Management: v.m.credentials(),
-			Clusters: make([]akshci.Cluster, 0, len(v.cs)), Lockouts: v.lockouts}
+		inv = &akshci.Inventory{Now: s.now, CAExpiresAt: s.ca.NotAfter, CAs: s.caInfo(), CASource: akshci.SourceEmulator,
+			Management: v.m.credentials(), Clusters: make([]akshci.Cluster, 0, len(v.cs)), Lockouts: v.lockouts}
+		s.markIssuers(v.m, inv.Management)
 		for i, c := range inv.Management {
 			if c.Client == kvaClient && c.Type == akshci.Certificate {
 				inv.Management[i].NotAfter = v.kva.notAfter
 			}
 		}
 		for _, g := range v.cs {
-			inv.Clusters = append(inv.Clusters, akshci.Cluster{Name: g.name, Credentials: g.credentials()})
+			creds := g.credentials()
+			s.markIssuers(g, creds)
+			inv.Clusters = append(inv.Clusters, akshci.Cluster{Name: g.name, Credentials: creds})
 		}
 		return nil
 	})
@@ -202,7 +205,7 @@ func (e *Emulator) UpdateManagementCertificates(ctx context.Context, opts akshci
 		if err := s.blocked(g, "Update-AksHciCertificates", false); err != nil {
 			return err
 		}
-		if !opts.Force && !identitiesDue(s.now, g.ids) && !anyLockedOut(g.ids) {
+		if !opts.Force && !identitiesDue(s.now, g.ids) && !anyLockedOut(g.ids) && !s.signedByReplacedCA(g.ids) {
 			return nil
 		}
 		for _, id := range g.ids {
@@ -280,7 +283,7 @@ func (e *Emulator) UpdateClusterCertificates(ctx context.Context, cluster string
 					scope = append(scope, id)
 				}
 			}
-			if opts.Force || identitiesDue(s.now, scope) || anyLockedOut(scope) {
+			if opts.Force || identitiesDue(s.now, scope) || anyLockedOut(scope) || s.signedByReplacedCA(scope) {
 				for _, id := range scope {
 					g.rotate(id, s.now)
 				}
@@ -304,7 +307,10 @@ func validateClusterOptions(opts akshci.ClusterOptions) error { return opts.Vali
 // Snapshot is an inventory with the public material behind it: what a real host would
 // let a script read (certificates and token expiry times), never keys or tokens.
 type Snapshot struct {
-	Now              time.Time
+	Now time.Time
+	// CACertificatePEM holds the trusted cloud agent CAs, concatenated, the current one
+	// first (after a rotation the replaced one follows while it is still trusted), as an
+	// access file's CloudCertificate may (research A1).
 	CACertificatePEM []byte
 	Management       []Material
 	// Clusters is empty while a lockout blocks the cluster list (see Lockouts).
@@ -338,7 +344,11 @@ func (e *Emulator) Snapshot(ctx context.Context) (*Snapshot, error) {
 		if err != nil {
 			return err
 		}
-		snap = &Snapshot{Now: s.now, CACertificatePEM: certPEM(s.state.CACert), Management: v.m.materials(),
+		var caPEM []byte
+		for _, c := range s.cas() {
+			caPEM = append(caPEM, certPEM(c.Raw)...)
+		}
+		snap = &Snapshot{Now: s.now, CACertificatePEM: caPEM, Management: v.m.materials(),
 			Lockouts: v.lockouts}
 		if v.kva.reissue {
 			// kvactl renewed its certificate during this read: show the renewed one,

@@ -58,9 +58,9 @@ type CAExpiredError struct {
 
 func (e *CAExpiredError) Error() string {
 	return fmt.Sprintf("the cloud agent CA expired at %s (emulated time is %s): no client certificate can be "+
-		"issued or renewed until the CA is rotated with Invoke-AksHciRotateCACertificate; the emulator does not "+
-		"emulate that rotation, so delete the emulator state file %q to start a new emulated deployment",
-		e.ExpiredAt.Format(time.RFC3339), e.Now.Format(time.RFC3339), e.Path)
+		"issued or renewed until the CA is rotated with Invoke-AksHciRotateCACertificate (emulated by the state file "+
+		"%q's RotateCACertificate), after which the management and then each workload cluster's credentials must be "+
+		"renewed", e.ExpiredAt.Format(time.RFC3339), e.Now.Format(time.RFC3339), e.Path)
 }
 
 // PoweredOffError reports an operation on a workload cluster, or on the management

@@ -45,8 +45,10 @@ type session struct {
 	now   time.Time
 	state storedState
 	ca    *x509.Certificate
-	cloud *issuer // lazily loaded signer of the cloud agent CA
-	dirty bool
+	// prevCA is the CA the last rotation replaced; nil before the first rotation.
+	prevCA *x509.Certificate
+	cloud  *issuer // lazily loaded signer of the cloud agent CA
+	dirty  bool
 }
 
 // do runs fn in one write transaction on a freshly opened state file, committing only
@@ -248,6 +250,11 @@ func (s *session) load(wall time.Time) error {
 		return s.damaged(fmt.Errorf("cloud agent CA: %w", err))
 	}
 	s.ca = ca
+	if len(s.state.PreviousCACert) > 0 {
+		if s.prevCA, err = x509.ParseCertificate(s.state.PreviousCACert); err != nil {
+			return s.damaged(fmt.Errorf("previous cloud agent CA: %w", err))
+		}
+	}
 
 	persisted := s.state.Now
 	switch {
@@ -306,6 +313,14 @@ func secretKey(g *group) []byte {
 }
 
 func (s *session) caNotAfter() time.Time { return s.ca.NotAfter }
+
+// trust is what the last CA rotation left behind, for the groups' dynamics.
+func (s *session) trust() caTrust {
+	if s.prevCA == nil {
+		return caTrust{}
+	}
+	return caTrust{rotatedAt: s.state.RotatedAt, prevNotAfter: s.prevCA.NotAfter}
+}
 
 func (s *session) caExpired() bool { return !s.ca.NotAfter.After(s.now) }
 
@@ -448,6 +463,7 @@ func (s *session) advanceGroup(name string, rec storedGroup) (*group, error) {
 	if err != nil {
 		return nil, s.damaged(err)
 	}
+	g.trust = s.trust()
 	g.advance(s.now, s.caNotAfter())
 	if g.changed {
 		if err := s.save(g, storedSecrets{}); err != nil {
@@ -558,6 +574,12 @@ func (s *session) save(g *group, base storedSecrets) error {
 // sign issues the pending certificate c and records its new key under keys[name]. The
 // validity is read back from the signed certificate and must be the one asked for.
 func (s *session) sign(is *issuer, c *certState, spec certSpec, keys map[string]string, name string) error {
+	// No certificate outlives its issuer: whatever the dynamics computed, the signer
+	// caps the validity at its own expiry.
+	c.notAfter = capAt(c.notAfter, is.cert.NotAfter.UTC())
+	if !c.notAfter.After(c.notBefore) {
+		c.notBefore = c.notAfter.Add(-time.Second)
+	}
 	spec.notBefore, spec.notAfter = c.notBefore, c.notAfter
 	der, keyPEM, err := is.issue(spec)
 	if err != nil {
