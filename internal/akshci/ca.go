@@ -158,3 +158,26 @@ func (inv *Inventory) WithIssuerExpiry(creds []Credential) []Credential {
 type CARotator interface {
 	RotateCACertificate(ctx context.Context) error
 }
+
+// BoundByCA is the policy's last word for credentials the CA signs: when every
+// credential that makes st ready ends with the CA (it was capped at the CA's expiry,
+// since no certificate outlives its CA) and the CA is still valid, renewing cannot move
+// their expiry, so st is not ready: rotating the CA is what is due. A schedule
+// (renew_every), a revoked credential, or any credential due before the CA (or with
+// its own CA, like the Kubernetes certificates) keeps st ready. creds and window are
+// what st was evaluated from.
+func (inv *Inventory) BoundByCA(creds []Credential, window time.Duration, st Status) Status {
+	if !st.Ready || st.DueByAge || len(st.Revoked) > 0 || inv.CAExpiresAt.IsZero() || !inv.CAExpiresAt.After(inv.Now) {
+		return st
+	}
+	for _, c := range creds {
+		counts := c.Known() && (!c.AutoRenew || c.Expired(inv.Now))
+		due := counts && !c.NotAfter.Add(-window).After(inv.Now)
+		signedByCA := c.Scope != ScopeKubelet && c.Scope != ScopeCA
+		if due && (!signedByCA || c.NotAfter.Before(inv.CAExpiresAt)) {
+			return st
+		}
+	}
+	st.Ready = false
+	return st
+}

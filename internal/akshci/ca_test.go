@@ -59,3 +59,31 @@ func TestCAStatusAndUnusableCredentials(t *testing.T) {
 		t.Errorf("CARenewBefore = %s, want 60 days", CARenewBefore)
 	}
 }
+
+func TestBoundByCANeverClaimsARenewalThatCannotMoveTheExpiry(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	window := 30 * day
+	inv := &Inventory{Now: t0.Add(340 * day), CAExpiresAt: t0.Add(365 * day)}
+	moc := func(end time.Duration) Credential {
+		return Credential{Client: "KMS", Type: Token, Scope: ScopeCloud, NotAfter: t0.Add(end)}
+	}
+	eval := func(creds ...Credential) Status {
+		return inv.BoundByCA(creds, window, Evaluate(inv.Now, creds, window))
+	}
+	if eval(moc(365 * day)).Ready {
+		t.Error("credentials that end with the CA are ready: renewing them cannot move their expiry")
+	}
+	if !eval(moc(365*day), moc(350*day)).Ready {
+		t.Error("a credential that ends before the CA does not make the renewal ready")
+	}
+	kube := Credential{Client: "KubeletServer", Type: Certificate, Scope: ScopeKubelet, NotAfter: t0.Add(365 * day)}
+	if !eval(kube).Ready {
+		t.Error("a Kubernetes certificate (its own CA) that ends the day the cloud agent CA does is not ready")
+	}
+	st := Evaluate(inv.Now, []Credential{moc(365 * day)}, window)
+	st.DueByAge = true
+	if !inv.BoundByCA([]Credential{moc(365 * day)}, window, st).Ready {
+		t.Error("renew_every no longer counts")
+	}
+}

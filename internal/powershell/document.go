@@ -2,6 +2,7 @@ package powershell
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -202,6 +203,7 @@ func (doc *Document) Inventory() (*akshci.Inventory, error) {
 	if inv.Management, inv.CAExpiresAt, err = doc.management(); err != nil {
 		return nil, err
 	}
+	doc.markCAs(inv)
 	if inv.Lockouts, err = doc.clusterListLockouts(); err != nil {
 		return nil, err
 	}
@@ -547,4 +549,59 @@ func kubeconfigCredential(where string, k *DocKubeconfig) (akshci.Credential, er
 		c.NotAfter, c.Source = certs[0].NotAfter.UTC(), akshci.SourceKubeconfig
 	}
 	return c, nil
+}
+
+// markCAs lists the cloud agent CAs the access files hold (after a rotation, the old and
+// the new one: research §1 A, inferred) and names the issuer of each access-file client
+// certificate, matched by name (the issuer of a certificate is its CA's subject). The
+// access files were checked by management() already; anything that does not decode is
+// skipped here.
+func (doc *Document) markCAs(inv *akshci.Inventory) {
+	seen := map[string]bool{}
+	var cas []*x509.Certificate
+	issuers := map[string]string{}
+	for _, a := range doc.AccessFiles {
+		if a.CloudCertificate == nil {
+			continue
+		}
+		certs, err := decodeCertificates(*a.CloudCertificate)
+		if err != nil {
+			continue
+		}
+		for _, c := range certs {
+			fp := akshci.Fingerprint(c.Raw)
+			if !seen[fp] {
+				seen[fp] = true
+				cas = append(cas, c)
+				inv.CAs = append(inv.CAs, akshci.CA{Fingerprint: fp, NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC()})
+			}
+		}
+	}
+	for _, a := range doc.AccessFiles {
+		if a.ClientCertificate == nil {
+			continue
+		}
+		certs, err := decodeCertificates(*a.ClientCertificate)
+		if err != nil || len(certs) == 0 {
+			continue
+		}
+		for _, ca := range cas {
+			if bytes.Equal(certs[0].RawIssuer, ca.RawSubject) {
+				issuers[strings.ToLower(a.Folder)] = akshci.Fingerprint(ca.Raw)
+			}
+		}
+	}
+	if len(cas) > 0 {
+		inv.CASource = akshci.SourceAccessFile
+	}
+	for i, c := range inv.Management {
+		if c.Type != akshci.Certificate || c.Source != akshci.SourceAccessFile {
+			continue
+		}
+		key := strings.ToLower(c.Client)
+		if c.Client == "KVA" {
+			key = "kvactl"
+		}
+		inv.Management[i].IssuerFingerprint = issuers[key]
+	}
 }

@@ -78,6 +78,8 @@ type clusterTarget struct {
 
 func (t clusterTarget) id() string     { return t.cluster }
 func (t clusterTarget) String() string { return "workload cluster " + quoted(t.cluster) }
+func (clusterTarget) issues() bool     { return true }
+func (clusterTarget) adopts() bool     { return false }
 func (clusterTarget) cmdlet() string   { return "Update-AksHciClusterCertificates" }
 
 func (t clusterTarget) logFields() map[string]any {

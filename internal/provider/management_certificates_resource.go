@@ -54,6 +54,8 @@ type managementTarget struct{ opts akshci.ManagementOptions }
 
 func (managementTarget) id() string     { return managementID }
 func (managementTarget) String() string { return "the management cluster" }
+func (managementTarget) issues() bool   { return true }
+func (managementTarget) adopts() bool   { return false }
 func (managementTarget) cmdlet() string { return "Update-AksHciCertificates" }
 
 func (t managementTarget) logFields() map[string]any { return map[string]any{"force": t.opts.Force} }

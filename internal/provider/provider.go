@@ -266,6 +266,7 @@ func (p *akshybridProvider) Resources(_ context.Context) []func() resource.Resou
 	return []func() resource.Resource{
 		NewManagementCertificatesResource,
 		NewClusterCertificatesResource,
+		NewCloudAgentCAResource,
 	}
 }
 

@@ -26,6 +26,9 @@ type providerData struct {
 	invMu sync.Mutex
 	inv   *akshci.Inventory
 
+	// rotation records that this run plans to rotate the cloud agent CA (see ca_watch.go).
+	rotation caRotation
+
 	// secrets are configuration values (SSH password, private key) masked in every log
 	// line the provider writes.
 	secrets []string

@@ -82,6 +82,12 @@ type renewalTarget interface {
 	checkPlan(diags *diag.Diagnostics, inv *akshci.Inventory, window time.Duration)
 	// logFields describe the renewal in logs.
 	logFields() map[string]any
+	// issues says whether the renewal needs the cloud agent CA to issue credentials
+	// (it cannot run once the CA has expired); false for the CA's own rotation.
+	issues() bool
+	// adopts says whether creating the resource while nothing is due only starts
+	// watching (the CA rotation, which interrupts every client) instead of renewing.
+	adopts() bool
 }
 
 // schedule is the renew_every fallback: the last renewal and the interval (zero: off).
@@ -97,7 +103,13 @@ func renewalStatus(inv *akshci.Inventory, t renewalTarget, window time.Duration,
 	if err != nil {
 		return akshci.Status{}, err
 	}
-	return akshci.ApplySchedule(akshci.Evaluate(inv.Now, creds, window), inv.Now, sch.renewedAt, sch.every), nil
+	// A credential ends when its CA does: one signed by an expired or replaced CA is due.
+	creds = inv.WithIssuerExpiry(creds)
+	st := akshci.ApplySchedule(akshci.Evaluate(inv.Now, creds, window), inv.Now, sch.renewedAt, sch.every)
+	if t.issues() {
+		st = inv.BoundByCA(creds, window, st)
+	}
+	return st, nil
 }
 
 // schedule reads renew_every and renewed_at; ok is false while renew_every is unknown.
@@ -293,7 +305,17 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		addTargetError(&resp.Diagnostics, err)
 		return
 	}
-	if checkLockouts(&resp.Diagnostics, ev.inv, ev.target, req.State.Raw.IsNull()) {
+	// A CA rotation planned in this run changes what works (kvactl logs in again with
+	// the new CA): the plan made at apply time, after the rotation, checks the lockouts.
+	rotatingFirst := ev.target.issues() && ev.inv.CAExpired() && r.data.rotation.isPlanned()
+	if !rotatingFirst && checkLockouts(&resp.Diagnostics, ev.inv, ev.target, req.State.Raw.IsNull()) {
+		return
+	}
+	var le *akshci.LockoutError
+	if rotatingFirst && errors.As(err, &le) {
+		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String()+" before the CA rotation",
+			fmt.Sprintf("%s. This apply rotates the cloud agent CA first; the renewal is planned again, against the "+
+				"rotated deployment, when it runs.", le))
 		return
 	}
 	if err != nil {
@@ -309,15 +331,24 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		warnHost(&resp.Diagnostics, inv)
 	}
 
-	if req.State.Raw.IsNull() {
-		// A create (or the second half of a replacement) runs the renewal: stop at plan
-		// time when it cannot succeed, before anything runs on the host.
-		checkCA(&resp.Diagnostics, inv, t)
-		// The ID is the target's name, so the plan can show it.
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), t.id())...)
+	// Stop at plan time a renewal that cannot succeed (the CA has expired), before
+	// anything runs on the host; otherwise say how the CA stands.
+	if t.issues() && planCA(&resp.Diagnostics, inv, &r.data.rotation) {
 		return
 	}
-	warnCAExpiring(&resp.Diagnostics, inv, window)
+	if req.State.Raw.IsNull() {
+		// The ID is the target's name, so the plan can show it.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), t.id())...)
+		if t.adopts() && !st.Ready {
+			// Nothing is due: the create only starts watching, and the plan says so.
+			c := plan.common()
+			c.ID = types.StringValue(t.id())
+			c.RenewedAt = types.StringNull()
+			c.setStatus(st)
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+		}
+		return
+	}
 
 	c := plan.common()
 	if st.Ready {
@@ -369,19 +400,6 @@ func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *d
 	return evaluation{target: t, window: window, inv: inv, status: st}, true, err
 }
 
-// checkCA stops a renewal that the host would refuse: nothing can be issued once the
-// cloud agent CA has expired.
-func checkCA(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
-	if inv.CAExpiresAt.IsZero() || inv.CAExpiresAt.After(inv.Now) {
-		return
-	}
-	diags.AddError("Cloud agent CA has expired",
-		fmt.Sprintf("The cloud agent CA expired at %s (host time %s), so %s cannot renew anything for %s. Rotate the CA "+
-			"with Invoke-AksHciRotateCACertificate (every client loses contact with the cloud agent while it runs: plan "+
-			"downtime), then run terraform apply again. Nothing was changed on the host.",
-			inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat), t.cmdlet(), t))
-}
-
 // checkLockouts reports the lockouts that concern target and says whether the plan must
 // stop here. A lockout that needs manual recovery fails the plan with the documented
 // steps, so no renewal that would fail is planned. One that another renewal repairs
@@ -420,19 +438,6 @@ func checkLockouts(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarg
 	return false
 }
 
-// warnCAExpiring warns while the cloud agent CA is inside the renewal window: no
-// resource can renew it, and once it expires no renewal can succeed.
-func warnCAExpiring(diags *diag.Diagnostics, inv *akshci.Inventory, window time.Duration) {
-	if inv.CAExpiresAt.IsZero() || !inv.CAExpiresAt.After(inv.Now) || inv.CAExpiresAt.Add(-window).After(inv.Now) {
-		return
-	}
-	diags.AddWarning("Cloud agent CA expires soon",
-		fmt.Sprintf("The cloud agent CA expires at %s (host time %s), inside renew_before. This provider does not rotate "+
-			"the CA: run Invoke-AksHciRotateCACertificate in a maintenance window before then (every client loses contact "+
-			"with the cloud agent while it runs). After the CA expires, no certificate renewal can succeed.",
-			inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat)))
-}
-
 func addTargetError(diags *diag.Diagnostics, err error) {
 	var me *akshci.ManagementClusterError
 	if errors.As(err, &me) {
@@ -464,6 +469,11 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	window, windowOK := c.window(r.window)
 	if resp.Diagnostics.HasError() || !ok || !windowOK || r.data == nil {
 		resp.Diagnostics.AddError("Cannot renew", "The configuration is incomplete at apply time. Please report this issue to the provider developers.")
+		return
+	}
+	if t.adopts() && !c.RenewedAt.IsUnknown() {
+		// The plan showed no renewal (renewed_at known to be null): only start watching.
+		r.adopt(ctx, plan, t, window, resp)
 		return
 	}
 	// The create timeout bounds the renewal itself, not the wait for other renewals on
@@ -522,9 +532,33 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	c.RenewedAt = timeValue(inv.Now)
 	c.setStatus(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(rememberCA(ctx, resp.Private, inv)...)
 	tflog.Info(ctx, "renewal finished", map[string]any{
 		"target": t.String(), "duration": r.data.clock.Now().Sub(started).String(), "expires_at": c.ExpiresAt.ValueString(),
 	})
+}
+
+// adopt records a target without renewing it (a create that the plan showed as no
+// renewal): the current expiry and CA.
+func (r *renewalResource) adopt(ctx context.Context, plan renewalState, t renewalTarget, window time.Duration, resp *resource.CreateResponse) {
+	inv, err := r.data.inventory(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	st, err := renewalStatus(inv, t, window, schedule{})
+	if err != nil {
+		addTargetError(&resp.Diagnostics, err)
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	c := plan.common()
+	c.ID = types.StringValue(t.id())
+	c.RenewedAt = types.StringNull()
+	c.setStatus(st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(rememberCA(ctx, resp.Private, inv)...)
 }
 
 // Read refreshes the expiry from the host. Out-of-band renewals simply move expires_at.
@@ -560,8 +594,21 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.Diagnostics.AddError("Cannot evaluate the credentials", err.Error())
 		return
 	}
-	c.setStatus(ev.status)
+	checkCAChanged(ctx, req.Private, ev.inv, ev.target, &resp.Diagnostics)
+	st := ev.status
+	if ev.target.issues() {
+		warnCAOnce(&resp.Diagnostics, ev.inv, akshci.CARenewBefore, &r.data.rotation)
+		if ev.inv.CAExpired() {
+			// No renewal can work until the CA is rotated: ready_for_renewal never
+			// claims one (the plan says what to do instead).
+			st.Ready = false
+		}
+	} else {
+		warnCAOnce(&resp.Diagnostics, ev.inv, ev.window, &r.data.rotation)
+	}
+	c.setStatus(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(rememberCA(ctx, resp.Private, ev.inv)...)
 }
 
 // Update stores an in-place edit (window, flags). It never renews: the plan showed no
