@@ -51,60 +51,37 @@ const clusterDemoAddr = "akshybrid_cluster_certificates.demo"
 func TestAccCloudAgentCA_yearThenExpiryThenRotationWithFollowUps(t *testing.T) {
 	t.Parallel()
 	env := newAccEnv(t, "demo")
+	now := 0
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
-		Steps: caWalkSteps(env.config, env.advance, nil),
+		Steps: caWalkSteps(func(_ int, body string) string { return env.config(body) }, func(d int) func() {
+			return func() {
+				env.clock.Advance(time.Duration(d-now) * day)
+				now = d
+			}
+		}, true),
 	})
 }
 
-// caWalkSteps are the steps of the walk, for the emulator and the SSH stand-in alike.
-// config prefixes a body with the provider block; advance moves the host's clock;
-// afterRotation, when set, runs extra checks after the rotation step.
-// renewalStep moves 61 days on and applies: the management and cluster credentials are
-// due (30 days left of 90), the CA resource is not.
-func renewalStep(config func(string) string, advance func(time.Duration) func(), renewBefore string) resource.TestStep {
-	return resource.TestStep{
-		PreConfig: advance(61 * day),
-		Config:    config(caWalkConfig(false, renewBefore)),
-		ConfigPlanChecks: resource.ConfigPlanChecks{
-			PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(caAddr, plancheck.ResourceActionNoop),
-				plancheck.ExpectResourceAction(mgmtAddr, plancheck.ResourceActionReplace),
-				plancheck.ExpectResourceAction(clusterDemoAddr, plancheck.ResourceActionReplace),
-			},
-			PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-		},
-	}
-}
+// caWalk is the walk's calendar: day 0, four renewals 61 days apart, day 320 (inside the
+// CA's 60-day warning), day 367 (the CA expired on day 365).
+const caWalkExpired = 367
 
-func caWalkSteps(config func(string) string, advance func(time.Duration) func(), afterRotation func()) []resource.TestStep {
-	return []resource.TestStep{
-		{
-			// Day 0: creating the CA resource only starts watching (no rotation: renewed_at
-			// stays null); the credentials are renewed.
-			Config: config(caWalkConfig(false, "720h")),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(caAddr, plancheck.ResourceActionCreate),
-					plancheck.ExpectKnownValue(caAddr, tfjsonpath.New("renewed_at"), knownvalue.Null()),
-				},
-			},
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("id"), knownvalue.StringExact("cloud-agent-ca")),
-				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(365*day)))),
-				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("expiring_credential"), knownvalue.StringExact("Cloud agent CA certificate")),
-				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),
-				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("renewed_at"), knownvalue.Null()),
-			},
-		},
-		// Days 61 to 244: the credentials are renewed every 61 days, the CA is left alone.
-		renewalStep(config, advance, "720h"), renewalStep(config, advance, "720h"), renewalStep(config, advance, "720h"), renewalStep(config, advance, "720h"),
-		{
-			// Day 320: 45 days left, inside the 60-day warning (shown by the CLI test) but
-			// outside this CA resource's 30-day window: the credentials are renewed, the CA
-			// is not touched, and every renewed certificate ends with the CA.
-			PreConfig: advance(76 * day),
-			Config:    config(caWalkConfig(false, "720h")),
+// caWalkSteps are the steps of the walk, for the emulator and the SSH stand-in alike.
+// config returns the configuration for a day; at returns the PreConfig that moves the
+// host's clock to that day (nil when config does it). exact adds the checks of exact
+// times, which need the emulator's fake clock.
+func caWalkSteps(config func(day int, body string) string, at func(day int) func(), exact bool) []resource.TestStep {
+	when := func(checks ...statecheck.StateCheck) []statecheck.StateCheck {
+		if exact {
+			return checks
+		}
+		return nil
+	}
+	renewal := func(d int) resource.TestStep {
+		return resource.TestStep{
+			PreConfig: at(d),
+			Config:    config(d, caWalkConfig(false, "720h")),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(caAddr, plancheck.ResourceActionNoop),
@@ -113,23 +90,63 @@ func caWalkSteps(config func(string) string, advance func(time.Duration) func(),
 				},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
-			ConfigStateChecks: []statecheck.StateCheck{
-				// Renewed on day 320, the 90-day credentials would end on day 410: capped at
-				// the CA's day-365 expiry (they never outlive it), so that is expires_at.
-				statecheck.ExpectKnownValue(mgmtAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(365*day)))),
+		}
+	}
+	return []resource.TestStep{
+		{
+			// Day 0: creating the CA resource only starts watching (no rotation: renewed_at
+			// stays null); the credentials are renewed.
+			PreConfig: at(0),
+			Config:    config(0, caWalkConfig(false, "720h")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(caAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(caAddr, tfjsonpath.New("renewed_at"), knownvalue.Null()),
+				},
 			},
+			ConfigStateChecks: append(when(
+				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(365*day)))),
+			),
+				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("id"), knownvalue.StringExact("cloud-agent-ca")),
+				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("expiring_credential"), knownvalue.StringExact("Cloud agent CA certificate")),
+				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("renewed_at"), knownvalue.Null()),
+			),
+		},
+		// Days 61 to 244: the credentials are renewed every 61 days, the CA is left alone.
+		renewal(61), renewal(122), renewal(183), renewal(244),
+		{
+			// Day 320: 45 days left, inside the 60-day warning (shown by the CLI test) but
+			// outside this CA resource's 30-day window: the credentials are renewed, the CA
+			// is not touched, and every renewed certificate ends with the CA.
+			PreConfig: at(320),
+			Config:    config(320, caWalkConfig(false, "720h")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(caAddr, plancheck.ResourceActionNoop),
+					plancheck.ExpectResourceAction(mgmtAddr, plancheck.ResourceActionReplace),
+					plancheck.ExpectResourceAction(clusterDemoAddr, plancheck.ResourceActionReplace),
+				},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			// Renewed on day 320, the 90-day credentials would end on day 410: capped at
+			// the CA's day-365 expiry (they never outlive it), so that is expires_at, and
+			// the renewal is not due again (renewing cannot move it: the CA is due).
+			ConfigStateChecks: append(when(
+				statecheck.ExpectKnownValue(mgmtAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(365*day)))),
+			), statecheck.ExpectKnownValue(mgmtAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false))),
 		},
 		{
 			// Day 367: the CA has expired. Every plan fails with the remedy; the CA resource
 			// says a rotation needs allow_downtime.
-			PreConfig:   advance(47 * day),
-			Config:      config(caWalkConfig(false, "720h")),
+			PreConfig:   at(caWalkExpired),
+			Config:      config(caWalkExpired, caWalkConfig(false, "720h")),
 			ExpectError: errorLike("Cloud agent CA has expired: rotating it needs allow_downtime = true ... no renewal can succeed"),
 		},
 		{
 			// The same day, with allow_downtime: one apply rotates the CA, then renews the
 			// management credentials, then the cluster's; the next plan is empty.
-			Config: config(caWalkConfig(true, "720h")),
+			Config: config(caWalkExpired, caWalkConfig(true, "720h")),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(caAddr, plancheck.ResourceActionReplace),
@@ -138,24 +155,23 @@ func caWalkSteps(config func(string) string, advance func(time.Duration) func(),
 				},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0.Add(367*day)))),
-				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(367*day+365*day)))),
+			ConfigStateChecks: append(when(
+				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0.Add(caWalkExpired*day)))),
+				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(caWalkExpired*day+365*day)))),
+				statecheck.ExpectKnownValue(mgmtAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0.Add(caWalkExpired*day)))),
+				statecheck.ExpectKnownValue(mgmtAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(caWalkExpired*day+90*day)))),
+				statecheck.ExpectKnownValue(clusterDemoAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0.Add(caWalkExpired*day)))),
+				statecheck.ExpectKnownValue(clusterDemoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(caWalkExpired*day+90*day)))),
+			),
 				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),
-				statecheck.ExpectKnownValue(mgmtAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0.Add(367*day)))),
-				statecheck.ExpectKnownValue(mgmtAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(367*day+90*day)))),
-				statecheck.ExpectKnownValue(clusterDemoAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0.Add(367*day)))),
-				statecheck.ExpectKnownValue(clusterDemoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(367*day+90*day)))),
-			},
+				statecheck.ExpectKnownValue(caAddr, tfjsonpath.New("renewed_at"), knownvalue.NotNull()),
+				statecheck.ExpectKnownValue(mgmtAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(clusterDemoAddr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),
+			),
 		},
 		{
 			// Nothing is due any more: an unchanged configuration plans nothing.
-			PreConfig: func() {
-				if afterRotation != nil {
-					afterRotation()
-				}
-			},
-			Config:   config(caWalkConfig(true, "720h")),
+			Config:   config(caWalkExpired, caWalkConfig(true, "720h")),
 			PlanOnly: true,
 		},
 	}
@@ -375,5 +391,22 @@ resource "akshybrid_cluster_certificates" "demo" {
   depends_on   = [akshybrid_management_certificates.this]
 }
 `),
+	}
+}
+
+// renewalStep moves 61 days on and applies: the management and cluster credentials are
+// due (30 days left of 90), the CA resource is not.
+func renewalStep(config func(string) string, advance func(time.Duration) func(), renewBefore string) resource.TestStep {
+	return resource.TestStep{
+		PreConfig: advance(61 * day),
+		Config:    config(caWalkConfig(false, renewBefore)),
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(caAddr, plancheck.ResourceActionNoop),
+				plancheck.ExpectResourceAction(mgmtAddr, plancheck.ResourceActionReplace),
+				plancheck.ExpectResourceAction(clusterDemoAddr, plancheck.ResourceActionReplace),
+			},
+			PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+		},
 	}
 }
