@@ -186,8 +186,8 @@ func TestAccCloudAgentCA_dueRotationNeedsAllowDowntime(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{
 			{Config: env.config(caWalkConfig(false, "1440h"))},
-			renewalStep(env.config, env.advance, "1440h"), renewalStep(env.config, env.advance, "1440h"), renewalStep(env.config, env.advance, "1440h"),
-			renewalStep(env.config, env.advance, "1440h"),
+			renewalStep(env.config, env.advance), renewalStep(env.config, env.advance), renewalStep(env.config, env.advance),
+			renewalStep(env.config, env.advance),
 			{
 				// Day 310: 55 days left, inside the default 60-day window.
 				PreConfig: env.advance(66 * day),
@@ -357,7 +357,7 @@ func TestAccCertificatesDataSource_marksTheExpiredCAAndWhatItSigned(t *testing.T
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{
 			{Config: env.config(`resource "akshybrid_management_certificates" "this" {}`)},
-			renewalDay(env, 61), renewalDay(env, 61), renewalDay(env, 61), renewalDay(env, 61), renewalDay(env, 61),
+			renewalDay(env), renewalDay(env), renewalDay(env), renewalDay(env), renewalDay(env),
 			{
 				// Day 368: renewed on day 305, so every token is valid; the CA is not.
 				PreConfig: env.advance(63 * day),
@@ -379,11 +379,11 @@ data "akshybrid_certificates" "demo" {}
 	})
 }
 
-// renewalDay moves days on and applies the management renewal (and, through the
+// renewalDay moves 61 days on and applies the management renewal (and, through the
 // emulator's configured cluster, keeps kvactl unlocked).
-func renewalDay(env *accEnv, days int) resource.TestStep {
+func renewalDay(env *accEnv) resource.TestStep {
 	return resource.TestStep{
-		PreConfig: env.advance(time.Duration(days) * day),
+		PreConfig: env.advance(61 * day),
 		Config: env.config(`
 resource "akshybrid_management_certificates" "this" {}
 resource "akshybrid_cluster_certificates" "demo" {
@@ -395,11 +395,11 @@ resource "akshybrid_cluster_certificates" "demo" {
 }
 
 // renewalStep moves 61 days on and applies: the management and cluster credentials are
-// due (30 days left of 90), the CA resource is not.
-func renewalStep(config func(string) string, advance func(time.Duration) func(), renewBefore string) resource.TestStep {
+// due (30 days left of 90), the CA resource (with its 60-day window) is not.
+func renewalStep(config func(string) string, advance func(time.Duration) func()) resource.TestStep {
 	return resource.TestStep{
 		PreConfig: advance(61 * day),
-		Config:    config(caWalkConfig(false, renewBefore)),
+		Config:    config(caWalkConfig(false, "1440h")),
 		ConfigPlanChecks: resource.ConfigPlanChecks{
 			PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(caAddr, plancheck.ResourceActionNoop),
