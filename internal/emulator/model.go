@@ -387,21 +387,18 @@ func (g *group) kubeCerts() []*certState {
 	return []*certState{g.kubelet, g.kubeletServer, g.kubeconfigAdmin}
 }
 
-// credentials lists the group's credentials for an inventory: for each client in catalog
-// order its certificate then its token, then its Kubernetes certificates.
+// credentials lists the group's credentials for an inventory, in akshci's catalog order
+// (akshci.CatalogCredentials), with their expiries.
 func (g *group) credentials() []akshci.Credential {
-	out := make([]akshci.Credential, 0, 2*len(g.ids)+len(akshci.KubernetesClients))
-	for _, id := range g.ids {
-		out = append(out,
-			akshci.Credential{Client: id.client.Name, Type: akshci.Certificate, Scope: id.client.Scope,
-				NotAfter: id.cert.notAfter, AutoRenew: id.client.CertificateAutoRenew, Source: akshci.SourceEmulator},
-			akshci.Credential{Client: id.client.Name, Type: akshci.Token, Scope: id.client.Scope,
-				NotAfter: id.tokenNotAfter, Source: akshci.SourceEmulator})
+	out := akshci.CatalogCredentials(g.isCluster())
+	for i, id := range g.ids {
+		out[2*i].NotAfter, out[2*i+1].NotAfter = id.cert.notAfter, id.tokenNotAfter
 	}
 	for i, c := range g.kubeCerts() {
-		k := akshci.KubernetesClients[i]
-		out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope,
-			NotAfter: c.notAfter, AutoRenew: k.CertificateAutoRenew, Source: akshci.SourceEmulator})
+		out[2*len(g.ids)+i].NotAfter = c.notAfter
+	}
+	for i := range out {
+		out[i].Source = akshci.SourceEmulator
 	}
 	return out
 }

@@ -276,7 +276,7 @@ func (s *DocSession) warning() (string, error) {
 }
 
 func (doc *Document) management() ([]akshci.Credential, time.Time, error) {
-	creds := catalogCredentials(akshci.ManagementClients, false)
+	creds := catalogCredentials(false)
 	var ca time.Time
 	folders := map[string]bool{}
 	kva := false
@@ -403,7 +403,7 @@ func (doc *Document) clusters(management string) ([]akshci.Cluster, error) {
 
 func (c DocCluster) credentials() ([]akshci.Credential, error) {
 	where := "workload cluster " + strconv.Quote(c.Name)
-	creds := catalogCredentials(akshci.ClusterClients, true)
+	creds := catalogCredentials(true)
 
 	// KMS: the token's exp; mocctl's tokenexpiryinseconds is a lifetime, not a date
 	// (research §0.2, Unv), so it only explains an unknown expiry.
@@ -469,23 +469,14 @@ func (c DocCluster) credentials() ([]akshci.Credential, error) {
 // not read it.
 const notRead = "not-found: the inventory does not read it (a TLS handshake to each node's kubelet port 10250 would, research C6)"
 
-// catalogCredentials lists every credential of the catalog as unknown; with kubernetes,
-// also every Kubernetes certificate of akshci.KubernetesClients, so a real host reports
-// the same credentials as the emulator, the unreported ones unknown.
-func catalogCredentials(catalog []akshci.Client, kubernetes bool) []akshci.Credential {
-	var out []akshci.Credential
-	for _, c := range catalog {
-		out = append(out,
-			akshci.Credential{Client: c.Name, Type: akshci.Certificate, Scope: c.Scope, AutoRenew: c.CertificateAutoRenew, UnknownReason: noPublicSource},
-			akshci.Credential{Client: c.Name, Type: akshci.Token, Scope: c.Scope, UnknownReason: noPublicSource})
-	}
-	if kubernetes {
-		for _, k := range akshci.KubernetesClients {
-			why := noPublicSource
-			if k.Name == akshci.KubeletServerClient.Name {
-				why = notRead
-			}
-			out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope, AutoRenew: k.CertificateAutoRenew, UnknownReason: why})
+// catalogCredentials lists every credential akshci.CatalogCredentials names, as unknown:
+// a real host reports the same credentials as the emulator, the unreported ones unknown.
+func catalogCredentials(cluster bool) []akshci.Credential {
+	out := akshci.CatalogCredentials(cluster)
+	for i := range out {
+		out[i].UnknownReason = noPublicSource
+		if out[i].Client == akshci.KubeletServerClient.Name {
+			out[i].UnknownReason = notRead
 		}
 	}
 	return out

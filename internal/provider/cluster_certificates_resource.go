@@ -88,17 +88,11 @@ func (t clusterTarget) logFields() map[string]any {
 }
 
 func (t clusterTarget) credentials(inv *akshci.Inventory) ([]akshci.Credential, error) {
-	if err := inv.CheckWorkloadCluster(t.cluster); err != nil {
+	creds, err := inv.Credentials(t.cluster)
+	if err != nil {
 		return nil, err
 	}
-	if l, blocked := inv.ClusterListBlocked(); blocked {
-		return nil, &akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l}
-	}
-	c, ok := inv.Cluster(t.cluster)
-	if !ok {
-		return nil, &akshci.ClusterNotFoundError{Name: t.cluster, Existing: inv.ClusterNames()}
-	}
-	return t.opts.Scoped(c.Credentials), nil
+	return t.opts.Scoped(creds), nil
 }
 
 func (t clusterTarget) renew(ctx context.Context, host akshci.Host) error {
