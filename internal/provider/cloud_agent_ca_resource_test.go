@@ -2,6 +2,7 @@ package provider
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/emulator"
 )
 
 const caAddr = "akshybrid_cloud_agent_ca.this"
@@ -408,5 +411,70 @@ func renewalStep(config func(string) string, advance func(time.Duration) func())
 			},
 			PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 		},
+	}
+}
+
+// The CA fingerprint each resource keeps: a rotation done outside the configuration makes
+// the next plan warn on every resource that saw the old CA; a rotation done by
+// akshybrid_cloud_agent_ca in the same configuration, with its follow-ups, does not.
+func TestAccCloudAgentCA_fingerprintWarnsOnlyOnAChangeOutsideTheConfiguration(t *testing.T) {
+	t.Parallel()
+	ws, statePath := newEmulatorWorkspace(t, []string{"demo"}, `
+variable "allow_downtime" {
+  type    = bool
+  default = false
+}
+
+resource "akshybrid_cloud_agent_ca" "this" {
+  allow_downtime = var.allow_downtime
+  # 60 hours short of the CA's 8760h lifetime: a fresh CA is due 60 hours after its
+  # creation, so the test can rotate within hours.
+  renew_before = "8700h"
+}
+
+resource "akshybrid_management_certificates" "this" {
+  lifecycle {
+    replace_triggered_by = [akshybrid_cloud_agent_ca.this.renewed_at]
+  }
+}
+
+resource "akshybrid_cluster_certificates" "demo" {
+  cluster_name = "demo"
+  depends_on   = [akshybrid_management_certificates.this]
+  lifecycle {
+    replace_triggered_by = [akshybrid_cloud_agent_ca.this.renewed_at]
+  }
+}
+`)
+	changed := func(out string) int {
+		n := 0
+		for _, d := range diagnostics(t, out) {
+			if d.Severity == "warning" && d.Summary == "The cloud agent CA behind this resource changed" {
+				n++
+			}
+		}
+		return n
+	}
+	ws.run(nil, "apply", "-auto-approve", "-input=false", "-var", "time_offset=0h")
+	// 61 hours on the CA is due; with the downtime allowed, one apply rotates it and runs
+	// the follow-ups after it.
+	ws.run(nil, "apply", "-auto-approve", "-input=false", "-var", "time_offset=61h", "-var", "allow_downtime=true")
+	// Rotated by the configuration itself: no warning, nothing to do.
+	out, ok := ws.runStatus("plan", "-json", "-input=false", "-detailed-exitcode", "-var", "time_offset=62h", "-var", "allow_downtime=true")
+	if n := changed(out); n != 0 || !ok {
+		t.Fatalf("after a rotation by akshybrid_cloud_agent_ca: %d CA-changed warnings (want none), plan clean %v: %+v", n, ok, diagnostics(t, out))
+	}
+	// A rotation outside Terraform (Invoke-AksHciRotateCACertificate run by hand).
+	emu, err := emulator.New(emulator.Config{StatePath: statePath, TimeOffset: 63 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.RotateCACertificate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	out = ws.run(nil, "plan", "-json", "-input=false", "-refresh-only", "-var", "time_offset=64h", "-var", "allow_downtime=false")
+	// The CA resource, the management and the cluster resource each saw the old CA.
+	if n := changed(out); n != 3 {
+		t.Errorf("after a rotation outside Terraform: %d CA-changed warnings, want 3 (one per resource): %+v", n, diagnostics(t, out))
 	}
 }
