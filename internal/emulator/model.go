@@ -35,6 +35,8 @@ type storedState struct {
 	// (DER), and RotatedAt when; both empty until the first rotation.
 	PreviousCACert []byte    `json:"previous_ca_certificate,omitempty"`
 	RotatedAt      time.Time `json:"rotated_at,omitzero"`
+	// DeploymentID is random, chosen when the file is initialised (see deploymentID).
+	DeploymentID string `json:"deployment_id,omitempty"`
 }
 
 // storedGroup is the public record of the management cluster or of one workload cluster.

@@ -29,7 +29,7 @@ import (
 // whose certificate the replaced CA signed. Once the replaced CA has expired it is no
 // longer reported, and a certificate it signed is unusable.
 func (e *Emulator) RotateCACertificate(ctx context.Context) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		m, err := s.management()
 		if err != nil {
 			return err

@@ -52,8 +52,8 @@ func parseCAWindow(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("renew_before must be a Go duration in hours, such as %q for %s; got %s",
 			akshci.Hours(akshci.CARenewBefore), akshci.Days(akshci.CARenewBefore), quoted(s))
 	}
-	if d < time.Hour || d >= akshci.CALifetime {
-		return 0, fmt.Errorf("renew_before %s must be at least 1h and shorter than the CA's lifetime of %s (%s), "+
+	if d < akshci.MinRenewBefore || d >= akshci.CALifetime {
+		return 0, fmt.Errorf("renew_before %s must be at least "+akshci.Hours(akshci.MinRenewBefore)+" and shorter than the CA's lifetime of %s (%s), "+
 			"otherwise a fresh CA is already inside the window and every apply would rotate it; the default %q "+
 			"rotates %s before expiry", quoted(s), akshci.Hours(akshci.CALifetime), akshci.Days(akshci.CALifetime),
 			akshci.Hours(akshci.CARenewBefore), akshci.Days(akshci.CARenewBefore))
@@ -145,6 +145,11 @@ func (r *cloudAgentCAResource) ModifyPlan(ctx context.Context, req resource.Modi
 		return
 	}
 	r.data.rotation.plan()
+}
+
+// ConfigValidators: the rotation has no force, so only the timeouts are checked here.
+func (r *cloudAgentCAResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{positiveTimeouts{}}
 }
 
 func cloudAgentCASchema(ctx context.Context) schema.Schema {
