@@ -58,17 +58,17 @@ var _ akshci.Host = (*Emulator)(nil)
 // state file.
 func New(cfg Config) (*Emulator, error) {
 	if strings.TrimSpace(cfg.StatePath) == "" {
-		return nil, errors.New("emulator state_path must not be empty")
+		return nil, errors.New("the emulator's state file path must not be empty")
 	}
 	if cfg.TimeOffset < 0 {
-		return nil, fmt.Errorf("emulator time_offset %s is negative: the emulated clock only moves forward, so the offset must be zero or more", cfg.TimeOffset)
+		return nil, fmt.Errorf("the emulator's time offset %s is negative: the emulated clock only moves forward, so the offset must be zero or more", cfg.TimeOffset)
 	}
 	if cfg.LockTimeout < 0 {
 		return nil, fmt.Errorf("emulator lock timeout %s is negative", cfg.LockTimeout)
 	}
 	path, err := filepath.Abs(cfg.StatePath)
 	if err != nil {
-		return nil, fmt.Errorf("emulator state_path %q: %w", cfg.StatePath, err)
+		return nil, fmt.Errorf("emulator state file path %q: %w", cfg.StatePath, err)
 	}
 	e := &Emulator{path: path, clock: cfg.Clock, offset: cfg.TimeOffset, lockTimeout: cfg.LockTimeout, gate: make(chan struct{}, 1)}
 	if e.clock == nil {

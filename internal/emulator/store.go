@@ -182,7 +182,7 @@ func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 	switch {
 	case err == nil:
 		if fi.IsDir() {
-			return nil, fmt.Errorf("emulator state_path %q is a directory; point state_path at a file (it is created when missing)", e.path)
+			return nil, fmt.Errorf("emulator state file path %q is a directory; point the state file path at a file (it is created when missing)", e.path)
 		}
 		if !fi.Mode().IsRegular() {
 			return nil, &StateFileError{Path: e.path, Reason: "it is not a regular file"}
@@ -192,14 +192,14 @@ func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 		di, derr := os.Stat(dir)
 		switch {
 		case errors.Is(derr, fs.ErrNotExist):
-			return nil, fmt.Errorf("cannot create emulator state %q: directory %q does not exist; create it or choose another state_path", e.path, dir)
+			return nil, fmt.Errorf("cannot create emulator state %q: directory %q does not exist; create it or choose another state file path", e.path, dir)
 		case derr != nil:
 			return nil, fmt.Errorf("cannot create emulator state %q: %w", e.path, derr)
 		case !di.IsDir():
-			return nil, fmt.Errorf("cannot create emulator state %q: %q is not a directory; choose another state_path", e.path, dir)
+			return nil, fmt.Errorf("cannot create emulator state %q: %q is not a directory; choose another state file path", e.path, dir)
 		}
 	case errors.Is(err, syscall.ENOTDIR):
-		return nil, fmt.Errorf("cannot create emulator state %q: a parent of it is not a directory; choose another state_path", e.path)
+		return nil, fmt.Errorf("cannot create emulator state %q: a parent of it is not a directory; choose another state file path", e.path)
 	default:
 		return nil, fmt.Errorf("cannot access emulator state %q: %w", e.path, err)
 	}
@@ -207,7 +207,7 @@ func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 	f, err := os.OpenFile(e.path, os.O_RDWR|os.O_CREATE, stateFileMode)
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
-			return nil, fmt.Errorf("cannot open emulator state %q: permission denied; make the file and its directory writable by this user or choose another state_path", e.path)
+			return nil, fmt.Errorf("cannot open emulator state %q: permission denied; make the file and its directory writable by this user or choose another state file path", e.path)
 		}
 		return nil, fmt.Errorf("cannot open emulator state %q: %w", e.path, err)
 	}

@@ -173,6 +173,7 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 		open = hosts.Open
 	}
 	opened, err := open(ctx, settings)
+	err = withAttributeNames(err)
 	if err != nil {
 		at := path.Root(configured[0])
 		var se *hosts.SettingError
