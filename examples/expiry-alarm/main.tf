@@ -23,7 +23,7 @@ variable "alert_before" {
 }
 
 variable "ca_alert_before" {
-  description = "Warn this long before the cloud agent CA expires. No resource renews the CA: its rotation (Invoke-AksHciRotateCACertificate) needs a maintenance window."
+  description = "Warn this long before the cloud agent CA expires. It does not renew itself, and its rotation (akshybrid_cloud_agent_ca in the renewal configuration, Invoke-AksHciRotateCACertificate) needs a maintenance window."
   type        = string
   default     = "1440h" # 60 days
 }
@@ -63,10 +63,12 @@ check "cluster_credentials" {
   }
 }
 
+# Once the CA has expired, ready_for_renewal is false everywhere (no renewal can work
+# before the rotation), so this check is the one that keeps failing.
 check "cloud_agent_ca" {
   assert {
-    condition     = local.management.ca_expires_at == null ? true : timecmp(local.management.ca_expires_at, timeadd(local.management.observed_at, var.ca_alert_before)) > 0
-    error_message = "The cloud agent CA expires at ${coalesce(local.management.ca_expires_at, "an unknown time")}. Plan a maintenance window to rotate it with Invoke-AksHciRotateCACertificate: every client loses contact with the cloud agent while it runs."
+    condition     = !local.management.ca_expired && (local.management.ca_expires_at == null ? true : timecmp(local.management.ca_expires_at, timeadd(local.management.observed_at, var.ca_alert_before)) > 0)
+    error_message = "The cloud agent CA ${local.management.ca_expired ? "expired" : "expires"} at ${coalesce(local.management.ca_expires_at, "an unknown time")}. Plan a maintenance window and rotate it there (the renewal configuration's akshybrid_cloud_agent_ca with allow_downtime = true): every client loses contact with the cloud agent while it runs."
   }
 }
 
@@ -78,6 +80,6 @@ check "expiry_reported" {
 }
 
 output "ca_expires_at" {
-  description = "When the cloud agent CA expires; no resource renews it."
+  description = "When the cloud agent CA expires; it does not renew itself."
   value       = local.management.ca_expires_at
 }

@@ -101,3 +101,46 @@ func LookupClient(clients []Client, name string) (Client, bool) {
 	}
 	return Client{}, false
 }
+
+// CatalogCredentials expands the client catalog into the credentials a host reports, in
+// the one order every host uses: for each MOC client of the management cluster
+// (ManagementClients) or of a workload cluster (ClusterClients) its certificate then its
+// token, then, for a workload cluster, each Kubernetes certificate (KubernetesClients).
+// Expiries are left for the host to fill in.
+func CatalogCredentials(cluster bool) []Credential {
+	catalog := ManagementClients
+	if cluster {
+		catalog = ClusterClients
+	}
+	out := make([]Credential, 0, 2*len(catalog)+len(KubernetesClients))
+	for _, c := range catalog {
+		out = append(out,
+			Credential{Client: c.Name, Type: Certificate, Scope: c.Scope, AutoRenew: c.CertificateAutoRenew},
+			Credential{Client: c.Name, Type: Token, Scope: c.Scope})
+	}
+	if cluster {
+		for _, k := range KubernetesClients {
+			out = append(out, Credential{Client: k.Name, Type: Certificate, Scope: k.Scope, AutoRenew: k.CertificateAutoRenew})
+		}
+	}
+	return out
+}
+
+// Credentials returns the credentials of the management cluster (cluster "") or of one
+// workload cluster, as the inventory holds them.
+func (inv *Inventory) Credentials(cluster string) ([]Credential, error) {
+	if cluster == "" {
+		return inv.Management, nil
+	}
+	if err := inv.CheckWorkloadCluster(cluster); err != nil {
+		return nil, err
+	}
+	if l, blocked := inv.ClusterListBlocked(); blocked {
+		return nil, &LockoutError{Operation: "Get-AksHciCluster", Lockout: l}
+	}
+	c, ok := inv.Cluster(cluster)
+	if !ok {
+		return nil, &ClusterNotFoundError{Name: cluster, Existing: inv.ClusterNames()}
+	}
+	return c.Credentials, nil
+}

@@ -97,3 +97,19 @@ func TestLookupClient(t *testing.T) {
 		t.Error("LookupClient(C) found a client that is not there")
 	}
 }
+
+func TestCatalogCredentialsOrder(t *testing.T) {
+	// A workload cluster: KMS, CSI, CertManager, CloudProvider and the load balancer, each a
+	// certificate then a token [d:certificates-update-after-sixty-days.md], then the
+	// three Kubernetes certificates.
+	got := CatalogCredentials(true)
+	if len(got) != 2*5+3 {
+		t.Fatalf("%d credentials, want 13", len(got))
+	}
+	if got[0].Client != "KMS" || got[0].Type != Certificate || got[1].Type != Token || got[10].Scope != ScopeKubelet {
+		t.Errorf("order: %+v", got)
+	}
+	if m := CatalogCredentials(false); len(m) != 2*8 {
+		t.Errorf("management: %d credentials, want 16 (8 clients)", len(m))
+	}
+}

@@ -38,6 +38,8 @@ const (
 	// they are reported, and count for the data source's expiry, but never make a
 	// renewal resource due, since its renewal could not change them.
 	ScopeInformational Scope = "informational"
+	// ScopeCA is the cloud agent CA itself: Invoke-AksHciRotateCACertificate.
+	ScopeCA Scope = "ca"
 )
 
 // Renewable reports whether some renewal operation renews the credential.
@@ -64,6 +66,9 @@ type Credential struct {
 	// Revoked is true when the host reports the identity as revoked: it is unusable
 	// whatever its expiry (mocctl's revoked field [sdk services/security/security.go]).
 	Revoked bool
+	// IssuerFingerprint is the fingerprint (Fingerprint) of the cloud agent CA that
+	// signed a client certificate; empty when the host did not say.
+	IssuerFingerprint string
 }
 
 // Source says where a credential's expiry came from.

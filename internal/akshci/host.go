@@ -3,6 +3,8 @@ package akshci
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
 	"sort"
 	"time"
 )
@@ -19,8 +21,15 @@ type Inventory struct {
 	// Now is the host's clock when the inventory was taken. Renewal decisions use it,
 	// never the clock of the machine Terraform runs on.
 	Now time.Time
-	// CAExpiresAt is the cloud agent CA's expiry; zero when unknown.
+	// CAExpiresAt is the cloud agent CA's expiry; zero when unknown. After a rotation it
+	// is the current CA's (the one with the latest expiry, see CurrentCA).
 	CAExpiresAt time.Time
+	// CAs are the cloud agent CAs the host reports: the current one and, after a
+	// rotation, the replaced one while it is still trusted. Empty when the host reports
+	// no certificate (then only CAExpiresAt, if anything, is known).
+	CAs []CA
+	// CASource says where the CA's expiry was read.
+	CASource Source
 	// DeploymentID identifies the deployment behind the host: it changes only when the
 	// deployment is replaced (for the emulator, a new state file), never when
 	// credentials or the CA are renewed. Empty when the host cannot tell.
@@ -164,6 +173,34 @@ func (o ClusterOptions) InScope(c Credential) bool {
 		return o.FixKubeletCredentials || o.NameOnly()
 	}
 	return false
+}
+
+// Validate applies the cmdlet's parameter sets: -patchLoadBalancer is documented only
+// together with -fixCloudCredentials [d:update-certificates.md].
+func (o ClusterOptions) Validate() error {
+	if o.PatchLoadBalancer && !o.FixCloudCredentials {
+		return ErrPatchLoadBalancerAlone
+	}
+	return nil
+}
+
+// ErrPatchLoadBalancerAlone is ClusterOptions.Validate's refusal.
+var ErrPatchLoadBalancerAlone = errors.New("Update-AksHciClusterCertificates: -patchLoadBalancer works only together with -fixCloudCredentials")
+
+// clusterNamePattern is a DNS label: what AKS hybrid cluster names are, and what keeps
+// any other text from ever reaching a remote shell.
+var clusterNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// ValidateClusterName accepts workload cluster names that are DNS labels: lowercase
+// letters, digits and '-', starting with a letter, ending with a letter or digit, at
+// most 63 characters. The one rule for the provider and the emulator; the PowerShell
+// host adds its own last line of defence for what reaches a shell.
+func ValidateClusterName(name string) error {
+	if clusterNamePattern.MatchString(name) {
+		return nil
+	}
+	return fmt.Errorf("workload cluster names are DNS labels: lowercase letters, digits and '-', starting with a "+
+		"letter, ending with a letter or digit, at most 63 characters; got %q", name)
 }
 
 // NameOnly reports a call with -name alone (no fix switch, so no -patchLoadBalancer).

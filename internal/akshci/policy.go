@@ -1,10 +1,20 @@
 package akshci
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // DefaultRenewBefore is the default renewal window: 30 days, the documented advice to
 // renew within 60 days of a 90-day lifetime with a margin for missed scheduled runs.
 const DefaultRenewBefore = 30 * 24 * time.Hour
+
+// Hours writes a duration the way the configuration takes it, in whole hours ("720h"),
+// so messages and docs derive their figures from the constants here.
+func Hours(d time.Duration) string { return strconv.FormatInt(int64(d/time.Hour), 10) + "h" }
+
+// Days writes a duration in whole days ("30 days").
+func Days(d time.Duration) string { return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + " days" }
 
 // Status is what the renewal policy concludes about a set of credentials.
 type Status struct {

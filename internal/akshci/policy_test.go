@@ -304,3 +304,16 @@ func TestEvaluateRevokedIsDue(t *testing.T) {
 		t.Fatalf("Evaluate() = %+v, want ready with KMS token revoked", st)
 	}
 }
+
+func TestHoursAndDaysWriteTheConfigurationForm(t *testing.T) {
+	// 30 days and 90 days, as the configuration and the docs write them.
+	if got := Hours(30 * 24 * time.Hour); got != "720h" {
+		t.Errorf("Hours(30 days) = %q, want 720h", got)
+	}
+	if got := Hours(90 * 24 * time.Hour); got != "2160h" {
+		t.Errorf("Hours(90 days) = %q, want 2160h", got)
+	}
+	if got := Days(365 * 24 * time.Hour); got != "365 days" {
+		t.Errorf("Days(365 days) = %q", got)
+	}
+}

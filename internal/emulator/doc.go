@@ -25,7 +25,8 @@
 // renews itself comes from the catalog (CertificateAutoRenew); tokens never rotate by
 // themselves [#292]. The Kubernetes certificates are signed by a per-cluster Kubernetes
 // CA (10 years), so they keep renewing after the cloud agent CA has expired.
-// Certificates are not capped at their issuer's expiry.
+// No certificate outlives its issuer: every certificate ends at its CA's expiry when
+// that comes first (TestNoCertificateOutlivesItsCA walks 800 days to prove it).
 //
 // Inventory reports each certificate's NotAfter as read from the stored certificate,
 // each token's expiry, the CA's expiry, and the lockouts (akshci.Lockout). Snapshot
@@ -77,8 +78,23 @@
 //     day-90 KVA certificate afterwards, where a real host would have kept the renewal.
 //   - After the cloud agent CA expires (day 365) no renewal or login succeeds, and every
 //     update fails with a *CAExpiredError naming Invoke-AksHciRotateCACertificate, as
-//     does creating a cluster (AddCluster, or a configured cluster on first use). The
-//     rotation itself is not emulated: delete the state file to start over.
+//     does creating a cluster (AddCluster, or a configured cluster on first use). A
+//     client that restarts then cannot log in and is locked out. Only the rotation gets
+//     out of it.
+//
+// # CA rotation
+//
+// RotateCACertificate emulates Invoke-AksHciRotateCACertificate: a new 365-day CA from
+// the emulated now, whether or not the old one has expired. The replaced CA stays
+// trusted until its own expiry (an overlap: derived, since the sources only name
+// CredentialMonitor's Single/Overlap status); Inventory.CAs lists it until then and
+// every client certificate names its issuer (akshci.Credential.IssuerFingerprint).
+// Certificates issued after the rotation are signed by the new CA; a client whose token
+// predates the rotation can log in again only while the replaced CA is trusted (its
+// login file holds that CA). kvactl logs in again during the rotation (derived). The
+// follow-up renewals (Update-AksHciCertificates, then Update-AksHciClusterCertificates
+// per cluster) rotate every client whose certificate the replaced CA signed, whatever
+// its dates.
 //
 // # Restarts and power
 //
@@ -158,9 +174,9 @@
 // TestFacts reproduces the documented behaviours about lifetimes, lockouts, restarts and
 // the update cmdlets, one subtest each. These are deliberately left out:
 //
-//   - Invoke-AksHciRotateCACertificate and the CredentialMonitor Single/Overlap status:
-//     rotation is disruptive, and the status's meaning is undocumented. Delete the
-//     state file instead.
+//   - The outage during Invoke-AksHciRotateCACertificate itself (every client loses
+//     the cloud agent while it runs): the rotation is one instant here. Tokens are not
+//     tied to a CA: only certificates are.
 //   - mocctl's own 60-day login and Repair-MocLogin [#168]: the provider never runs
 //     mocctl against the emulator, so there is no mocctl identity.
 //   - The 60-day KVA certificates of releases up to 1.0.4.10928 [#146]: the emulator

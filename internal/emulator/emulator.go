@@ -58,17 +58,17 @@ var _ akshci.Host = (*Emulator)(nil)
 // state file.
 func New(cfg Config) (*Emulator, error) {
 	if strings.TrimSpace(cfg.StatePath) == "" {
-		return nil, errors.New("emulator state_path must not be empty")
+		return nil, errors.New("the emulator's state file path must not be empty")
 	}
 	if cfg.TimeOffset < 0 {
-		return nil, fmt.Errorf("emulator time_offset %s is negative: the emulated clock only moves forward, so the offset must be zero or more", cfg.TimeOffset)
+		return nil, fmt.Errorf("the emulator's time offset %s is negative: the emulated clock only moves forward, so the offset must be zero or more", cfg.TimeOffset)
 	}
 	if cfg.LockTimeout < 0 {
 		return nil, fmt.Errorf("emulator lock timeout %s is negative", cfg.LockTimeout)
 	}
 	path, err := filepath.Abs(cfg.StatePath)
 	if err != nil {
-		return nil, fmt.Errorf("emulator state_path %q: %w", cfg.StatePath, err)
+		return nil, fmt.Errorf("emulator state file path %q: %w", cfg.StatePath, err)
 	}
 	e := &Emulator{path: path, clock: cfg.Clock, offset: cfg.TimeOffset, lockTimeout: cfg.LockTimeout, gate: make(chan struct{}, 1)}
 	if e.clock == nil {
@@ -79,8 +79,8 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	seen := map[string]bool{}
 	for _, name := range cfg.WorkloadClusters {
-		if name == "" {
-			return nil, errors.New("emulator workload_clusters must not contain an empty name")
+		if err := akshci.ValidateClusterName(name); err != nil {
+			return nil, fmt.Errorf("configured workload cluster: %w", err)
 		}
 		if !seen[name] {
 			seen[name] = true
@@ -114,15 +114,19 @@ func (e *Emulator) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 		if err != nil {
 			return err
 		}
-		inv = &akshci.Inventory{Now: s.now, CAExpiresAt: s.ca.NotAfter, DeploymentID: s.deploymentID(), Management: v.m.credentials(),
-			Clusters: make([]akshci.Cluster, 0, len(v.cs)), Lockouts: v.lockouts}
+		inv = &akshci.Inventory{Now: s.now, CAExpiresAt: s.ca.NotAfter, CAs: s.caInfo(), CASource: akshci.SourceEmulator,
+			DeploymentID: s.deploymentID(), Management: v.m.credentials(), Clusters: make([]akshci.Cluster, 0, len(v.cs)),
+			Lockouts: v.lockouts}
+		s.markIssuers(v.m, inv.Management)
 		for i, c := range inv.Management {
 			if c.Client == kvaClient && c.Type == akshci.Certificate {
 				inv.Management[i].NotAfter = v.kva.notAfter
 			}
 		}
 		for _, g := range v.cs {
-			inv.Clusters = append(inv.Clusters, akshci.Cluster{Name: g.name, Credentials: g.credentials()})
+			creds := g.credentials()
+			s.markIssuers(g, creds)
+			inv.Clusters = append(inv.Clusters, akshci.Cluster{Name: g.name, Credentials: creds})
 		}
 		return nil
 	})
@@ -206,7 +210,7 @@ func (e *Emulator) UpdateManagementCertificates(ctx context.Context, opts akshci
 		if err := s.blocked(g, "Update-AksHciCertificates", false); err != nil {
 			return err
 		}
-		if !opts.Force && !identitiesDue(s.now, g.ids) && !anyLockedOut(g.ids) {
+		if !opts.Force && !identitiesDue(s.now, g.ids) && !anyLockedOut(g.ids) && !s.signedByReplacedCA(g.ids) {
 			return nil
 		}
 		for _, id := range g.ids {
@@ -284,7 +288,7 @@ func (e *Emulator) UpdateClusterCertificates(ctx context.Context, cluster string
 					scope = append(scope, id)
 				}
 			}
-			if opts.Force || identitiesDue(s.now, scope) || anyLockedOut(scope) {
+			if opts.Force || identitiesDue(s.now, scope) || anyLockedOut(scope) || s.signedByReplacedCA(scope) {
 				for _, id := range scope {
 					g.rotate(id, s.now)
 				}
@@ -303,17 +307,15 @@ func anyLockedOut(ids []*identity) bool {
 	return false
 }
 
-func validateClusterOptions(opts akshci.ClusterOptions) error {
-	if opts.PatchLoadBalancer && !opts.FixCloudCredentials {
-		return errors.New("Update-AksHciClusterCertificates: -patchLoadBalancer works only together with -fixCloudCredentials")
-	}
-	return nil
-}
+func validateClusterOptions(opts akshci.ClusterOptions) error { return opts.Validate() }
 
 // Snapshot is an inventory with the public material behind it: what a real host would
 // let a script read (certificates and token expiry times), never keys or tokens.
 type Snapshot struct {
-	Now              time.Time
+	Now time.Time
+	// CACertificatePEM holds the trusted cloud agent CAs, concatenated, the current one
+	// first (after a rotation the replaced one follows while it is still trusted), as an
+	// access file's CloudCertificate may (research A1).
 	CACertificatePEM []byte
 	Management       []Material
 	// Clusters is empty while a lockout blocks the cluster list (see Lockouts).
@@ -347,7 +349,11 @@ func (e *Emulator) Snapshot(ctx context.Context) (*Snapshot, error) {
 		if err != nil {
 			return err
 		}
-		snap = &Snapshot{Now: s.now, CACertificatePEM: certPEM(s.state.CACert), Management: v.m.materials(),
+		var caPEM []byte
+		for _, c := range s.cas() {
+			caPEM = append(caPEM, certPEM(c.Raw)...)
+		}
+		snap = &Snapshot{Now: s.now, CACertificatePEM: caPEM, Management: v.m.materials(),
 			Lockouts: v.lockouts}
 		if v.kva.reissue {
 			// kvactl renewed its certificate during this read: show the renewed one,
@@ -390,8 +396,8 @@ func (g *group) materials() []Material {
 
 // AddCluster creates a running workload cluster with fresh credentials.
 func (e *Emulator) AddCluster(ctx context.Context, name string) error {
-	if name == "" {
-		return errors.New("workload cluster name must not be empty")
+	if err := akshci.ValidateClusterName(name); err != nil {
+		return err
 	}
 	return e.update(ctx, func(s *session) error {
 		if s.clusterBucket().Get([]byte(name)) != nil {

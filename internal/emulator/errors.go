@@ -24,7 +24,7 @@ type StateFileError struct {
 func (e *StateFileError) Error() string {
 	if !e.Damaged {
 		return strconv.Quote(e.Path) + " is not an akshybrid emulator state file: " + e.Reason +
-			"; it was left untouched; move it away or choose another state_path"
+			"; it was left untouched; move it away or choose another state file path"
 	}
 	s := "emulator state file " + strconv.Quote(e.Path) + " is damaged (" + e.Reason + "); it was left untouched. "
 	if e.Backup != "" {
@@ -78,7 +78,7 @@ type ClockError struct {
 
 func (e *ClockError) Error() string {
 	return fmt.Sprintf("the emulated clock never moves backwards: the emulated clock in %q is at %s, "+
-		"and the configured time_offset would move it back to %s; raise time_offset to at least %s, "+
+		"and the configured time offset would move it back to %s; raise the time offset to at least %s, "+
 		"or delete the state file %q to start over",
 		e.Path, e.At.Format(time.RFC3339), e.Would.Format(time.RFC3339), formatDuration(e.MinOffset), e.Path)
 }
@@ -93,9 +93,9 @@ type CAExpiredError struct {
 
 func (e *CAExpiredError) Error() string {
 	return fmt.Sprintf("the cloud agent CA expired at %s (emulated time is %s): no client certificate can be "+
-		"issued or renewed until the CA is rotated with Invoke-AksHciRotateCACertificate; the emulator does not "+
-		"emulate that rotation, so delete the emulator state file %q to start a new emulated deployment",
-		e.ExpiredAt.Format(time.RFC3339), e.Now.Format(time.RFC3339), e.Path)
+		"issued or renewed until the CA is rotated with Invoke-AksHciRotateCACertificate (emulated by the state file "+
+		"%q's RotateCACertificate), after which the management and then each workload cluster's credentials must be "+
+		"renewed", e.ExpiredAt.Format(time.RFC3339), e.Now.Format(time.RFC3339), e.Path)
 }
 
 // PoweredOffError reports an operation on a workload cluster, or on the management

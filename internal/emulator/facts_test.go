@@ -127,10 +127,10 @@ var facts = []fact{
 	}},
 	{"[moc] pkg/certs", "an expired certificate is never renewed, only replaced by a login with a valid token", func(t *testing.T) {
 		c := certState{notBefore: t0, notAfter: t0.Add(90 * day)}
-		if advanceCert(&c, true, t0.Add(90*day), t0.Add(95*day), t0.Add(100*day), t0.Add(365*day)) {
+		if advanceCert(&c, true, t0.Add(90*day), t0.Add(95*day), t0.Add(100*day), t0.Add(365*day), t0.Add(365*day)) {
 			t.Errorf("renewed an expired certificate: %s..%s", c.notBefore, c.notAfter)
 		}
-		if !advanceCert(&c, true, t0.Add(200*day), t0.Add(95*day), t0.Add(100*day), t0.Add(365*day)) ||
+		if !advanceCert(&c, true, t0.Add(200*day), t0.Add(95*day), t0.Add(100*day), t0.Add(365*day), t0.Add(365*day)) ||
 			!c.notBefore.Equal(t0.Add(95*day)) {
 			t.Errorf("no login with a valid token: %s..%s", c.notBefore, c.notAfter)
 		}

@@ -282,9 +282,12 @@ func (f *fixture) modelInventory() *akshci.Inventory {
 		if err != nil {
 			return err
 		}
-		inv.Now, inv.CAExpiresAt, inv.Management = s.now, s.ca.NotAfter, m.credentials()
+		inv.Now, inv.CAExpiresAt, inv.CAs, inv.Management = s.now, s.ca.NotAfter, s.caInfo(), m.credentials()
+		s.markIssuers(m, inv.Management)
 		for _, g := range cs {
-			inv.Clusters = append(inv.Clusters, akshci.Cluster{Name: g.name, Credentials: g.credentials()})
+			creds := g.credentials()
+			s.markIssuers(g, creds)
+			inv.Clusters = append(inv.Clusters, akshci.Cluster{Name: g.name, Credentials: creds})
 		}
 		return nil
 	}))
@@ -297,5 +300,24 @@ func lockoutKinds(inv *akshci.Inventory) []string {
 	for _, l := range inv.Lockouts {
 		out = append(out, l.Cluster+"/"+l.Client+":"+string(l.Kind))
 	}
+	return out
+}
+
+// modelLockouts lists every group's lockouts straight from the model, workload clusters
+// included even while kvactl is locked out.
+func (f *fixture) modelLockouts() []akshci.Lockout {
+	f.t.Helper()
+	var out []akshci.Lockout
+	f.must(f.e.view(ctx, func(s *session) error {
+		m, cs, err := s.groups()
+		if err != nil {
+			return err
+		}
+		out = m.lockouts(s.now, s.caNotAfter())
+		for _, g := range cs {
+			out = append(out, g.lockouts(s.now, s.caNotAfter())...)
+		}
+		return nil
+	}))
 	return out
 }

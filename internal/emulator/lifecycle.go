@@ -42,8 +42,8 @@ func (g *group) restart(now, caNotAfter time.Time) {
 		if id.cert.notAfter.After(now) && !loginAtStart[id.client.Name] && !id.lockedOut {
 			continue
 		}
-		if id.tokenNotAfter.After(now) && caNotAfter.After(now) {
-			id.cert.replace(now, now.Add(akshci.Lifetime))
+		if id.tokenNotAfter.After(now) && caNotAfter.After(now) && g.loginUntil(id, caNotAfter).After(now) {
+			id.cert.replace(now, capAt(now.Add(akshci.Lifetime), caNotAfter))
 			id.lockedOut = false
 		} else {
 			id.lockedOut = true
@@ -68,8 +68,9 @@ func (g *group) restart(now, caNotAfter time.Time) {
 func kvactlCert(c certState, now, caNotAfter time.Time) certState {
 	life := c.lifetime()
 	due := c.notAfter.Add(-life * 3 / 10).Truncate(time.Second)
-	if life > 0 && !now.Before(due) && now.Before(c.notAfter) && now.Before(caNotAfter) {
-		c.replace(now, now.Add(life))
+	if end := capAt(now.Add(life), caNotAfter); life > 0 && !now.Before(due) && now.Before(c.notAfter) &&
+		now.Before(caNotAfter) && end.After(c.notAfter) {
+		c.replace(now, end)
 	}
 	return c
 }

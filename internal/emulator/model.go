@@ -31,6 +31,10 @@ type storedState struct {
 	CreatedAt time.Time `json:"created_at"`
 	// CACert is the cloud agent CA certificate (DER).
 	CACert []byte `json:"ca_certificate"`
+	// PreviousCACert is the CA that the last Invoke-AksHciRotateCACertificate replaced
+	// (DER), and RotatedAt when; both empty until the first rotation.
+	PreviousCACert []byte    `json:"previous_ca_certificate,omitempty"`
+	RotatedAt      time.Time `json:"rotated_at,omitzero"`
 	// DeploymentID is random, chosen when the file is initialised (see deploymentID).
 	DeploymentID string `json:"deployment_id,omitempty"`
 }
@@ -123,7 +127,27 @@ type group struct {
 	// kubeCANotAfter is the expiry of the cluster's Kubernetes CA, read from its
 	// certificate; the certificate itself is parsed only to sign with it.
 	kubeCANotAfter time.Time
-	changed        bool
+	// trust is what the last CA rotation left behind (set when the group is loaded).
+	trust   caTrust
+	changed bool
+}
+
+// caTrust is what a rotation of the cloud agent CA left behind.
+type caTrust struct {
+	rotatedAt    time.Time // zero: never rotated
+	prevNotAfter time.Time // the replaced CA's expiry
+}
+
+// loginUntil is until when id can log in again with its token. Its login file holds the
+// CA that was current when the token was issued (LoginConfig.certificate, used to
+// verify the cloud agent at login, [moc] pkg/auth/auth.go), so after a rotation a
+// client that has no new token yet can log in only while the replaced CA is still
+// trusted: until it expires (the overlap, see the package documentation: derived).
+func (g *group) loginUntil(id *identity, caNotAfter time.Time) time.Time {
+	if !g.trust.rotatedAt.IsZero() && id.tokenIssuedAt.Before(g.trust.rotatedAt) && g.trust.prevNotAfter.Before(caNotAfter) {
+		return g.trust.prevNotAfter
+	}
+	return caNotAfter
 }
 
 func (g *group) isCluster() bool { return g.name != "" }
@@ -216,11 +240,11 @@ func (g *group) advance(now, caNotAfter time.Time) {
 		if id.lockedOut || (!g.isCluster() && id.client.Name == kvaClient) {
 			continue
 		}
-		if advanceCert(&id.cert, id.client.CertificateAutoRenew, id.tokenNotAfter, start, now, caNotAfter) {
+		if advanceCert(&id.cert, id.client.CertificateAutoRenew, id.tokenNotAfter, start, now, caNotAfter, g.loginUntil(id, caNotAfter)) {
 			g.changed = true
 		}
 	}
-	if g.kubelet != nil && advanceCert(g.kubelet, true, time.Time{}, start, now, g.kubeCANotAfter) {
+	if g.kubelet != nil && advanceCert(g.kubelet, true, time.Time{}, start, now, g.kubeCANotAfter, g.kubeCANotAfter) {
 		g.changed = true
 	}
 	if g.changed {
@@ -264,13 +288,18 @@ func (g *group) advanceOff(now time.Time) {
 //     at start if that moment has passed, provided it has not expired and its issuer is
 //     valid; the new certificate has the same lifetime and begins at the renewal moment;
 //   - an expired certificate is never renewed; its client logs in again at the moment of
-//     expiry (or at start) when its token is still valid and the issuer is valid, which
-//     issues a certificate with the standard lifetime;
+//     expiry (or at start) when its token is still valid and it can still log in
+//     (loginUntil: the CA its login file trusts is valid), which issues a certificate
+//     with the standard lifetime;
 //   - otherwise the client stays locked out (both expired) until an update.
+//
+// No certificate outlives its issuer: a new certificate ends at the issuer's expiry when
+// that comes first (capped), and a renewal that could not end later than the
+// certificate it replaces does not happen (it would gain nothing; derived).
 //
 // It reports whether anything happened. Only the final certificate is signed later: the
 // intermediate ones could never be observed.
-func advanceCert(c *certState, autoRenew bool, tokenNotAfter, start, now, issuerNotAfter time.Time) bool {
+func advanceCert(c *certState, autoRenew bool, tokenNotAfter, start, now, issuerNotAfter, loginUntil time.Time) bool {
 	changed := false
 	for range maxSteps {
 		life := c.lifetime()
@@ -282,8 +311,9 @@ func advanceCert(c *certState, autoRenew bool, tokenNotAfter, start, now, issuer
 			if at.Before(start) {
 				at = start
 			}
-			if at.Before(c.notAfter) && !at.After(now) && at.Before(issuerNotAfter) {
-				c.replace(at, at.Add(life))
+			end := capAt(at.Add(life), issuerNotAfter)
+			if at.Before(c.notAfter) && !at.After(now) && at.Before(issuerNotAfter) && end.After(c.notAfter) {
+				c.replace(at, end)
 				changed = true
 				continue
 			}
@@ -293,8 +323,8 @@ func advanceCert(c *certState, autoRenew bool, tokenNotAfter, start, now, issuer
 			if at.Before(start) {
 				at = start
 			}
-			if tokenNotAfter.After(at) && at.Before(issuerNotAfter) {
-				c.replace(at, at.Add(akshci.Lifetime))
+			if tokenNotAfter.After(at) && at.Before(issuerNotAfter) && at.Before(loginUntil) {
+				c.replace(at, capAt(at.Add(akshci.Lifetime), issuerNotAfter))
 				changed = true
 				continue
 			}
@@ -302,6 +332,14 @@ func advanceCert(c *certState, autoRenew bool, tokenNotAfter, start, now, issuer
 		break
 	}
 	return changed
+}
+
+// capAt returns t, or limit when limit comes first: no certificate outlives its issuer.
+func capAt(t, limit time.Time) time.Time {
+	if !limit.IsZero() && limit.Before(t) {
+		return limit
+	}
+	return t
 }
 
 // dueForRotation is the rule an update without -force applies: something in scope has
@@ -351,21 +389,18 @@ func (g *group) kubeCerts() []*certState {
 	return []*certState{g.kubelet, g.kubeletServer, g.kubeconfigAdmin}
 }
 
-// credentials lists the group's credentials for an inventory: for each client in catalog
-// order its certificate then its token, then its Kubernetes certificates.
+// credentials lists the group's credentials for an inventory, in akshci's catalog order
+// (akshci.CatalogCredentials), with their expiries.
 func (g *group) credentials() []akshci.Credential {
-	out := make([]akshci.Credential, 0, 2*len(g.ids)+len(akshci.KubernetesClients))
-	for _, id := range g.ids {
-		out = append(out,
-			akshci.Credential{Client: id.client.Name, Type: akshci.Certificate, Scope: id.client.Scope,
-				NotAfter: id.cert.notAfter, AutoRenew: id.client.CertificateAutoRenew, Source: akshci.SourceEmulator},
-			akshci.Credential{Client: id.client.Name, Type: akshci.Token, Scope: id.client.Scope,
-				NotAfter: id.tokenNotAfter, Source: akshci.SourceEmulator})
+	out := akshci.CatalogCredentials(g.isCluster())
+	for i, id := range g.ids {
+		out[2*i].NotAfter, out[2*i+1].NotAfter = id.cert.notAfter, id.tokenNotAfter
 	}
 	for i, c := range g.kubeCerts() {
-		k := akshci.KubernetesClients[i]
-		out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope,
-			NotAfter: c.notAfter, AutoRenew: k.CertificateAutoRenew, Source: akshci.SourceEmulator})
+		out[2*len(g.ids)+i].NotAfter = c.notAfter
+	}
+	for i := range out {
+		out[i].Source = akshci.SourceEmulator
 	}
 	return out
 }

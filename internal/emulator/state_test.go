@@ -22,10 +22,11 @@ func TestNewValidates(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{}, "state_path must not be empty"},
+		{Config{}, "state file path must not be empty"},
 		{Config{StatePath: "x.db", TimeOffset: -time.Hour}, "negative"},
 		{Config{StatePath: "x.db", LockTimeout: -time.Second}, "negative"},
-		{Config{StatePath: "x.db", WorkloadClusters: []string{"a", ""}}, "empty name"},
+		{Config{StatePath: "x.db", WorkloadClusters: []string{"a", ""}}, "DNS labels"},
+		{Config{StatePath: "x.db", WorkloadClusters: []string{"Demo_1"}}, "DNS labels"},
 	} {
 		if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.cfg, err, tc.want)
@@ -65,7 +66,7 @@ func TestClockNeverMovesBackwards(t *testing.T) {
 	for _, want := range []string{
 		"emulated clock in " + fmt.Sprintf("%q", f.path) + " is at " + t0.Add(48*time.Hour).Format(time.RFC3339),
 		"move it back to " + t0.Format(time.RFC3339),
-		"raise time_offset to at least 48h",
+		"raise the time offset to at least 48h",
 		"delete the state file",
 	} {
 		if !strings.Contains(msg, want) {
@@ -109,7 +110,7 @@ func TestStatePathErrors(t *testing.T) {
 		path string
 		want string
 	}{
-		{filepath.Join(dir, "missing", "state.db"), "does not exist; create it or choose another state_path"},
+		{filepath.Join(dir, "missing", "state.db"), "does not exist; create it or choose another state file path"},
 		{dir, "is a directory"},
 		{filepath.Join(file, "state.db"), "a parent of it is not a directory"},
 	} {
@@ -203,7 +204,7 @@ func TestForeignFilesAreNeverModified(t *testing.T) {
 				t.Errorf("%s %s: %v, want %q", tc.name, op, err, tc.want)
 			}
 			var sfe *StateFileError
-			if errors.As(err, &sfe) && !strings.HasSuffix(err.Error(), "; move it away or choose another state_path") {
+			if errors.As(err, &sfe) && !strings.HasSuffix(err.Error(), "; move it away or choose another state file path") {
 				t.Errorf("%s %s: %q", tc.name, op, err)
 			}
 		}

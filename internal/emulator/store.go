@@ -48,8 +48,10 @@ type session struct {
 	now   time.Time
 	state storedState
 	ca    *x509.Certificate
-	cloud *issuer // lazily loaded signer of the cloud agent CA
-	dirty bool
+	// prevCA is the CA the last rotation replaced; nil before the first rotation.
+	prevCA *x509.Certificate
+	cloud  *issuer // lazily loaded signer of the cloud agent CA
+	dirty  bool
 	// write is set for operations that may commit (updates); reads run in a transaction
 	// that is always rolled back, so nothing they compute is persisted.
 	write bool
@@ -180,7 +182,7 @@ func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 	switch {
 	case err == nil:
 		if fi.IsDir() {
-			return nil, fmt.Errorf("emulator state_path %q is a directory; point state_path at a file (it is created when missing)", e.path)
+			return nil, fmt.Errorf("emulator state file path %q is a directory; point the state file path at a file (it is created when missing)", e.path)
 		}
 		if !fi.Mode().IsRegular() {
 			return nil, &StateFileError{Path: e.path, Reason: "it is not a regular file"}
@@ -190,14 +192,14 @@ func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 		di, derr := os.Stat(dir)
 		switch {
 		case errors.Is(derr, fs.ErrNotExist):
-			return nil, fmt.Errorf("cannot create emulator state %q: directory %q does not exist; create it or choose another state_path", e.path, dir)
+			return nil, fmt.Errorf("cannot create emulator state %q: directory %q does not exist; create it or choose another state file path", e.path, dir)
 		case derr != nil:
 			return nil, fmt.Errorf("cannot create emulator state %q: %w", e.path, derr)
 		case !di.IsDir():
-			return nil, fmt.Errorf("cannot create emulator state %q: %q is not a directory; choose another state_path", e.path, dir)
+			return nil, fmt.Errorf("cannot create emulator state %q: %q is not a directory; choose another state file path", e.path, dir)
 		}
 	case errors.Is(err, syscall.ENOTDIR):
-		return nil, fmt.Errorf("cannot create emulator state %q: a parent of it is not a directory; choose another state_path", e.path)
+		return nil, fmt.Errorf("cannot create emulator state %q: a parent of it is not a directory; choose another state file path", e.path)
 	default:
 		return nil, fmt.Errorf("cannot access emulator state %q: %w", e.path, err)
 	}
@@ -205,7 +207,7 @@ func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 	f, err := os.OpenFile(e.path, os.O_RDWR|os.O_CREATE, stateFileMode)
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
-			return nil, fmt.Errorf("cannot open emulator state %q: permission denied; make the file and its directory writable by this user or choose another state_path", e.path)
+			return nil, fmt.Errorf("cannot open emulator state %q: permission denied; make the file and its directory writable by this user or choose another state file path", e.path)
 		}
 		return nil, fmt.Errorf("cannot open emulator state %q: %w", e.path, err)
 	}
@@ -491,6 +493,11 @@ func (s *session) load(wall time.Time) error {
 		return s.damaged(fmt.Errorf("cloud agent CA: %w", err))
 	}
 	s.ca = ca
+	if len(s.state.PreviousCACert) > 0 {
+		if s.prevCA, err = x509.ParseCertificate(s.state.PreviousCACert); err != nil {
+			return s.damaged(fmt.Errorf("previous cloud agent CA: %w", err))
+		}
+	}
 
 	persisted := s.state.Now
 	switch {
@@ -549,6 +556,14 @@ func secretKey(g *group) []byte {
 }
 
 func (s *session) caNotAfter() time.Time { return s.ca.NotAfter }
+
+// trust is what the last CA rotation left behind, for the groups' dynamics.
+func (s *session) trust() caTrust {
+	if s.prevCA == nil {
+		return caTrust{}
+	}
+	return caTrust{rotatedAt: s.state.RotatedAt, prevNotAfter: s.prevCA.NotAfter}
+}
 
 func (s *session) caExpired() bool { return !s.ca.NotAfter.After(s.now) }
 
@@ -691,6 +706,7 @@ func (s *session) advanceGroup(name string, rec storedGroup) (*group, error) {
 	if err != nil {
 		return nil, s.damaged(err)
 	}
+	g.trust = s.trust()
 	g.advance(s.now, s.caNotAfter())
 	if g.changed {
 		if err := s.save(g, storedSecrets{}); err != nil {
@@ -801,6 +817,12 @@ func (s *session) save(g *group, base storedSecrets) error {
 // sign issues the pending certificate c and records its new key under keys[name]. The
 // validity is read back from the signed certificate and must be the one asked for.
 func (s *session) sign(is *issuer, c *certState, spec certSpec, keys map[string]string, name string) error {
+	// No certificate outlives its issuer: whatever the dynamics computed, the signer
+	// caps the validity at its own expiry.
+	c.notAfter = capAt(c.notAfter, is.cert.NotAfter.UTC())
+	if !c.notAfter.After(c.notBefore) {
+		c.notBefore = c.notAfter.Add(-time.Second)
+	}
 	spec.notBefore, spec.notAfter = c.notBefore, c.notAfter
 	der, keyPEM, err := is.issue(spec)
 	if err != nil {

@@ -23,6 +23,11 @@ type Emulator struct {
 	TimeOffset       time.Duration
 }
 
+// SSHConfig is the transport's SSH settings (also those of a bastion), named here so
+// that the provider fills them in without importing internal/transport (depguard rule
+// provider-sees-no-backend).
+type SSHConfig = transport.SSHConfig
+
 // SSH configures a real host reached over OpenSSH.
 type SSH struct {
 	transport.SSHConfig

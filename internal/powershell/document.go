@@ -2,6 +2,7 @@ package powershell
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -202,6 +203,7 @@ func (doc *Document) Inventory() (*akshci.Inventory, error) {
 	if inv.Management, inv.CAExpiresAt, err = doc.management(); err != nil {
 		return nil, err
 	}
+	doc.markCAs(inv)
 	if inv.Lockouts, err = doc.clusterListLockouts(); err != nil {
 		return nil, err
 	}
@@ -274,7 +276,7 @@ func (s *DocSession) warning() (string, error) {
 }
 
 func (doc *Document) management() ([]akshci.Credential, time.Time, error) {
-	creds := catalogCredentials(akshci.ManagementClients, false)
+	creds := catalogCredentials(false)
 	var ca time.Time
 	folders := map[string]bool{}
 	kva := false
@@ -401,7 +403,7 @@ func (doc *Document) clusters(management string) ([]akshci.Cluster, error) {
 
 func (c DocCluster) credentials() ([]akshci.Credential, error) {
 	where := "workload cluster " + strconv.Quote(c.Name)
-	creds := catalogCredentials(akshci.ClusterClients, true)
+	creds := catalogCredentials(true)
 
 	// KMS: the token's exp; mocctl's tokenexpiryinseconds is a lifetime, not a date
 	// (research §0.2, Unv), so it only explains an unknown expiry.
@@ -467,23 +469,14 @@ func (c DocCluster) credentials() ([]akshci.Credential, error) {
 // not read it.
 const notRead = "not-found: the inventory does not read it (a TLS handshake to each node's kubelet port 10250 would, research C6)"
 
-// catalogCredentials lists every credential of the catalog as unknown; with kubernetes,
-// also every Kubernetes certificate of akshci.KubernetesClients, so a real host reports
-// the same credentials as the emulator, the unreported ones unknown.
-func catalogCredentials(catalog []akshci.Client, kubernetes bool) []akshci.Credential {
-	var out []akshci.Credential
-	for _, c := range catalog {
-		out = append(out,
-			akshci.Credential{Client: c.Name, Type: akshci.Certificate, Scope: c.Scope, AutoRenew: c.CertificateAutoRenew, UnknownReason: noPublicSource},
-			akshci.Credential{Client: c.Name, Type: akshci.Token, Scope: c.Scope, UnknownReason: noPublicSource})
-	}
-	if kubernetes {
-		for _, k := range akshci.KubernetesClients {
-			why := noPublicSource
-			if k.Name == akshci.KubeletServerClient.Name {
-				why = notRead
-			}
-			out = append(out, akshci.Credential{Client: k.Name, Type: akshci.Certificate, Scope: k.Scope, AutoRenew: k.CertificateAutoRenew, UnknownReason: why})
+// catalogCredentials lists every credential akshci.CatalogCredentials names, as unknown:
+// a real host reports the same credentials as the emulator, the unreported ones unknown.
+func catalogCredentials(cluster bool) []akshci.Credential {
+	out := akshci.CatalogCredentials(cluster)
+	for i := range out {
+		out[i].UnknownReason = noPublicSource
+		if out[i].Client == akshci.KubeletServerClient.Name {
+			out[i].UnknownReason = notRead
 		}
 	}
 	return out
@@ -547,4 +540,59 @@ func kubeconfigCredential(where string, k *DocKubeconfig) (akshci.Credential, er
 		c.NotAfter, c.Source = certs[0].NotAfter.UTC(), akshci.SourceKubeconfig
 	}
 	return c, nil
+}
+
+// markCAs lists the cloud agent CAs the access files hold (after a rotation, the old and
+// the new one: research §1 A, inferred) and names the issuer of each access-file client
+// certificate, matched by name (the issuer of a certificate is its CA's subject). The
+// access files were checked by management() already; anything that does not decode is
+// skipped here.
+func (doc *Document) markCAs(inv *akshci.Inventory) {
+	seen := map[string]bool{}
+	var cas []*x509.Certificate
+	issuers := map[string]string{}
+	for _, a := range doc.AccessFiles {
+		if a.CloudCertificate == nil {
+			continue
+		}
+		certs, err := decodeCertificates(*a.CloudCertificate)
+		if err != nil {
+			continue
+		}
+		for _, c := range certs {
+			fp := akshci.Fingerprint(c.Raw)
+			if !seen[fp] {
+				seen[fp] = true
+				cas = append(cas, c)
+				inv.CAs = append(inv.CAs, akshci.CA{Fingerprint: fp, NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC()})
+			}
+		}
+	}
+	for _, a := range doc.AccessFiles {
+		if a.ClientCertificate == nil {
+			continue
+		}
+		certs, err := decodeCertificates(*a.ClientCertificate)
+		if err != nil || len(certs) == 0 {
+			continue
+		}
+		for _, ca := range cas {
+			if bytes.Equal(certs[0].RawIssuer, ca.RawSubject) {
+				issuers[strings.ToLower(a.Folder)] = akshci.Fingerprint(ca.Raw)
+			}
+		}
+	}
+	if len(cas) > 0 {
+		inv.CASource = akshci.SourceAccessFile
+	}
+	for i, c := range inv.Management {
+		if c.Type != akshci.Certificate || c.Source != akshci.SourceAccessFile {
+			continue
+		}
+		key := strings.ToLower(c.Client)
+		if c.Client == "KVA" {
+			key = "kvactl"
+		}
+		inv.Management[i].IssuerFingerprint = issuers[key]
+	}
 }

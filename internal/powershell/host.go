@@ -112,6 +112,15 @@ func (h *Host) UpdateManagementCertificates(ctx context.Context, opts akshci.Man
 	return nil
 }
 
+// RotateCACertificate runs Invoke-AksHciRotateCACertificate.
+func (h *Host) RotateCACertificate(ctx context.Context) error {
+	stdout, _, err := h.run(ctx, rotateCAScript())
+	if err != nil {
+		return h.hostError(akshci.RotateCACmdlet, "", true, stdout, err)
+	}
+	return nil
+}
+
 // UpdateClusterCertificates runs Update-AksHciClusterCertificates for one cluster: the
 // kubelet fix first, then the cloud fix, as asked. A cluster the host does not have is
 // an *akshci.ClusterNotFoundError.

@@ -53,6 +53,7 @@ const (
 	OpInventory        = "inventory"
 	OpUpdateManagement = "update-management"
 	OpUpdateCluster    = "update-cluster"
+	OpRotateCA         = "rotate-ca"
 )
 
 func opLine(o op) string {
@@ -95,6 +96,24 @@ exit 0
 }
 
 func boolp(v bool) *bool { return &v }
+
+// rotateCAScript runs Invoke-AksHciRotateCACertificate, which takes no parameters and
+// rotates the cloud agent CA [ps:invoke-akshcirotatecacertificate]. -Confirm:$false
+// keeps a confirmation prompt (if the module asks one, unverified) from hanging a
+// non-interactive session; it is accepted by every cmdlet that supports ShouldProcess
+// and would be an error otherwise, so the script checks for the parameter first.
+func rotateCAScript() string {
+	return wrap(op{Op: OpRotateCA},
+		[]string{"Rotates the cloud agent CA; every client loses contact with the cloud agent while it runs " +
+			"[ps:invoke-akshcirotatecacertificate]."},
+		[]string{
+			"if ((Get-Command " + akshci.RotateCACmdlet + ").Parameters.ContainsKey('Confirm')) {",
+			"    " + akshci.RotateCACmdlet + " -Confirm:$false",
+			"} else {",
+			"    " + akshci.RotateCACmdlet,
+			"}",
+		})
+}
 
 // managementScript runs Update-AksHciCertificates, whose only parameter is -force
 // [ps:update-akshcicertificates].
@@ -158,8 +177,8 @@ func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
 	if err := ValidateClusterName(cluster); err != nil {
 		return "", err
 	}
-	if opts.PatchLoadBalancer && !opts.FixCloudCredentials {
-		return "", errors.New("patch_load_balancer (-patchLoadBalancer) works only together with fix_cloud_credentials (-fixCloudCredentials)")
+	if err := opts.Validate(); err != nil {
+		return "", err
 	}
 	name := quote(cluster)
 	force := ""

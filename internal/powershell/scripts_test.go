@@ -39,6 +39,8 @@ func goldenScripts(t *testing.T) map[string]string {
 		"inventory":                        inventoryScript(testNonce),
 		"update-cluster-cloud-minified":    minify(mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true})),
 		"update-management-force-minified": minify(managementScript(akshci.ManagementOptions{Force: true})),
+		"rotate-ca":                        rotateCAScript(),
+		"rotate-ca-minified":               minify(rotateCAScript()),
 	}
 }
 

@@ -152,12 +152,12 @@ func (a *renewAction) config(ctx context.Context, req action.InvokeRequest, diag
 	if req.Config.Raw.IsNull() {
 		// An action without a config block: every attribute takes its default (only the
 		// management action has no required attribute).
-		return renewalTarget{}, renewActionModel{}, !a.cluster
+		return managementTarget{}, renewActionModel{}, !a.cluster
 	}
 	if !a.cluster {
 		var m renewActionModel
 		diags.Append(req.Config.Get(ctx, &m)...)
-		return renewalTarget{force: m.Force.ValueBool()}, m, !diags.HasError()
+		return managementTarget{opts: akshci.ManagementOptions{Force: m.Force.ValueBool()}}, m, !diags.HasError()
 	}
 	var m clusterRenewActionModel
 	diags.Append(req.Config.Get(ctx, &m)...)
@@ -171,13 +171,13 @@ func (a *renewAction) config(ctx context.Context, req action.InvokeRequest, diag
 	if !m.PatchLoadBalancer.IsNull() {
 		lb = m.PatchLoadBalancer.ValueBool() && cloud
 	}
-	return renewalTarget{
+	return clusterTarget{
 		cluster: m.ClusterName.ValueString(),
-		force:   m.Force.ValueBool(),
 		opts: akshci.ClusterOptions{
 			FixCloudCredentials:   cloud,
 			FixKubeletCredentials: m.FixKubeletCredentials.ValueBool(),
 			PatchLoadBalancer:     lb,
+			Force:                 m.Force.ValueBool(),
 		},
 	}, m.renewActionModel, !diags.HasError()
 }
@@ -261,14 +261,18 @@ func (a *renewAction) precheck(ctx context.Context, t renewalTarget, window time
 		addTargetError(diags, err)
 		return false
 	}
-	checkCmdlets(diags, inv, t)
-	warnUnknownCluster(diags, inv, t)
-	checkCA(diags, inv, t)
+	// The target's own plan checks (switches the module lacks, an unknown cluster, load
+	// balancer credentials out of scope), then issue 9's CA rule as a resource's plan
+	// applies it: an expired CA can issue nothing, so the renewal is refused before the
+	// host. An action never rotates the CA, so no rotation in the same run excuses it.
+	t.checkPlan(diags, inv, window)
+	if t.issues() && inv.CAExpired() {
+		diags.AddError("Cloud agent CA has expired", caExpiredDetail(inv)+" Nothing was changed on the host.")
+	}
 	if diags.HasError() {
 		return false
 	}
 	warnHost(diags, inv)
-	warnLoadBalancerOutOfScope(diags, inv, t, window)
-	warnCAExpiring(diags, inv, window)
+	warnCAOnce(diags, inv, akshci.CARenewBefore, &a.data.rotation)
 	return true
 }

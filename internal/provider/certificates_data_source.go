@@ -31,6 +31,7 @@ type certificatesDataSourceModel struct {
 	RenewBefore        types.String     `tfsdk:"renew_before"`
 	ObservedAt         types.String     `tfsdk:"observed_at"`
 	CAExpiresAt        types.String     `tfsdk:"ca_expires_at"`
+	CAExpired          types.Bool       `tfsdk:"ca_expired"`
 	ExpiresAt          types.String     `tfsdk:"expires_at"`
 	ExpiringCredential types.String     `tfsdk:"expiring_credential"`
 	ReadyForRenewal    types.Bool       `tfsdk:"ready_for_renewal"`
@@ -56,6 +57,7 @@ var credentialAttrTypes = map[string]attr.Type{
 	"source":         types.StringType,
 	"unknown_reason": types.StringType,
 	"revoked":        types.BoolType,
+	"usable":         types.BoolType,
 }
 
 func optionalString(s string) types.String {
@@ -93,7 +95,14 @@ func (d *certificatesDataSource) Schema(ctx context.Context, _ datasource.Schema
 			},
 			"ca_expires_at": schema.StringAttribute{
 				MarkdownDescription: "RFC 3339 expiry of the cloud agent CA (365 days; rotated only with " +
-					"`Invoke-AksHciRotateCACertificate`). Null when the host cannot report it.",
+					"`Invoke-AksHciRotateCACertificate`, see `akshybrid_cloud_agent_ca`). Null when the host cannot report it. " +
+					"From " + akshci.Days(akshci.CARenewBefore) + " before it, every read warns.",
+				Computed: true,
+			},
+			"ca_expired": schema.BoolAttribute{
+				MarkdownDescription: "True once the cloud agent CA has expired: every client certificate it signed is " +
+					"unusable (`usable = false`) and no renewal can work until the CA is rotated, so `ready_for_renewal` " +
+					"is false. Suited to a `check` block assertion, which HCP Terraform health assessments report.",
 				Computed: true,
 			},
 			"expires_at": schema.StringAttribute{
@@ -131,6 +140,8 @@ func (d *certificatesDataSource) Schema(ctx context.Context, _ datasource.Schema
 							"Null when `not_after` is known."},
 						"revoked": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the host reports the " +
 							"identity as revoked; a revoked credential makes `ready_for_renewal` true whatever its expiry."},
+						"usable": schema.BoolAttribute{Computed: true, MarkdownDescription: "False when the credential cannot " +
+							"be used: expired, revoked, or signed by a cloud agent CA that has expired or is no longer trusted."},
 					},
 				},
 			},
@@ -218,9 +229,17 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 	creds = append([]akshci.Credential(nil), creds...)
 	akshci.SortByExpiry(creds)
 
-	st := akshci.Evaluate(inv.Now, creds, window)
+	// A credential ends when its CA does: one signed by an expired or replaced CA counts
+	// at the CA's expiry. Once the CA has expired no renewal can work, so none is ready.
+	effective := inv.WithIssuerExpiry(creds)
+	st := inv.BoundByCA(effective, window, akshci.Evaluate(inv.Now, effective, window))
+	warnCAOnce(&resp.Diagnostics, inv, akshci.CARenewBefore, &d.data.rotation)
+	if inv.CAExpired() {
+		st.Ready = false
+	}
 	m.ObservedAt = timeValue(inv.Now)
 	m.CAExpiresAt = timeValue(inv.CAExpiresAt)
+	m.CAExpired = types.BoolValue(inv.CAExpired())
 	m.ExpiresAt = timeValue(st.ExpiresAt)
 	m.ExpiringCredential = types.StringNull()
 	if st.Credential != "" {
@@ -243,6 +262,7 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 			"source":         optionalString(string(c.Source)),
 			"unknown_reason": optionalString(c.UnknownReason),
 			"revoked":        types.BoolValue(c.Revoked),
+			"usable":         types.BoolValue(!c.Revoked && !c.Expired(inv.Now) && !inv.Unusable(c)),
 		})
 		resp.Diagnostics.Append(diags...)
 		items = append(items, obj)

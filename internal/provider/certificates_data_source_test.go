@@ -43,6 +43,7 @@ func TestAccCertificatesDataSource_reportsManagementExpiry(t *testing.T) {
 						"source":         knownvalue.StringExact("emulator"),
 						"unknown_reason": knownvalue.Null(),
 						"revoked":        knownvalue.Bool(false),
+						"usable":         knownvalue.Bool(true),
 					})),
 					// Auto-renewing certificates renewed themselves on day 63.
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("credentials").AtSliceIndex(14), knownvalue.ObjectExact(map[string]knownvalue.Check{
@@ -54,6 +55,7 @@ func TestAccCertificatesDataSource_reportsManagementExpiry(t *testing.T) {
 						"source":         knownvalue.StringExact("emulator"),
 						"unknown_reason": knownvalue.Null(),
 						"revoked":        knownvalue.Bool(false),
+						"usable":         knownvalue.Bool(true),
 					})),
 					// Last: kvactl's certificate, renewed by this very read's kvactl call
 					// (Get-AksHciCluster) past 70% of its life ([moc] certrenew.go).
@@ -66,6 +68,7 @@ func TestAccCertificatesDataSource_reportsManagementExpiry(t *testing.T) {
 						"source":         knownvalue.StringExact("emulator"),
 						"unknown_reason": knownvalue.Null(),
 						"revoked":        knownvalue.Bool(false),
+						"usable":         knownvalue.Bool(true),
 					})),
 				},
 			},
@@ -102,6 +105,7 @@ data "akshybrid_certificates" "demo" {
 						"source":         knownvalue.StringExact("emulator"),
 						"unknown_reason": knownvalue.Null(),
 						"revoked":        knownvalue.Bool(false),
+						"usable":         knownvalue.Bool(true),
 					})),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(90*day)))),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("ready_for_renewal"), knownvalue.Bool(false)),

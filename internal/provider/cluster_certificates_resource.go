@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -34,6 +36,7 @@ func NewClusterCertificatesResource() resource.Resource {
 		typeSuffix: "_cluster_certificates",
 		schema:     clusterCertificatesSchema,
 		newModel:   func() renewalState { return &clusterCertificatesModel{} },
+		window:     credentialWindow,
 	}
 	return r
 }
@@ -44,6 +47,7 @@ type clusterCertificatesModel struct {
 	FixCloudCredentials   types.Bool   `tfsdk:"fix_cloud_credentials"`
 	FixKubeletCredentials types.Bool   `tfsdk:"fix_kubelet_credentials"`
 	PatchLoadBalancer     types.Bool   `tfsdk:"patch_load_balancer"`
+	Force                 types.Bool   `tfsdk:"force"`
 }
 
 func (m *clusterCertificatesModel) common() *renewalModel { return &m.renewalModel }
@@ -51,24 +55,97 @@ func (m *clusterCertificatesModel) common() *renewalModel { return &m.renewalMod
 func (m *clusterCertificatesModel) target() (renewalTarget, bool) {
 	for _, v := range []interface{ IsUnknown() bool }{m.ClusterName, m.FixCloudCredentials, m.FixKubeletCredentials, m.PatchLoadBalancer, m.Force} {
 		if v.IsUnknown() {
-			return renewalTarget{}, false
+			return nil, false
 		}
 	}
-	return renewalTarget{
+	return clusterTarget{
 		cluster: m.ClusterName.ValueString(),
-		force:   m.Force.ValueBool(),
 		opts: akshci.ClusterOptions{
 			FixCloudCredentials:   m.FixCloudCredentials.ValueBool(),
 			FixKubeletCredentials: m.FixKubeletCredentials.ValueBool(),
 			// -patchLoadBalancer exists only with -fixCloudCredentials; the validator
 			// refuses an explicit true without it, the default is ignored then.
 			PatchLoadBalancer: m.PatchLoadBalancer.ValueBool() && m.FixCloudCredentials.ValueBool(),
+			Force:             m.Force.ValueBool(),
 		},
 	}, true
 }
 
+// clusterTarget is one workload cluster, renewed with Update-AksHciClusterCertificates.
+type clusterTarget struct {
+	cluster string
+	opts    akshci.ClusterOptions
+}
+
+func (t clusterTarget) id() string     { return t.cluster }
+func (t clusterTarget) String() string { return "workload cluster " + quoted(t.cluster) }
+func (clusterTarget) issues() bool     { return true }
+func (clusterTarget) adopts() bool     { return false }
+func (clusterTarget) cmdlet() string   { return "Update-AksHciClusterCertificates" }
+
+func (t clusterTarget) logFields() map[string]any {
+	return map[string]any{"force": t.opts.Force, "fix_cloud_credentials": t.opts.FixCloudCredentials,
+		"fix_kubelet_credentials": t.opts.FixKubeletCredentials, "patch_load_balancer": t.opts.PatchLoadBalancer}
+}
+
+func (t clusterTarget) credentials(inv *akshci.Inventory) ([]akshci.Credential, error) {
+	creds, err := inv.Credentials(t.cluster)
+	if err != nil {
+		return nil, err
+	}
+	return t.opts.Scoped(creds), nil
+}
+
+func (t clusterTarget) renew(ctx context.Context, host akshci.Host) error {
+	return host.UpdateClusterCertificates(ctx, t.cluster, t.opts)
+}
+
+func (t clusterTarget) blocking(inv *akshci.Inventory) []akshci.Lockout {
+	return inv.Blocking(t.cluster)
+}
+func (t clusterTarget) own(inv *akshci.Inventory) []akshci.Lockout { return inv.LockoutsOf(t.cluster) }
+
+func (t clusterTarget) checkPlan(diags *diag.Diagnostics, inv *akshci.Inventory, window time.Duration) {
+	addCmdletError(diags, inv.Cmdlets.CheckCluster(t.opts))
+	if c, ok := inv.Cluster(t.cluster); ok && c.Unknown() {
+		diags.AddWarning(unknownClusterWarning(c))
+	}
+	warnLoadBalancerOutOfScope(diags, inv, t, window)
+}
+
+// warnLoadBalancerOutOfScope warns when a workload cluster's load balancer credentials
+// are inside the renewal window but this resource does not renew them: renewing the
+// cloud credentials without -patchLoadBalancer is the documented cause of load balancer
+// VIPs that stop answering (community AKS hybrid load balancer post,
+// [d:update-certificates.md]).
+func warnLoadBalancerOutOfScope(diags *diag.Diagnostics, inv *akshci.Inventory, t clusterTarget, window time.Duration) {
+	if t.opts.InScope(akshci.Credential{Scope: akshci.ScopeLoadBalancer}) {
+		return
+	}
+	c, ok := inv.Cluster(t.cluster)
+	if !ok {
+		return
+	}
+	var lb []akshci.Credential
+	for _, cr := range c.Credentials {
+		if cr.Scope == akshci.ScopeLoadBalancer {
+			lb = append(lb, cr)
+		}
+	}
+	st := akshci.Evaluate(inv.Now, lb, window)
+	if !st.Ready {
+		return
+	}
+	diags.AddWarning("Load balancer credentials due but not renewed",
+		fmt.Sprintf("The %s of %s expires at %s (host time %s), inside renew_before, but patch_load_balancer is off (or "+
+			"fix_cloud_credentials is), so this resource does not renew it. Once it expires, LoadBalancer services get a "+
+			"VIP but are unreachable and scaling fails. Set fix_cloud_credentials = true and patch_load_balancer = true.",
+			st.Credential, t, st.ExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat)))
+}
+
 func clusterCertificatesSchema(ctx context.Context) schema.Schema {
 	attrs := renewalAttributes(ctx, "credentials in scope (see the `fix_*` and `patch_load_balancer` switches)")
+	attrs["force"] = forceAttribute()
 	attrs["cluster_name"] = schema.StringAttribute{
 		MarkdownDescription: "Name of the workload cluster. A DNS label: lowercase letters, digits and `-`, starting " +
 			"with a letter, at most 63 characters. Changing it replaces the resource.",
@@ -163,8 +240,9 @@ func (r *clusterCertificatesResource) ImportState(ctx context.Context, req resou
 			"akshybrid_cluster_certificates is imported with the workload cluster name as its ID: "+err.Error())
 		return
 	}
-	importDefaults(ctx, resp, map[string]any{
+	importDefaults(ctx, resp, credentialWindow, map[string]any{
 		"id":                      id,
+		"force":                   false,
 		"cluster_name":            id,
 		"fix_cloud_credentials":   true,
 		"fix_kubelet_credentials": false,

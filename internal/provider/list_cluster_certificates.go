@@ -102,7 +102,6 @@ func (l *clusterCertificatesListResource) result(ctx context.Context, req list.L
 	m := clusterCertificatesModel{
 		renewalModel: renewalModel{
 			ID:          types.StringValue(c.Name),
-			Force:       types.BoolValue(false),
 			RenewBefore: types.StringValue(defaultRenewBefore),
 			RenewEvery:  types.StringNull(),
 			Triggers:    types.MapNull(types.StringType),
@@ -115,6 +114,7 @@ func (l *clusterCertificatesListResource) result(ctx context.Context, req list.L
 		FixCloudCredentials:   types.BoolValue(true),
 		FixKubeletCredentials: types.BoolValue(false),
 		PatchLoadBalancer:     types.BoolValue(true), // the resource's default since issue 13
+		Force:                 types.BoolValue(false),
 	}
 	t, _ := m.target()
 	st, err := renewalStatus(inv, t, window, schedule{})

@@ -2,9 +2,14 @@ package provider
 
 import (
 	"context"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
 const managementID = "management"
@@ -27,21 +32,55 @@ func NewManagementCertificatesResource() resource.Resource {
 		typeSuffix: "_management_certificates",
 		schema:     managementCertificatesSchema,
 		newModel:   func() renewalState { return &managementCertificatesModel{} },
+		window:     credentialWindow,
 	}
 	return r
 }
 
 type managementCertificatesModel struct {
 	renewalModel
+	Force types.Bool `tfsdk:"force"`
 }
 
 func (m *managementCertificatesModel) common() *renewalModel { return &m.renewalModel }
 
 func (m *managementCertificatesModel) target() (renewalTarget, bool) {
 	if m.Force.IsUnknown() {
-		return renewalTarget{}, false
+		return nil, false
 	}
-	return renewalTarget{force: m.Force.ValueBool()}, true
+	return managementTarget{opts: akshci.ManagementOptions{Force: m.Force.ValueBool()}}, true
+}
+
+// managementTarget is the management cluster, renewed with Update-AksHciCertificates.
+type managementTarget struct{ opts akshci.ManagementOptions }
+
+func (managementTarget) id() string     { return managementID }
+func (managementTarget) String() string { return "the management cluster" }
+func (managementTarget) issues() bool   { return true }
+func (managementTarget) adopts() bool   { return false }
+func (managementTarget) cmdlet() string { return "Update-AksHciCertificates" }
+
+func (t managementTarget) logFields() map[string]any { return map[string]any{"force": t.opts.Force} }
+
+func (managementTarget) credentials(inv *akshci.Inventory) ([]akshci.Credential, error) {
+	out := make([]akshci.Credential, 0, len(inv.Management))
+	for _, c := range inv.Management {
+		if c.Renewable() {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (t managementTarget) renew(ctx context.Context, host akshci.Host) error {
+	return host.UpdateManagementCertificates(ctx, t.opts)
+}
+
+func (managementTarget) blocking(inv *akshci.Inventory) []akshci.Lockout { return inv.Blocking("") }
+func (managementTarget) own(inv *akshci.Inventory) []akshci.Lockout      { return inv.LockoutsOf("") }
+
+func (t managementTarget) checkPlan(diags *diag.Diagnostics, inv *akshci.Inventory, _ time.Duration) {
+	addCmdletError(diags, inv.Cmdlets.CheckManagement(t.opts))
 }
 
 func managementCertificatesSchema(ctx context.Context) schema.Schema {
@@ -50,8 +89,14 @@ func managementCertificatesSchema(ctx context.Context) schema.Schema {
 			"CloudOperator, CSI, CertManager, CAPH, CloudProvider) by running `Update-AksHciCertificates` when they enter " +
 			"the renewal window. Creating the resource runs the renewal; a due renewal shows in the plan as a replacement; " +
 			"destroying it only removes it from the state.",
-		Attributes: renewalAttributes(ctx, "management-cluster credentials"),
+		Attributes: managementAttributes(ctx),
 	}
+}
+
+func managementAttributes(ctx context.Context) map[string]schema.Attribute {
+	attrs := renewalAttributes(ctx, "management-cluster credentials")
+	attrs["force"] = forceAttribute()
+	return attrs
 }
 
 func (r *managementCertificatesResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -60,5 +105,5 @@ func (r *managementCertificatesResource) ImportState(ctx context.Context, req re
 			"akshybrid_management_certificates is imported with the ID "+quoted(managementID)+"; got "+quoted(req.ID)+".")
 		return
 	}
-	importDefaults(ctx, resp, map[string]any{"id": managementID})
+	importDefaults(ctx, resp, credentialWindow, map[string]any{"id": managementID, "force": false})
 }

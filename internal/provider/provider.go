@@ -173,6 +173,7 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 		open = hosts.Open
 	}
 	opened, err := open(ctx, settings)
+	err = withAttributeNames(err)
 	if err != nil {
 		at := path.Root(configured[0])
 		var se *hosts.SettingError
@@ -365,6 +366,7 @@ func (p *akshybridProvider) Resources(_ context.Context) []func() resource.Resou
 	return []func() resource.Resource{
 		NewManagementCertificatesResource,
 		NewClusterCertificatesResource,
+		NewCloudAgentCAResource,
 	}
 }
 

@@ -30,6 +30,9 @@ type providerData struct {
 	invMu   sync.Mutex
 	inv     *akshci.Inventory
 
+	// rotation records that this run plans to rotate the cloud agent CA (see ca_watch.go).
+	rotation caRotation
+
 	// secrets are configuration values (SSH password, private key) masked in every log
 	// line the provider writes.
 	secrets []string
@@ -78,7 +81,7 @@ func (d *providerData) inventory(ctx context.Context) (*akshci.Inventory, error)
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%s)", err, timeoutText(ctx.Err()))
 		}
-		return nil, fmt.Errorf("read the AKS hybrid inventory: %w", err)
+		return nil, fmt.Errorf("read the AKS hybrid inventory: %w", withAttributeNames(err))
 	}
 	tflog.Debug(ctx, "inventory fetched", map[string]any{
 		"management_credentials": len(inv.Management),
@@ -139,4 +142,31 @@ func providerDataFrom(v any) (*providerData, diag.Diagnostics) {
 			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", v))
 	}
 	return d, diags
+}
+
+// attributeNames maps the neutral words the hosts use for their settings to this
+// provider's attribute names: the layers below the provider speak no HCL, the messages a
+// user reads name the attribute to change.
+var attributeNames = strings.NewReplacer(
+	"the emulator's state file path", "state_path",
+	"the state file path", "state_path",
+	"state file path", "state_path",
+	"the emulator's time offset", "time_offset",
+	"the configured time offset", "the configured time_offset",
+	"the time offset", "time_offset",
+)
+
+// namedError is a host error whose message names this provider's attributes.
+type namedError struct{ err error }
+
+func (e namedError) Error() string { return attributeNames.Replace(e.err.Error()) }
+func (e namedError) Unwrap() error { return e.err }
+
+// withAttributeNames wraps a host error so its message names the attributes; errors.As
+// still finds what it wraps.
+func withAttributeNames(err error) error {
+	if err == nil {
+		return nil
+	}
+	return namedError{err}
 }

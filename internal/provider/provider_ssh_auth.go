@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/hosts"
 )
 
 // The ways administrators authenticate beyond a plain key or password, matching what
@@ -145,7 +145,7 @@ func boolSetting(v types.Bool, at path.Path, env string, resp *provider.Configur
 }
 
 // sshAuthSettings reads the ssh block's agent and private_key_passphrase.
-func sshAuthSettings(m *sshModel, cfg *transport.SSHConfig, resp *provider.ConfigureResponse) {
+func sshAuthSettings(m *sshModel, cfg *hosts.SSHConfig, resp *provider.ConfigureResponse) {
 	base := path.Root("ssh")
 	if m.PrivateKeyPassphrase.IsUnknown() {
 		unknownError(resp, base.AtName("private_key_passphrase"), envSSHPrivateKeyPassphrase)
@@ -157,7 +157,7 @@ func sshAuthSettings(m *sshModel, cfg *transport.SSHConfig, resp *provider.Confi
 
 // bastionSettings reads the bastion block with its environment fallbacks; nil when
 // neither the block nor AKSHYBRID_SSH_BASTION_HOST selects it.
-func bastionSettings(m *bastionModel, resp *provider.ConfigureResponse) *transport.SSHConfig {
+func bastionSettings(m *bastionModel, resp *provider.ConfigureResponse) *hosts.SSHConfig {
 	if m == nil && os.Getenv(envBastionHost) == "" {
 		return nil
 	}
@@ -171,7 +171,7 @@ func bastionSettings(m *bastionModel, resp *provider.ConfigureResponse) *transpo
 		}
 		return stringSetting(v, os.Getenv(env), "")
 	}
-	b := &transport.SSHConfig{
+	b := &hosts.SSHConfig{
 		Host:                 str("host", m.Host, envBastionHost),
 		User:                 str("user", m.User, envBastionUser),
 		Password:             str("password", m.Password, envBastionPassword),
@@ -211,7 +211,7 @@ func bastionSettings(m *bastionModel, resp *provider.ConfigureResponse) *transpo
 }
 
 // sshSecrets lists every secret of the ssh settings, for masking in logs.
-func sshSecrets(c *transport.SSHConfig) []string {
+func sshSecrets(c *hosts.SSHConfig) []string {
 	s := []string{c.Password, c.PrivateKey, c.PrivateKeyPassphrase}
 	if c.Bastion != nil {
 		s = append(s, c.Bastion.Password, c.Bastion.PrivateKey, c.Bastion.PrivateKeyPassphrase)

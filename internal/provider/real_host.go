@@ -17,18 +17,10 @@ import (
 // What a real host adds to the renewal decision: the probed cmdlet parameters, the
 // clusters whose every source failed, the host's own warnings, and renew_every.
 
-// checkCmdlets fails the plan when the configuration needs a switch the host's AksHci
-// module does not have (the probe of research §3); an unprobed host (the emulator)
-// passes.
-func checkCmdlets(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
-	var err error
-	if t.cluster == "" {
-		err = inv.Cmdlets.CheckManagement(akshci.ManagementOptions{Force: t.force})
-	} else {
-		opts := t.opts
-		opts.Force = t.force
-		err = inv.Cmdlets.CheckCluster(opts)
-	}
+// addCmdletError fails the plan when the configuration needs a switch the host's
+// AksHci module does not have (the probe of research §3); an unprobed host (the
+// emulator) passes. err comes from akshci.CmdletProbe's checks.
+func addCmdletError(diags *diag.Diagnostics, err error) {
 	var ce *akshci.CmdletError
 	if !errors.As(err, &ce) {
 		return
@@ -51,15 +43,6 @@ func unknownClusterWarning(c akshci.Cluster) (summary, detail string) {
 			"due by date. Set renew_every (for example %s, the documented 60 days) on its "+
 			"akshybrid_cluster_certificates resource so it is renewed anyway, and check the sources:\n  %s",
 			quoted(c.Name), quoted(hours(akshci.RecommendedRenewEvery)), strings.Join(c.UnknownReasons(), "\n  "))
-}
-
-func warnUnknownCluster(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
-	if t.cluster == "" {
-		return
-	}
-	if c, ok := inv.Cluster(t.cluster); ok && c.Unknown() {
-		diags.AddWarning(unknownClusterWarning(c))
-	}
 }
 
 // warnHost repeats the host's own warnings (e.g. a session without network credentials).

@@ -30,15 +30,18 @@ import (
 
 const (
 	timeFormat           = time.RFC3339
-	defaultRenewBefore   = "720h"
 	defaultCreateTimeout = 60 * time.Minute
 	defaultReadTimeout   = 5 * time.Minute
 )
 
-// renewalModel is the part of the state both resources share.
+// Figures derived from the domain, for defaults and descriptions.
+var (
+	defaultRenewBefore = akshci.Hours(akshci.DefaultRenewBefore) // "720h"
+)
+
+// renewalModel is the part of the state every renewal resource shares.
 type renewalModel struct {
 	ID                 types.String   `tfsdk:"id"`
-	Force              types.Bool     `tfsdk:"force"`
 	RenewBefore        types.String   `tfsdk:"renew_before"`
 	RenewEvery         types.String   `tfsdk:"renew_every"`
 	Triggers           types.Map      `tfsdk:"triggers"`
@@ -57,65 +60,34 @@ type renewalState interface {
 	target() (t renewalTarget, ok bool)
 }
 
-// renewalTarget is what one resource renews.
-type renewalTarget struct {
-	cluster string // empty for the management cluster
-	opts    akshci.ClusterOptions
-	force   bool
-}
-
-func (t renewalTarget) id() string {
-	if t.cluster == "" {
-		return managementID
-	}
-	return t.cluster
-}
-
-func (t renewalTarget) String() string {
-	if t.cluster == "" {
-		return "the management cluster"
-	}
-	return "workload cluster " + quoted(t.cluster)
-}
-
-func (t renewalTarget) cmdlet() string {
-	if t.cluster == "" {
-		return "Update-AksHciCertificates"
-	}
-	return "Update-AksHciClusterCertificates"
-}
-
-// credentials returns the credentials this target's renewal renews.
-func (t renewalTarget) credentials(inv *akshci.Inventory) ([]akshci.Credential, error) {
-	if t.cluster == "" {
-		out := make([]akshci.Credential, 0, len(inv.Management))
-		for _, c := range inv.Management {
-			if c.Renewable() {
-				out = append(out, c)
-			}
-		}
-		return out, nil
-	}
-	if err := inv.CheckWorkloadCluster(t.cluster); err != nil {
-		return nil, err
-	}
-	if l, blocked := inv.ClusterListBlocked(); blocked {
-		return nil, &akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l}
-	}
-	c, ok := inv.Cluster(t.cluster)
-	if !ok {
-		return nil, &akshci.ClusterNotFoundError{Name: t.cluster, Existing: inv.ClusterNames()}
-	}
-	return t.opts.Scoped(c.Credentials), nil
-}
-
-func (t renewalTarget) renew(ctx context.Context, host akshci.Host) error {
-	if t.cluster == "" {
-		return host.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: t.force})
-	}
-	opts := t.opts
-	opts.Force = t.force
-	return host.UpdateClusterCertificates(ctx, t.cluster, opts)
+// renewalTarget is what one resource renews. Each resource file implements it once;
+// this file only runs the lifecycle.
+type renewalTarget interface {
+	fmt.Stringer
+	// id is the resource ID: also what an import takes.
+	id() string
+	// cmdlet names the host command the renewal runs, for messages.
+	cmdlet() string
+	// credentials returns the credentials the renewal renews. A target the host does
+	// not have is an error for the caller to report (see addTargetError).
+	credentials(inv *akshci.Inventory) ([]akshci.Credential, error)
+	// renew runs the renewal on the host.
+	renew(ctx context.Context, host akshci.Host) error
+	// blocking lists the lockouts that make the renewal fail; own the lockouts of the
+	// target's own clients, which its renewal repairs.
+	blocking(inv *akshci.Inventory) []akshci.Lockout
+	own(inv *akshci.Inventory) []akshci.Lockout
+	// checkPlan adds what the target itself has to say about a plan (a switch the host
+	// lacks, an unknown expiry, credentials out of scope).
+	checkPlan(diags *diag.Diagnostics, inv *akshci.Inventory, window time.Duration)
+	// logFields describe the renewal in logs.
+	logFields() map[string]any
+	// issues says whether the renewal needs the cloud agent CA to issue credentials
+	// (it cannot run once the CA has expired); false for the CA's own rotation.
+	issues() bool
+	// adopts says whether creating the resource while nothing is due only starts
+	// watching (the CA rotation, which interrupts every client) instead of renewing.
+	adopts() bool
 }
 
 // schedule is the renew_every fallback: the last renewal and the interval (zero: off).
@@ -131,7 +103,13 @@ func renewalStatus(inv *akshci.Inventory, t renewalTarget, window time.Duration,
 	if err != nil {
 		return akshci.Status{}, err
 	}
-	return akshci.ApplySchedule(akshci.Evaluate(inv.Now, creds, window), inv.Now, sch.renewedAt, sch.every), nil
+	// A credential ends when its CA does: one signed by an expired or replaced CA is due.
+	creds = inv.WithIssuerExpiry(creds)
+	st := akshci.ApplySchedule(akshci.Evaluate(inv.Now, creds, window), inv.Now, sch.renewedAt, sch.every)
+	if t.issues() {
+		st = inv.BoundByCA(creds, window, st)
+	}
+	return st, nil
 }
 
 // schedule reads renew_every and renewed_at; ok is false while renew_every is unknown.
@@ -166,26 +144,34 @@ func (m *renewalModel) setStatus(st akshci.Status) {
 	m.ReadyForRenewal = types.BoolValue(st.Ready)
 }
 
-func (m *renewalModel) window() (time.Duration, bool) {
+// windowSpec is a resource's renewal window: its default and how a value is checked.
+type windowSpec struct {
+	def   string
+	parse func(string) (time.Duration, error)
+}
+
+// credentialWindow is the window of the resources that renew 90-day credentials.
+var credentialWindow = windowSpec{def: defaultRenewBefore, parse: parseWindow}
+
+func (m *renewalModel) window(spec windowSpec) (time.Duration, bool) {
 	if m.RenewBefore.IsUnknown() {
 		return 0, false
 	}
-	s := defaultRenewBefore
+	s := spec.def
 	if !m.RenewBefore.IsNull() {
 		s = m.RenewBefore.ValueString()
 	}
-	d, err := parseWindow(s)
+	d, err := spec.parse(s)
 	return d, err == nil
 }
 
 // importDefaults sets what an import cannot know to the schema defaults, so the first
 // plan after an import is empty. Read fills in the rest from the host.
-func importDefaults(ctx context.Context, resp *resource.ImportStateResponse, values map[string]any) {
+func importDefaults(ctx context.Context, resp *resource.ImportStateResponse, window windowSpec, values map[string]any) {
 	set := func(name string, v any) {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
 	}
-	set("force", false)
-	set("renew_before", defaultRenewBefore)
+	set("renew_before", window.def)
 	set("ready_for_renewal", false)
 	for name, v := range values {
 		set(name, v)
@@ -199,20 +185,24 @@ func timeValue(t time.Time) types.String {
 	return types.StringValue(t.UTC().Format(timeFormat))
 }
 
-// renewalAttributes are the attributes both resources share.
+// forceAttribute is -force of the two update cmdlets.
+func forceAttribute() schema.Attribute {
+	return schema.BoolAttribute{
+		MarkdownDescription: "Pass `-force`, so the host rotates every credential in scope even when none is close to " +
+			"expiry. Editing it is an in-place update that renews nothing by itself. Default: `false`.",
+		Optional: true,
+		Computed: true,
+		Default:  booldefault.StaticBool(false),
+	}
+}
+
+// renewalAttributes are the attributes every renewal resource shares.
 func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"id": schema.StringAttribute{
 			MarkdownDescription: "`management` for the management cluster, otherwise the workload cluster name.",
 			Computed:            true,
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-		},
-		"force": schema.BoolAttribute{
-			MarkdownDescription: "Pass `-force`, so the host rotates every credential in scope even when none is close to " +
-				"expiry. Editing it is an in-place update that renews nothing by itself. Default: `false`.",
-			Optional: true,
-			Computed: true,
-			Default:  booldefault.StaticBool(false),
 		},
 		"renew_before": schema.StringAttribute{
 			MarkdownDescription: "How long before `expires_at` a renewal is planned, as a Go duration in hours. Must be at " +
@@ -288,6 +278,7 @@ type renewalResource struct {
 	typeSuffix string
 	schema     func(ctx context.Context) schema.Schema
 	newModel   func() renewalState
+	window     windowSpec
 	data       *providerData
 }
 
@@ -333,7 +324,17 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		addTargetError(&resp.Diagnostics, err)
 		return
 	}
-	if checkLockouts(&resp.Diagnostics, ev.inv, ev.target, req.State.Raw.IsNull()) {
+	// A CA rotation planned in this run changes what works (kvactl logs in again with
+	// the new CA): the plan made at apply time, after the rotation, checks the lockouts.
+	rotatingFirst := ev.target.issues() && ev.inv.CAExpired() && r.data.rotation.isPlanned()
+	if !rotatingFirst && checkLockouts(&resp.Diagnostics, ev.inv, ev.target, req.State.Raw.IsNull()) {
+		return
+	}
+	var le *akshci.LockoutError
+	if rotatingFirst && errors.As(err, &le) {
+		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String()+" before the CA rotation",
+			fmt.Sprintf("%s. This apply rotates the cloud agent CA first; the renewal is planned again, against the "+
+				"rotated deployment, when it runs.", le))
 		return
 	}
 	if err != nil {
@@ -341,25 +342,32 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	t, inv, st, window := ev.target, ev.inv, ev.status, ev.window
-	checkCmdlets(&resp.Diagnostics, inv, t)
-	warnUnknownCluster(&resp.Diagnostics, inv, t)
+	t.checkPlan(&resp.Diagnostics, inv, window)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if req.State.Raw.IsNull() || st.Ready {
 		warnHost(&resp.Diagnostics, inv)
 	}
-	warnLoadBalancerOutOfScope(&resp.Diagnostics, inv, t, window)
 
-	if req.State.Raw.IsNull() {
-		// A create (or the second half of a replacement) runs the renewal: stop at plan
-		// time when it cannot succeed, before anything runs on the host.
-		checkCA(&resp.Diagnostics, inv, t)
-		// The ID is the target's name, so the plan can show it.
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), t.id())...)
+	// Stop at plan time a renewal that cannot succeed (the CA has expired), before
+	// anything runs on the host; otherwise say how the CA stands.
+	if t.issues() && planCA(&resp.Diagnostics, inv, &r.data.rotation) {
 		return
 	}
-	warnCAExpiring(&resp.Diagnostics, inv, window)
+	if req.State.Raw.IsNull() {
+		// The ID is the target's name, so the plan can show it.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), t.id())...)
+		if t.adopts() && !st.Ready {
+			// Nothing is due: the create only starts watching, and the plan says so.
+			c := plan.common()
+			c.ID = types.StringValue(t.id())
+			c.RenewedAt = types.StringNull()
+			c.setStatus(st)
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+		}
+		return
+	}
 
 	c := plan.common()
 	if st.Ready {
@@ -398,7 +406,7 @@ func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *d
 // (Read then keeps the last known values).
 func (r *renewalResource) evaluateWith(ctx context.Context, m renewalState, diags *diag.Diagnostics, soft bool) (ev evaluation, ok bool, err error) {
 	t, targetOK := m.target()
-	window, windowOK := m.common().window()
+	window, windowOK := m.common().window(r.window)
 	sch, schOK := m.common().schedule()
 	if !targetOK || !windowOK || !schOK || r.data == nil {
 		return ev, false, nil
@@ -425,19 +433,6 @@ func (r *renewalResource) evaluateWith(ctx context.Context, m renewalState, diag
 	return evaluation{target: t, window: window, inv: inv, status: st}, true, err
 }
 
-// checkCA stops a renewal that the host would refuse: nothing can be issued once the
-// cloud agent CA has expired.
-func checkCA(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
-	if inv.CAExpiresAt.IsZero() || inv.CAExpiresAt.After(inv.Now) {
-		return
-	}
-	diags.AddError("Cloud agent CA has expired",
-		fmt.Sprintf("The cloud agent CA expired at %s (host time %s), so %s cannot renew anything for %s. Rotate the CA "+
-			"with Invoke-AksHciRotateCACertificate (every client loses contact with the cloud agent while it runs: plan "+
-			"downtime), then run terraform apply again. Nothing was changed on the host.",
-			inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat), t.cmdlet(), t))
-}
-
 // checkLockouts reports the lockouts that concern target and says whether the plan must
 // stop here. A lockout that needs manual recovery fails the plan with the documented
 // steps, so no renewal that would fail is planned. One that another renewal repairs
@@ -446,7 +441,7 @@ func checkCA(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
 // with a warning. Lockouts that the target's own renewal repairs are warnings.
 func checkLockouts(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget, creating bool) bool {
 	var manual, repairable []akshci.Lockout
-	for _, l := range inv.Blocking(t.cluster) {
+	for _, l := range t.blocking(inv) {
 		if l.Manual {
 			manual = append(manual, l)
 		} else {
@@ -470,53 +465,10 @@ func checkLockouts(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarg
 				"its previous state.\n\n%s", t.cmdlet(), t, akshci.JoinLockouts(repairable)))
 		return true
 	}
-	for _, l := range inv.LockoutsOf(t.cluster) {
+	for _, l := range t.own(inv) {
 		diags.AddWarning("Locked-out client: "+l.Client, l.Error())
 	}
 	return false
-}
-
-// warnLoadBalancerOutOfScope warns when a workload cluster's load balancer credentials
-// are inside the renewal window but this resource does not renew them: renewing the
-// cloud credentials without -patchLoadBalancer is the documented cause of load balancer
-// VIPs that stop answering (community AKS hybrid load balancer post,
-// [d:update-certificates.md]).
-func warnLoadBalancerOutOfScope(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget, window time.Duration) {
-	if t.cluster == "" || t.opts.InScope(akshci.Credential{Scope: akshci.ScopeLoadBalancer}) {
-		return
-	}
-	c, ok := inv.Cluster(t.cluster)
-	if !ok {
-		return
-	}
-	var lb []akshci.Credential
-	for _, cr := range c.Credentials {
-		if cr.Scope == akshci.ScopeLoadBalancer {
-			lb = append(lb, cr)
-		}
-	}
-	st := akshci.Evaluate(inv.Now, lb, window)
-	if !st.Ready {
-		return
-	}
-	diags.AddWarning("Load balancer credentials due but not renewed",
-		fmt.Sprintf("The %s of %s expires at %s (host time %s), inside renew_before, but patch_load_balancer is off (or "+
-			"fix_cloud_credentials is), so this resource does not renew it. Once it expires, LoadBalancer services get a "+
-			"VIP but are unreachable and scaling fails. Set fix_cloud_credentials = true and patch_load_balancer = true.",
-			st.Credential, t, st.ExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat)))
-}
-
-// warnCAExpiring warns while the cloud agent CA is inside the renewal window: no
-// resource can renew it, and once it expires no renewal can succeed.
-func warnCAExpiring(diags *diag.Diagnostics, inv *akshci.Inventory, window time.Duration) {
-	if inv.CAExpiresAt.IsZero() || !inv.CAExpiresAt.After(inv.Now) || inv.CAExpiresAt.Add(-window).After(inv.Now) {
-		return
-	}
-	diags.AddWarning("Cloud agent CA expires soon",
-		fmt.Sprintf("The cloud agent CA expires at %s (host time %s), inside renew_before. This provider does not rotate "+
-			"the CA: run Invoke-AksHciRotateCACertificate in a maintenance window before then (every client loses contact "+
-			"with the cloud agent while it runs). After the CA expires, no certificate renewal can succeed.",
-			inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat)))
 }
 
 func addTargetError(diags *diag.Diagnostics, err error) {
@@ -547,9 +499,14 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	timeout, diags := c.Timeouts.Create(ctx, defaultCreateTimeout)
 	resp.Diagnostics.Append(diags...)
 	t, ok := plan.target()
-	window, windowOK := c.window()
+	window, windowOK := c.window(r.window)
 	if resp.Diagnostics.HasError() || !ok || !windowOK || r.data == nil {
 		resp.Diagnostics.AddError("Cannot renew", "The configuration is incomplete at apply time. Please report this issue to the provider developers.")
+		return
+	}
+	if t.adopts() && !c.RenewedAt.IsUnknown() {
+		// The plan showed no renewal (renewed_at known to be null): only start watching.
+		r.adopt(ctx, plan, t, window, resp)
 		return
 	}
 	inv, st, ok := r.data.runRenewal(ctx, renewalRun{
@@ -567,6 +524,31 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	c.RenewedAt = timeValue(inv.Now)
 	c.setStatus(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(rememberCA(ctx, resp.Private, inv)...)
+	resp.Diagnostics.Append(setDeployment(ctx, resp.Private, inv)...)
+}
+
+// adopt records a target without renewing it (a create that the plan showed as no
+// renewal): the current expiry and CA.
+func (r *renewalResource) adopt(ctx context.Context, plan renewalState, t renewalTarget, window time.Duration, resp *resource.CreateResponse) {
+	inv, err := r.data.inventory(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory", err.Error())
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	st, err := renewalStatus(inv, t, window, schedule{})
+	if err != nil {
+		addTargetError(&resp.Diagnostics, err)
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	c := plan.common()
+	c.ID = types.StringValue(t.id())
+	c.RenewedAt = types.StringNull()
+	c.setStatus(st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(rememberCA(ctx, resp.Private, inv)...)
 	resp.Diagnostics.Append(setDeployment(ctx, resp.Private, inv)...)
 }
 
@@ -609,8 +591,21 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if !checkDeployment(ctx, req.Private, ev, &resp.Diagnostics) {
 		return
 	}
-	c.setStatus(ev.status)
+	checkCAChanged(ctx, req.Private, ev.inv, ev.target, &resp.Diagnostics)
+	st := ev.status
+	if ev.target.issues() {
+		warnCAOnce(&resp.Diagnostics, ev.inv, akshci.CARenewBefore, &r.data.rotation)
+		if ev.inv.CAExpired() {
+			// No renewal can work until the CA is rotated: ready_for_renewal never
+			// claims one (the plan says what to do instead).
+			st.Ready = false
+		}
+	} else {
+		warnCAOnce(&resp.Diagnostics, ev.inv, ev.window, &r.data.rotation)
+	}
+	c.setStatus(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(rememberCA(ctx, resp.Private, ev.inv)...)
 	resp.Diagnostics.Append(setDeployment(ctx, resp.Private, ev.inv)...)
 }
 

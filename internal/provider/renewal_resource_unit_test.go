@@ -106,7 +106,6 @@ func plannedCluster(t *testing.T, r resource.Resource) tfsdk.Plan {
 	m := clusterCertificatesModel{
 		renewalModel: renewalModel{
 			ID:                 types.StringValue("demo"),
-			Force:              types.BoolValue(false),
 			RenewBefore:        types.StringValue(defaultRenewBefore),
 			Triggers:           types.MapNull(types.StringType),
 			RenewedAt:          types.StringUnknown(),
@@ -121,6 +120,7 @@ func plannedCluster(t *testing.T, r resource.Resource) tfsdk.Plan {
 		FixCloudCredentials:   types.BoolValue(true),
 		FixKubeletCredentials: types.BoolValue(false),
 		PatchLoadBalancer:     types.BoolValue(false),
+		Force:                 types.BoolValue(false),
 	}
 	plan := tfsdk.Plan{Schema: sr.Schema}
 	if diags := plan.Set(ctx, &m); diags.HasError() {
@@ -227,3 +227,24 @@ func diagText(diags diag.Diagnostics) string {
 	}
 	return b.String()
 }
+
+func TestHostErrorsNameTheProviderAttributes(t *testing.T) {
+	// The emulator speaks no HCL; the provider's messages name the attributes to change.
+	for neutral, want := range map[string]string{
+		"cannot create emulator state \"x\": directory \"d\" does not exist; create it or choose another state file path": "choose another state_path",
+		"the configured time offset would move it back to T; raise the time offset to at least 2h":                        "the configured time_offset would move it back to T; raise time_offset to at least 2h",
+		"the emulator's state file path must not be empty":                                                                "state_path must not be empty",
+	} {
+		if got := withAttributeNames(errors.New(neutral)).Error(); !strings.Contains(got, want) {
+			t.Errorf("%q became %q, want it to contain %q", neutral, got, want)
+		}
+	}
+	var target *testUnwrapError
+	if !errors.As(withAttributeNames(&testUnwrapError{}), &target) {
+		t.Error("the mapped error hides what it wraps")
+	}
+}
+
+type testUnwrapError struct{}
+
+func (*testUnwrapError) Error() string { return "x" }

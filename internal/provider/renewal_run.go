@@ -55,7 +55,9 @@ func (d *providerData) runRenewal(ctx context.Context, rr renewalRun, diags *dia
 	defer cancel()
 
 	started := d.clock.Now()
-	tflog.Info(ctx, "renewal starting", map[string]any{"target": t.String(), "cmdlet": t.cmdlet(), "force": t.force})
+	fields := t.logFields()
+	fields["target"], fields["cmdlet"] = t.String(), t.cmdlet()
+	tflog.Info(ctx, "renewal starting", fields)
 	rr.say(fmt.Sprintf("Running %s for %s", t.cmdlet(), t))
 	err = t.renew(ctx, d.host)
 	d.invalidate()

@@ -274,3 +274,32 @@ resource "akshybrid_management_certificates" "this" {}
 		}
 	}
 }
+
+// The cloud agent CA walk over SSH: the same steps as on the emulator (day 0, renewals,
+// the CA expired, rotation with allow_downtime and the follow-ups in one apply, an empty
+// plan), with the stand-in running Invoke-AksHciRotateCACertificate and the update
+// cmdlets against its emulated deployment.
+func TestAccSSHHost_cloudAgentCAWalk(t *testing.T) {
+	t.Parallel()
+	env := newSSHEnv(t)
+	wrappers := map[int]string{}
+	config := func(d int, body string) string {
+		ps, ok := wrappers[d]
+		if !ok {
+			ps = env.powershell(fmt.Sprintf("powershell-day%d.exe", d), time.Duration(d)*day)
+			wrappers[d] = ps
+		}
+		return env.config(env.srv.Port, env.srv.HostKeyLine, ps, body)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: newAccEnv(t).factories(),
+		Steps:                    caWalkSteps(config, func(int) func() { return nil }, false),
+	})
+	log, err := os.ReadFile(env.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(log), `"op":"rotate-ca"`) {
+		t.Error("the host never ran the rotation")
+	}
+}

@@ -19,17 +19,8 @@ import (
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
-var clusterNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
-// validateClusterName accepts DNS labels only. This is also what keeps any other text
-// from ever reaching a remote shell.
-func validateClusterName(name string) error {
-	if clusterNamePattern.MatchString(name) {
-		return nil
-	}
-	return fmt.Errorf("workload cluster names are DNS labels: lowercase letters, digits and '-', starting with a "+
-		"letter, ending with a letter or digit, at most 63 characters; got %s", quoted(name))
-}
+// validateClusterName is akshci's one rule for workload cluster names.
+func validateClusterName(name string) error { return akshci.ValidateClusterName(name) }
 
 // durationSyntax is what time.ParseDuration accepts. A value that matches it but does
 // not parse is out of range (more than about 292 years), not malformed.
@@ -93,7 +84,7 @@ func parseWindow(s string) (time.Duration, error) {
 }
 
 // hours writes a whole number of hours the way users write renew_before.
-func hours(d time.Duration) string { return fmt.Sprintf("%dh", int64(d/time.Hour)) }
+func hours(d time.Duration) string { return akshci.Hours(d) }
 
 // windowFitsForce checks renew_before against force at validate time (see
 // akshci.ValidateWindowForce): a configuration the provider accepts must be able to

@@ -106,6 +106,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return updateCluster(ctx, emu, o, s, stdout, stderr)
 	case powershell.OpKubeconfig:
 		return kubeconfig(ctx, emu, o, s, stdout, stderr)
+	case "rotate-ca":
+		return rotateCA(ctx, emu, s, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "pwshstandin: unknown op %q\n", o.Op)
 	return exitContract
@@ -331,6 +333,24 @@ func updateManagement(ctx context.Context, emu *emulator.Emulator, o op, s *sett
 	fmt.Fprint(stdout, "Updating the certificates and tokens of the management cluster clients...\r\n")
 	time.Sleep(s.delay)
 	if err := emu.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: o.Force}); err != nil {
+		return fail(stderr, command, err)
+	}
+	fmt.Fprint(stdout, "Done.\r\n")
+	return 0
+}
+
+// rotateCA follows Invoke-AksHciRotateCACertificate, as the script runs it: with
+// -Confirm:$false when the cmdlet has the parameter (the stand-in's does not: the
+// documented syntax lists none), otherwise bare.
+func rotateCA(ctx context.Context, emu *emulator.Emulator, s *settings, stdout, stderr io.Writer) int {
+	const command = "Invoke-AksHciRotateCACertificate"
+	if !scriptLines(s.script)[command] {
+		fmt.Fprintf(stderr, "pwshstandin: the op comment says %q but the script does not run it\n", command)
+		return exitContract
+	}
+	fmt.Fprint(stdout, "Rotating the cloud agent CA certificate...\r\n")
+	time.Sleep(s.delay)
+	if err := emu.RotateCACertificate(ctx); err != nil {
 		return fail(stderr, command, err)
 	}
 	fmt.Fprint(stdout, "Done.\r\n")
