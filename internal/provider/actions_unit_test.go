@@ -135,3 +135,40 @@ func TestRenewActionReportsTheNewExpiry(t *testing.T) {
 		t.Errorf("last progress %q, want the new expiry %s", last, want)
 	}
 }
+
+// Issue 9's CA rule holds for the actions as for a resource's plan: once the cloud agent
+// CA has expired nothing can be issued, so the action is refused with the remedy before
+// anything runs on the host (an action never rotates the CA first).
+func TestRenewActionRefusesAnExpiredCloudAgentCABeforeTheHost(t *testing.T) {
+	for _, cluster := range []bool{false, true} {
+		host := newScriptedHost(10 * day)
+		host.inv.CAExpiresAt = unitNow.Add(-time.Hour)
+		var values map[string]tftypes.Value
+		if cluster {
+			values = map[string]tftypes.Value{"cluster_name": tftypes.NewValue(tftypes.String, "demo")}
+		}
+		diags, _ := invokeAction(context.Background(), t, &renewAction{cluster: cluster}, host, values)
+		if !strings.Contains(diags, "Error: Cloud agent CA has expired") || !strings.Contains(diags, "akshybrid_cloud_agent_ca") ||
+			!strings.Contains(diags, "Nothing was changed on the host") {
+			t.Errorf("cluster %v: diagnostics %q, want the expired CA refused with its remedy", cluster, diags)
+		}
+		if host.updates != 0 {
+			t.Errorf("cluster %v: %d updates ran on the host, want none", cluster, host.updates)
+		}
+	}
+}
+
+// Within 60 days of the CA's expiry ([d:certificates-overview.md]: nothing renews it) the
+// action still renews, and warns once.
+func TestRenewActionWarnsOnceWhenTheCloudAgentCAExpiresSoon(t *testing.T) {
+	host := newScriptedHost(10 * day)
+	host.inv.CAExpiresAt = unitNow.Add(59 * day)
+	host.renewTo = unitNow.Add(akshci.Lifetime)
+	diags, _ := invokeAction(context.Background(), t, &renewAction{}, host, nil)
+	if n := strings.Count(diags, "Warning: Cloud agent CA expires soon"); n != 1 || strings.Contains(diags, "Error:") {
+		t.Errorf("diagnostics %q, want exactly one CA warning and no error", diags)
+	}
+	if host.updates != 1 {
+		t.Errorf("%d updates, want 1", host.updates)
+	}
+}
