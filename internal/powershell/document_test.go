@@ -344,6 +344,21 @@ func TestParseInventoryProbeOfNameAlone(t *testing.T) {
 	}
 }
 
+// "Every parameter set makes a fix switch mandatory" says nothing when the probe saw no
+// parameter set at all: -name alone is then not refused on the probe's word.
+func TestParseInventoryProbeWithoutParameterSetsRefusesNothing(t *testing.T) {
+	f := newFixture(t)
+	f["probe"] = map[string]any{"module": "1.1.60", "commands": []any{
+		map[string]any{"name": "Update-AksHciCertificates", "target": nil, "sets": []any{}},
+		map[string]any{"name": "Update-AksHciClusterCertificates", "target": "Repair-AksHciClusterCerts", "sets": []any{}},
+	}}
+	inv := f.parse(t)
+	if inv.Cmdlets.Cluster.NameAloneRefused || inv.Cmdlets.Management.NameAloneRefused {
+		t.Errorf("no parameter sets: NameAloneRefused cluster %v, management %v; want false",
+			inv.Cmdlets.Cluster.NameAloneRefused, inv.Cmdlets.Management.NameAloneRefused)
+	}
+}
+
 func TestParseInventoryEveryClusterSourceFailed(t *testing.T) {
 	f := newFixture(t)
 	z := f.zeta()
