@@ -37,7 +37,7 @@ targets=(
 	# The provider's renewal logic: the shared lifecycle (renewal_resource.go), what a real host adds to the
 	# decision (real_host.go: probed cmdlets, unknown clusters, renew_every) and the two resources. Schema plumbing,
 	# host blocks, logging, validators and the data sources are left to the acceptance tests.
-	"internal/provider|90|internal/provider/(provider|provider_hosts|provider_data|validators|clusters_data_source|certificates_data_source)\\.go|acceptance,sshd|yes"
+	"internal/provider|90|^(provider|provider_hosts|provider_data|validators|clusters_data_source|certificates_data_source)\\.go$|acceptance,sshd|yes"
 )
 
 status=0
