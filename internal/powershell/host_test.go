@@ -94,13 +94,18 @@ func TestRandomNonce(t *testing.T) {
 func TestHostRefusesBadInputBeforeRunning(t *testing.T) {
 	f := &fakeRunner{}
 	h := New(f, "")
-	for _, name := range []string{"", "a\nb"} {
-		if err := h.UpdateClusterCertificates(context.Background(), name, akshci.ClusterOptions{FixCloudCredentials: true}); err == nil {
-			t.Errorf("%q accepted", name)
+	for name, want := range map[string]string{
+		"":     "workload cluster name is empty",
+		"a\nb": "contains the control character U+000A",
+	} {
+		err := h.UpdateClusterCertificates(context.Background(), name, akshci.ClusterOptions{FixCloudCredentials: true})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want it to say %q", name, err, want)
 		}
 	}
-	if err := h.UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{PatchLoadBalancer: true}); err == nil {
-		t.Error("-patchLoadBalancer without -fixCloudCredentials accepted")
+	err := h.UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{PatchLoadBalancer: true})
+	if err == nil || !strings.Contains(err.Error(), "works only together with fix_cloud_credentials") {
+		t.Errorf("-patchLoadBalancer without -fixCloudCredentials: err = %v", err)
 	}
 	if f.program != "" {
 		t.Fatal("a script ran")

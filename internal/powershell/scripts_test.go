@@ -112,8 +112,9 @@ func TestClusterScriptOrderAndOptions(t *testing.T) {
 	if !strings.Contains(alone, "Update-AksHciClusterCertificates -name 'demo' -force\n") || strings.Contains(alone, "-fix") {
 		t.Errorf("-name alone:\n%s", alone)
 	}
-	if _, err := clusterScript("demo", akshci.ClusterOptions{FixKubeletCredentials: true, PatchLoadBalancer: true}); err == nil {
-		t.Error("patchLoadBalancer without fixCloudCredentials: want an error")
+	if _, err := clusterScript("demo", akshci.ClusterOptions{FixKubeletCredentials: true, PatchLoadBalancer: true}); err == nil ||
+		!strings.Contains(err.Error(), "-patchLoadBalancer) works only together with fix_cloud_credentials") {
+		t.Errorf("patchLoadBalancer without fixCloudCredentials: err = %v", err)
 	}
 }
 
