@@ -2,6 +2,7 @@ package akshci
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 )
@@ -20,6 +21,10 @@ type Inventory struct {
 	Now time.Time
 	// CAExpiresAt is the cloud agent CA's expiry; zero when unknown.
 	CAExpiresAt time.Time
+	// DeploymentID identifies the deployment behind the host: it changes only when the
+	// deployment is replaced (for the emulator, a new state file), never when
+	// credentials or the CA are renewed. Empty when the host cannot tell.
+	DeploymentID string
 	// Management holds the credentials of the management cluster's clients.
 	Management []Credential
 	// Clusters holds each workload cluster, sorted by name. The management cluster is
@@ -188,6 +193,11 @@ type Host interface {
 	// A missing cluster is an error of type *ClusterNotFoundError.
 	UpdateClusterCertificates(ctx context.Context, cluster string, opts ClusterOptions) error
 }
+
+// ErrOutcomeUnknown is wrapped by a host's errors when an update may or may not have
+// taken effect: the connection broke, or a timeout ended it without the host
+// confirming that it stopped.
+var ErrOutcomeUnknown = errors.New("the outcome on the host is unknown")
 
 // ClusterNotFoundError reports a workload cluster the host does not have.
 type ClusterNotFoundError struct {

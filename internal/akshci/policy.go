@@ -57,7 +57,8 @@ func Evaluate(now time.Time, creds []Credential, window time.Duration) Status {
 // RecommendedRenewEvery is the interval the AKS hybrid documentation gives for renewing
 // the MOC tokens and certificates: within 60 days of the last renewal, since tokens
 // issued by the update cmdlets are valid 90 days [d:certificates-update-after-sixty-days.md].
-const RecommendedRenewEvery = 60 * 24 * time.Hour
+// The same 60 days (two thirds of Lifetime) as NoForceRotationLeft, from the same guidance.
+const RecommendedRenewEvery = NoForceRotationLeft
 
 // ApplySchedule is the fallback for hosts that cannot tell an expiry: with renewEvery
 // above zero, the renewal is also due once the last renewal (renewedAt, on the host's
@@ -88,15 +89,43 @@ func ValidateRenewEvery(every time.Duration) error {
 	return nil
 }
 
-// ValidateWindow checks a renewal window against the credential lifetime: a window that
-// is not positive renews nothing early, and one at least as long as the lifetime makes
+// MinRenewBefore is the shortest renewal window accepted. A shorter one (a typo such as
+// "1ns" or "30s") leaves no time between a scheduled plan finding a credential due and
+// the credential expiring. A choice of this provider, not a platform fact.
+const MinRenewBefore = time.Hour
+
+// NoForceRotationLeft is how much lifetime a credential may have left for the update
+// cmdlets to rotate it without -force: less than two thirds of its lifetime, which is 60
+// days of a 90-day credential, Microsoft's guidance to update within 60 days
+// [d:certificates-update-after-sixty-days.md], [d:certificates-overview.md]. The emulator
+// models the cmdlets with the same rule (emulator dueForRotation). Without force, a
+// renewal window at least this wide would plan renewals the cmdlet skips.
+const NoForceRotationLeft = Lifetime * 2 / 3
+
+// ValidateWindow checks a renewal window against the credential lifetime: shorter than
+// MinRenewBefore leaves no time to act, and one at least as long as the lifetime makes
 // every credential due the moment it is issued, so every apply would renew.
 func ValidateWindow(window time.Duration) error {
-	if window <= 0 {
-		return &WindowError{Window: window, Reason: "must be longer than zero"}
+	if window < MinRenewBefore {
+		return &WindowError{Window: window, Reason: "must be at least " + MinRenewBefore.String() + ", so that a scheduled plan finds a credential due while there is still time to renew it"}
 	}
 	if window >= Lifetime {
 		return &WindowError{Window: window, Reason: "must be shorter than the credential lifetime of " + Lifetime.String() + " (90 days), otherwise a fresh credential is already inside the window and every apply would renew it"}
+	}
+	return nil
+}
+
+// ValidateWindowForce checks a resource's window together with its force setting:
+// without force, the cmdlet rotates only credentials with less than NoForceRotationLeft
+// left, so a wider window would plan a renewal that then does nothing.
+func ValidateWindowForce(window time.Duration, force bool) error {
+	if err := ValidateWindow(window); err != nil {
+		return err
+	}
+	if !force && window >= NoForceRotationLeft {
+		return &WindowError{Window: window, Reason: "is too wide without force: without -force the update cmdlets rotate only " +
+			"credentials with less than " + NoForceRotationLeft.String() + " (two thirds of the 90-day lifetime) left, so a " +
+			"renewal planned earlier would run and change nothing"}
 	}
 	return nil
 }

@@ -96,16 +96,40 @@ func TestEvaluate(t *testing.T) {
 }
 
 func TestValidateWindow(t *testing.T) {
-	for _, ok := range []time.Duration{time.Second, 720 * time.Hour, Lifetime - time.Second} {
+	for _, ok := range []time.Duration{time.Hour, 720 * time.Hour, Lifetime - time.Second} {
 		if err := ValidateWindow(ok); err != nil {
 			t.Errorf("ValidateWindow(%s) = %v, want nil", ok, err)
 		}
 	}
-	for _, bad := range []time.Duration{0, -time.Hour, Lifetime, 2200 * time.Hour} {
+	for _, bad := range []time.Duration{0, -time.Hour, time.Nanosecond, 59 * time.Minute, Lifetime, 2200 * time.Hour} {
 		err := ValidateWindow(bad)
 		var we *WindowError
 		if !errors.As(err, &we) {
 			t.Errorf("ValidateWindow(%s) = %v, want a *WindowError", bad, err)
+		}
+	}
+}
+
+// TestValidateWindowForce: without force, the window must stay below the lifetime the
+// cmdlet's no-force rule leaves: 60 of 90 days, "update within 60 days" (facts file).
+func TestValidateWindowForce(t *testing.T) {
+	sixtyDays := 60 * 24 * time.Hour
+	for _, tc := range []struct {
+		window time.Duration
+		force  bool
+		ok     bool
+	}{
+		{720 * time.Hour, false, true},
+		{sixtyDays - time.Second, false, true},
+		{sixtyDays, false, false},
+		{1441 * time.Hour, false, false},
+		{1441 * time.Hour, true, true},
+		{Lifetime, true, false},
+		{time.Nanosecond, true, false},
+	} {
+		err := ValidateWindowForce(tc.window, tc.force)
+		if (err == nil) != tc.ok {
+			t.Errorf("ValidateWindowForce(%s, %t) = %v, want ok=%t", tc.window, tc.force, err, tc.ok)
 		}
 	}
 }

@@ -37,7 +37,7 @@
 //
 // The emulated time is Config.Clock.Now() + Config.TimeOffset, in whole seconds (the
 // precision of X.509 validity times; every issuance moment is a whole second). Each
-// operation persists it, and it never moves backwards: a configured time up to one
+// update persists it (reads do not: see State file), and it never moves backwards: a configured time up to one
 // minute behind the persisted one is clamped to it (clock jitter, two processes with a
 // slightly different idea of now), anything further behind is a *ClockError naming the
 // time_offset that would work. Nothing reads the machine's clock except through
@@ -191,18 +191,43 @@
 //
 // One bbolt file (mode 0600 when created) holds everything: a top-level
 // "akshybrid-emulator" bucket with a schema version, the deployment record (JSON:
-// emulated time, CA certificate), one record per cluster (a compact binary encoding,
-// since every inventory reads them all: 100 clusters take a few milliseconds), and the
-// secrets as JSON in a separate bucket. Every public operation opens the file, runs one read-write transaction and
-// closes it again, so several Terraform commands in one process (and flock is per open
-// file, even within a process) never conflict; a transaction with no change is rolled
-// back rather than committed. A failed operation commits nothing, so for example an
-// update refused because the CA expired leaves the file byte-identical. Another process
-// holding the file is waited for up to Config.LockTimeout (10 s by default), then a
-// *LockedError says so. A file that is not ours (garbage, or a bbolt database without the
-// marker bucket) is a *StateFileError and is never modified: the file is opened without
-// freelist syncing so even opening it writes nothing. An empty file, or an empty bbolt
-// database, is adopted. The configured workload clusters are created, when missing, by
-// the first successful operation of an Emulator value; clusters missing from the list
-// are never deleted.
+// emulated time, CA certificate, a random deployment ID), one record per cluster (a
+// compact binary encoding, since every inventory reads them all: 100 clusters take a few
+// milliseconds), and the secrets as JSON in a separate bucket.
+//
+// Reads and updates. Inventory, Snapshot, ClientStatus, Secrets and Prepare are reads:
+// they replay the dynamics up to now, create missing configured clusters and move the
+// clock in a transaction that is always rolled back, so plans and refreshes write
+// nothing; a what-if read far in the future leaves the file byte for byte as it was.
+// The updates (and the test operations AddCluster, DeleteCluster, PowerOff, PowerOn)
+// commit, and only when something changed; a failed one commits nothing, so for
+// example an update refused because the CA expired leaves the file byte-identical. The
+// one write a read makes is first use: a missing or empty file, or an empty bbolt
+// database, is initialised as a new deployment with a new deployment ID
+// (Inventory.DeploymentID), which the provider compares with the one its resources
+// recorded, so a deleted or emptied file is reported rather than silently replaced.
+//
+// Opening. Every operation opens the file, takes its lock, runs one transaction and
+// closes it again, so several Terraform commands in one process (flock is per open file,
+// even within a process) never conflict. Another process holding the file is waited for
+// up to Config.LockTimeout (10 s by default) and never beyond the operation's context
+// deadline, then a *LockedError says which limit ended the wait. Before bbolt maps the
+// file, checkFile verifies every structure bbolt will dereference (meta pages, page
+// bounds, page types, key order, nested and inline buckets, the freelist), because a
+// damaged file would otherwise crash the process in ways recover cannot catch (see
+// filecheck.go); and an update decodes every record first, so it never writes into a
+// file of which another part is damaged. A damaged file, or one that is not ours
+// (garbage, or a bbolt database without the marker bucket), is a *StateFileError that
+// names the file, says it was left untouched and how to recover; the file is opened
+// without freelist syncing so even opening it writes nothing.
+//
+// Backup. After every committed update the emulator copies the file to
+// <state_path>.backup (written to a temporary file and renamed, so never half-written;
+// best effort: the update has already succeeded). A damaged file's diagnostic names the
+// copy to restore. First use of a missing or empty file keeps an existing backup, since
+// it is then the way back to the deployment that was deleted.
+//
+// The configured workload clusters are created, when missing, by the first committed
+// operation of an Emulator value (until then each read shows them as just created);
+// clusters missing from the list are never deleted.
 package emulator

@@ -2,12 +2,12 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
@@ -46,7 +46,9 @@ type Emulator struct {
 	clusters    []string
 	lockTimeout time.Duration
 
-	mu      sync.Mutex
+	// gate admits one operation at a time (a channel rather than a mutex, so that an
+	// operation waiting behind another gives up at its own deadline); see run.
+	gate    chan struct{}
 	ensured bool // the configured clusters have been checked once
 }
 
@@ -68,7 +70,7 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emulator state_path %q: %w", cfg.StatePath, err)
 	}
-	e := &Emulator{path: path, clock: cfg.Clock, offset: cfg.TimeOffset, lockTimeout: cfg.LockTimeout}
+	e := &Emulator{path: path, clock: cfg.Clock, offset: cfg.TimeOffset, lockTimeout: cfg.LockTimeout, gate: make(chan struct{}, 1)}
 	if e.clock == nil {
 		e.clock = akshci.RealClock{}
 	}
@@ -91,11 +93,10 @@ func New(cfg Config) (*Emulator, error) {
 // Path is the absolute path of the state file.
 func (e *Emulator) Path() string { return e.path }
 
-// Prepare opens (creating if needed) the state file, creates the CA, the management
-// identities and the configured clusters, and moves the emulated clock to now. The
-// provider calls it at configure time so that configuration errors surface early.
+// Prepare opens (creating it on first use) and checks the state file, the emulated
+// clock and the configured clusters, like a read: it persists nothing else.
 func (e *Emulator) Prepare(ctx context.Context) error {
-	return e.do(ctx, func(s *session) error {
+	return e.view(ctx, func(s *session) error {
 		_, err := s.management()
 		return err
 	})
@@ -108,12 +109,12 @@ func (e *Emulator) Prepare(ctx context.Context) error {
 // clusters are then left out and Lockouts says why.
 func (e *Emulator) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 	var inv *akshci.Inventory
-	err := e.do(ctx, func(s *session) error {
-		v, err := s.view()
+	err := e.view(ctx, func(s *session) error {
+		v, err := s.current()
 		if err != nil {
 			return err
 		}
-		inv = &akshci.Inventory{Now: s.now, CAExpiresAt: s.ca.NotAfter, Management: v.m.credentials(),
+		inv = &akshci.Inventory{Now: s.now, CAExpiresAt: s.ca.NotAfter, DeploymentID: s.deploymentID(), Management: v.m.credentials(),
 			Clusters: make([]akshci.Cluster, 0, len(v.cs)), Lockouts: v.lockouts}
 		for i, c := range inv.Management {
 			if c.Client == kvaClient && c.Type == akshci.Certificate {
@@ -142,7 +143,10 @@ type deploymentView struct {
 	lockouts []akshci.Lockout
 }
 
-func (s *session) view() (*deploymentView, error) {
+// current is the deployment as a read sees it; kvactl's self-renewal is computed, not
+// stored, so it is the same for every read at the same time (and the caller's view
+// transaction is rolled back anyway).
+func (s *session) current() (*deploymentView, error) {
 	m, err := s.management()
 	if err != nil {
 		return nil, err
@@ -188,7 +192,7 @@ func (s *session) blocked(m *group, op string, cluster bool) error {
 // certificate for every management client, when some management credential is due (less
 // than two thirds of its lifetime left, or expired) or when forced.
 func (e *Emulator) UpdateManagementCertificates(ctx context.Context, opts akshci.ManagementOptions) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.management()
 		if err != nil {
 			return err
@@ -223,7 +227,7 @@ func (e *Emulator) UpdateClusterCertificates(ctx context.Context, cluster string
 	if err := validateClusterOptions(opts); err != nil {
 		return err
 	}
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		m, err := s.management()
 		if err != nil {
 			return err
@@ -338,8 +342,8 @@ type Material struct {
 // the same order as the inventory's credentials.
 func (e *Emulator) Snapshot(ctx context.Context) (*Snapshot, error) {
 	var snap *Snapshot
-	err := e.do(ctx, func(s *session) error {
-		v, err := s.view()
+	err := e.view(ctx, func(s *session) error {
+		v, err := s.current()
 		if err != nil {
 			return err
 		}
@@ -389,7 +393,7 @@ func (e *Emulator) AddCluster(ctx context.Context, name string) error {
 	if name == "" {
 		return errors.New("workload cluster name must not be empty")
 	}
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		if s.clusterBucket().Get([]byte(name)) != nil {
 			return fmt.Errorf("workload cluster %q already exists", name)
 		}
@@ -399,7 +403,7 @@ func (e *Emulator) AddCluster(ctx context.Context, name string) error {
 
 // DeleteCluster removes a workload cluster and its credentials.
 func (e *Emulator) DeleteCluster(ctx context.Context, name string) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		if _, err := s.cluster(name); err != nil {
 			return err
 		}
@@ -410,7 +414,7 @@ func (e *Emulator) DeleteCluster(ctx context.Context, name string) error {
 // PowerOff stops a workload cluster's VMs from the current emulated time. Nothing
 // renews while they are stopped. Powering off a stopped cluster does nothing.
 func (e *Emulator) PowerOff(ctx context.Context, name string) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.cluster(name)
 		if err != nil || g.poweredOff() {
 			return err
@@ -428,7 +432,7 @@ func (e *Emulator) PowerOff(ctx context.Context, name string) error {
 // certificates stay expired until -fixKubeletCredentials. Powering on a running cluster
 // does nothing.
 func (e *Emulator) PowerOn(ctx context.Context, name string) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.cluster(name)
 		if err != nil || !g.poweredOff() {
 			return err
@@ -452,7 +456,7 @@ func (e *Emulator) PowerOn(ctx context.Context, name string) error {
 // runs no kvactl call of its own beyond computing what one would see.
 func (e *Emulator) ClientStatus(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
-	err := e.do(ctx, func(s *session) error {
+	err := e.view(ctx, func(s *session) error {
 		m, err := s.management()
 		if err != nil {
 			return err
@@ -477,22 +481,21 @@ func (e *Emulator) ClientStatus(ctx context.Context) (map[string]string, error) 
 	return out, nil
 }
 
-// Secrets lists every token value and private key PEM held in the state (the CA keys
-// included), sorted, so that tests can assert none of them leaks.
+// Secrets lists every token value and private key PEM held in the state file (the CA
+// keys included), sorted, so that tests can assert none of them leaks. Certificates a
+// read replays are signed in memory only and never stored, so their keys are not listed.
 func (e *Emulator) Secrets(ctx context.Context) ([]string, error) {
 	var out []string
-	err := e.do(ctx, func(s *session) error {
-		m, cs, err := s.groups()
-		if err != nil {
-			return err
-		}
-		if k := s.secretsBucket().Get(secretCA); k != nil {
-			out = append(out, string(k))
-		}
-		for _, g := range append([]*group{m}, cs...) {
-			sec, err := s.readSecrets(g)
-			if err != nil {
-				return err
+	err := e.view(ctx, func(s *session) error {
+		c := s.secretsBucket().Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if string(k) == string(secretCA) {
+				out = append(out, string(v))
+				continue
+			}
+			var sec storedSecrets
+			if err := json.Unmarshal(v, &sec); err != nil {
+				return s.damaged(fmt.Errorf("secrets record %q: %w", k, err))
 			}
 			for _, v := range sec.Tokens {
 				out = append(out, v)

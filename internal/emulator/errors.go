@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -11,23 +13,56 @@ import (
 type StateFileError struct {
 	Path   string
 	Reason string
+	// Damaged is set when the file looks like an emulator state file (or a bbolt
+	// database) that is broken, rather than some other file.
+	Damaged bool
+	// Backup is the emulator's copy of the file as of its last committed operation,
+	// when there is one.
+	Backup string
 }
 
 func (e *StateFileError) Error() string {
-	return strconv.Quote(e.Path) + " is not an akshybrid emulator state file: " + e.Reason +
-		"; move it away or choose another state_path"
+	if !e.Damaged {
+		return strconv.Quote(e.Path) + " is not an akshybrid emulator state file: " + e.Reason +
+			"; it was left untouched; move it away or choose another state_path"
+	}
+	s := "emulator state file " + strconv.Quote(e.Path) + " is damaged (" + e.Reason + "); it was left untouched. "
+	if e.Backup != "" {
+		s += "To recover, restore the copy the emulator saved after its last successful change: cp " +
+			strconv.Quote(e.Backup) + " " + strconv.Quote(e.Path) + "; or move the damaged file away to start a new emulated deployment"
+	} else {
+		s += "To recover, move the damaged file away to start a new emulated deployment (there is no backup copy " +
+			strconv.Quote(e.Path+".backup") + ")"
+	}
+	return s + " (resources in the Terraform state then report that the deployment changed)"
 }
 
 // LockedError reports that another process held the state file's lock for longer than
-// the configured lock timeout.
+// the configured lock timeout, or until the operation's deadline or cancellation.
 type LockedError struct {
 	Path   string
 	Waited time.Duration
+	// Cause is the context error when the operation's deadline or cancellation ended
+	// the wait.
+	Cause error
 }
 
 func (e *LockedError) Error() string {
-	return "emulator state " + strconv.Quote(e.Path) +
+	s := "emulator state " + strconv.Quote(e.Path) +
 		" is locked by another process (another terraform run?); waited " + e.Waited.String()
+	if e.Cause != nil {
+		s += ", until the operation's " + causeText(e.Cause)
+	}
+	return s
+}
+
+func (e *LockedError) Unwrap() error { return e.Cause }
+
+func causeText(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return "cancellation"
 }
 
 // ClockError reports a configuration that would move the emulated clock backwards.

@@ -277,7 +277,7 @@ func contextWithCancel() (context.Context, context.CancelFunc) { return context.
 func (f *fixture) modelInventory() *akshci.Inventory {
 	f.t.Helper()
 	inv := &akshci.Inventory{}
-	f.must(f.e.do(ctx, func(s *session) error {
+	f.must(f.e.view(ctx, func(s *session) error {
 		m, cs, err := s.groups()
 		if err != nil {
 			return err

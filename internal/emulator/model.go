@@ -31,6 +31,8 @@ type storedState struct {
 	CreatedAt time.Time `json:"created_at"`
 	// CACert is the cloud agent CA certificate (DER).
 	CACert []byte `json:"ca_certificate"`
+	// DeploymentID is random, chosen when the file is initialised (see deploymentID).
+	DeploymentID string `json:"deployment_id,omitempty"`
 }
 
 // storedGroup is the public record of the management cluster or of one workload cluster.

@@ -24,7 +24,7 @@ func (s *session) group(name string) (*group, error) {
 // log in again where they must, and those whose token has expired are locked out (see
 // the package documentation). Restarting a powered-off cluster is an error.
 func (e *Emulator) Restart(ctx context.Context, name string) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.group(name)
 		if err != nil {
 			return err
@@ -42,7 +42,7 @@ func (e *Emulator) Restart(ctx context.Context, name string) error {
 // it fails with a *PoweredOffError until PowerOnManagement. Workload clusters are powered
 // off separately. Powering off a stopped management cluster does nothing.
 func (e *Emulator) PowerOffManagement(ctx context.Context) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.management()
 		if err != nil || g.poweredOff() {
 			return err
@@ -58,7 +58,7 @@ func (e *Emulator) PowerOffManagement(ctx context.Context) error {
 // PowerOnManagement starts the management cluster again: overdue renewals happen, then
 // every client starts (Restart).
 func (e *Emulator) PowerOnManagement(ctx context.Context) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.management()
 		if err != nil || !g.poweredOff() {
 			return err
@@ -92,7 +92,7 @@ func (e *Emulator) RepairMoc(ctx context.Context) error {
 
 // manual gives one client a new token with which it logs in at once.
 func (e *Emulator) manual(ctx context.Context, name, client string) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.group(name)
 		if err != nil {
 			return err
@@ -118,7 +118,7 @@ func (e *Emulator) manual(ctx context.Context, name, client string) error {
 // issues a new certificate with the standard lifetime; with an expired token kvactl has
 // no certificate at all and fails with "Valid Token Required" [#169].
 func (e *Emulator) DeleteKvactlAccessFile(ctx context.Context) error {
-	return e.do(ctx, func(s *session) error {
+	return e.update(ctx, func(s *session) error {
 		g, err := s.management()
 		if err != nil {
 			return err

@@ -54,7 +54,7 @@ func holdLock(path string) error {
 	if err != nil {
 		return err
 	}
-	return e.do(ctx, func(*session) error {
+	return e.update(ctx, func(*session) error {
 		fmt.Println("locked")
 		_, err := io.Copy(io.Discard, os.Stdin)
 		return err
@@ -200,6 +200,17 @@ func TestKillDuringWrites(t *testing.T) {
 		}
 		if err := checkState(f.path); err != nil {
 			t.Fatalf("round %d: state inconsistent after SIGKILL: %v", round, err)
+		}
+		// The file and the backup copy both pass the structural check (the backup is
+		// written to a temporary file and renamed, so it is never half-written).
+		for _, p := range []string{f.path, f.path + ".backup"} {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			if err := checkFile(data); err != nil {
+				t.Fatalf("round %d: %s after SIGKILL: %v", round, p, err)
+			}
 		}
 	}
 

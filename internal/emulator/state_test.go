@@ -48,7 +48,12 @@ func TestNewValidates(t *testing.T) {
 func TestClockNeverMovesBackwards(t *testing.T) {
 	f := newFixture(t)
 	ahead := f.emulator(48 * time.Hour)
+	// Only an update (terraform apply) persists the emulated clock; reads never do.
 	f.must(ahead.Prepare(ctx))
+	if err := f.emulator(0).Prepare(ctx); err != nil {
+		t.Fatalf("a read at offset 48h moved the persisted clock: %v", err)
+	}
+	f.must(ahead.UpdateManagementCertificates(ctx, akshci.ManagementOptions{}))
 	before := f.bytes()
 
 	err := f.emulator(0).Prepare(ctx)
@@ -484,7 +489,7 @@ func TestRealClockByDefault(t *testing.T) {
 // on first load (one year from the record's last evaluation).
 func TestVersion1RecordsAreRead(t *testing.T) {
 	f := newFixture(t, "demo")
-	f.must(f.e.do(ctx, func(s *session) error {
+	f.must(f.e.update(ctx, func(s *session) error {
 		g, err := s.cluster("demo")
 		if err != nil {
 			return err

@@ -2,7 +2,10 @@ package emulator
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,21 +50,42 @@ type session struct {
 	ca    *x509.Certificate
 	cloud *issuer // lazily loaded signer of the cloud agent CA
 	dirty bool
+	// write is set for operations that may commit (updates); reads run in a transaction
+	// that is always rolled back, so nothing they compute is persisted.
+	write bool
 }
 
-// do runs fn in one write transaction on a freshly opened state file, committing only
-// when something changed and fn succeeded. A failed operation leaves the file as it was.
-func (e *Emulator) do(ctx context.Context, fn func(*session) error) (err error) {
+// view runs fn on the deployment as of now without persisting anything: the replay up
+// to now, missing configured clusters and the clock's move all happen in a transaction
+// that is rolled back. Plans and refreshes only ever call views. The one exception is
+// first use: a missing or empty file is initialised (and committed) before fn runs.
+func (e *Emulator) view(ctx context.Context, fn func(*session) error) error {
+	return e.run(ctx, false, fn)
+}
+
+// update runs fn in one write transaction, committing only when something changed and
+// fn succeeded, then refreshes the backup copy. A failed operation leaves the file as it
+// was. Only updates (terraform apply) and the test operations (AddCluster, PowerOff, ...)
+// persist the emulated clock.
+func (e *Emulator) update(ctx context.Context, fn func(*session) error) error {
+	return e.run(ctx, true, fn)
+}
+
+func (e *Emulator) run(ctx context.Context, write bool, fn func(*session) error) (err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	select {
+	case e.gate <- struct{}{}:
+		defer func() { <-e.gate }()
+	case <-ctx.Done():
+		return fmt.Errorf("emulator: waiting for another operation on %q: %w", e.path, ctx.Err())
+	}
 
-	db, existed, err := e.open()
+	db, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -70,21 +94,29 @@ func (e *Emulator) do(ctx context.Context, fn func(*session) error) (err error) 
 			err = fmt.Errorf("closing emulator state %q: %w", e.path, cerr)
 		}
 	}()
+	// Defence in depth: checkFile has vetted the structure bbolt reads, and our own
+	// records are decoded with checks, but a panic on this goroutine must still not take
+	// the provider down.
+	defer func() {
+		if r := recover(); r != nil {
+			err = &StateFileError{Path: e.path, Reason: fmt.Sprintf("reading it failed (%v)", r), Damaged: true, Backup: e.existingBackup()}
+		}
+	}()
+	if err := e.firstUse(db); err != nil {
+		return err
+	}
 	tx, err := db.Begin(true)
 	if err != nil {
 		return fmt.Errorf("emulator state %q: %w", e.path, err)
 	}
 	committed := false
 	defer func() {
-		if r := recover(); r != nil {
-			err = &StateFileError{Path: e.path, Reason: fmt.Sprintf("it is damaged (%v)", r)}
-		}
 		if !committed {
 			_ = tx.Rollback()
 		}
 	}()
 
-	s, err := e.begin(tx, existed)
+	s, err := e.begin(tx, write)
 	if err != nil {
 		return err
 	}
@@ -94,82 +126,239 @@ func (e *Emulator) do(ctx context.Context, fn func(*session) error) (err error) 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
-	if s.dirty {
+	if write && s.dirty {
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("writing emulator state %q: %w", e.path, err)
 		}
 		committed = true
+		e.ensured = true
+		e.writeBackup(db)
 	}
-	e.ensured = true
 	return nil
 }
 
-// open opens (creating if needed) the state file, with clear errors for the usual
-// mistakes. existed reports whether a non-empty file was already there.
-func (e *Emulator) open() (db *bolt.DB, existed bool, err error) {
+// firstUse initialises a new deployment in a file that has none yet (missing, empty,
+// or an empty bbolt database): first use creates the file, also from a plan.
+func (e *Emulator) firstUse(db *bolt.DB) error {
+	tx, err := db.Begin(true)
+	if err != nil {
+		return fmt.Errorf("emulator state %q: %w", e.path, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if tx.Bucket(bucketTop) != nil {
+		return nil
+	}
+	if !isEmptyDB(tx) {
+		return &StateFileError{Path: e.path, Reason: "it is a bbolt database without the \"akshybrid-emulator\" bucket"}
+	}
+	s := &session{e: e, tx: tx, write: true}
+	if err := s.initialise(e.clock.Now().UTC().Add(e.offset).Truncate(time.Second)); err != nil {
+		return err
+	}
+	for _, name := range e.clusters {
+		if err := s.createCluster(name); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("writing emulator state %q: %w", e.path, err)
+	}
+	e.ensured = true
+	// A backup next to a missing or empty file is the copy of a deployment that was
+	// deleted or emptied: keep it, it is the way back.
+	if e.existingBackup() == "" {
+		e.writeBackup(db)
+	}
+	return nil
+}
+
+// open locks the state file (creating it when missing), waiting for another process
+// at most Config.LockTimeout and never beyond ctx's deadline, checks its structure with
+// checkFile, and only then hands the locked file to bbolt.
+func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 	fi, err := os.Stat(e.path)
 	switch {
 	case err == nil:
 		if fi.IsDir() {
-			return nil, false, fmt.Errorf("emulator state_path %q is a directory; point state_path at a file (it is created when missing)", e.path)
+			return nil, fmt.Errorf("emulator state_path %q is a directory; point state_path at a file (it is created when missing)", e.path)
 		}
 		if !fi.Mode().IsRegular() {
-			return nil, false, &StateFileError{Path: e.path, Reason: "it is not a regular file"}
+			return nil, &StateFileError{Path: e.path, Reason: "it is not a regular file"}
 		}
-		existed = fi.Size() > 0
 	case errors.Is(err, fs.ErrNotExist):
 		dir := filepath.Dir(e.path)
 		di, derr := os.Stat(dir)
 		switch {
 		case errors.Is(derr, fs.ErrNotExist):
-			return nil, false, fmt.Errorf("cannot create emulator state %q: directory %q does not exist; create it or choose another state_path", e.path, dir)
+			return nil, fmt.Errorf("cannot create emulator state %q: directory %q does not exist; create it or choose another state_path", e.path, dir)
 		case derr != nil:
-			return nil, false, fmt.Errorf("cannot create emulator state %q: %w", e.path, derr)
+			return nil, fmt.Errorf("cannot create emulator state %q: %w", e.path, derr)
 		case !di.IsDir():
-			return nil, false, fmt.Errorf("cannot create emulator state %q: %q is not a directory; choose another state_path", e.path, dir)
+			return nil, fmt.Errorf("cannot create emulator state %q: %q is not a directory; choose another state_path", e.path, dir)
 		}
 	case errors.Is(err, syscall.ENOTDIR):
-		return nil, false, fmt.Errorf("cannot create emulator state %q: a parent of it is not a directory; choose another state_path", e.path)
+		return nil, fmt.Errorf("cannot create emulator state %q: a parent of it is not a directory; choose another state_path", e.path)
 	default:
-		return nil, false, fmt.Errorf("cannot access emulator state %q: %w", e.path, err)
+		return nil, fmt.Errorf("cannot access emulator state %q: %w", e.path, err)
 	}
 
-	db, err = bolt.Open(e.path, stateFileMode, &bolt.Options{
-		Timeout: e.lockTimeout,
+	f, err := os.OpenFile(e.path, os.O_RDWR|os.O_CREATE, stateFileMode)
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("cannot open emulator state %q: permission denied; make the file and its directory writable by this user or choose another state_path", e.path)
+		}
+		return nil, fmt.Errorf("cannot open emulator state %q: %w", e.path, err)
+	}
+	handed := false
+	defer func() {
+		if !handed {
+			_ = f.Close()
+		}
+	}()
+	wait, err := e.lock(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("cannot access emulator state %q: %w", e.path, err)
+	}
+	if fi.Size() > 0 {
+		data := make([]byte, fi.Size())
+		if _, err := f.ReadAt(data, 0); err != nil {
+			return nil, fmt.Errorf("cannot read emulator state %q: %w", e.path, err)
+		}
+		if err := checkFile(data); err != nil {
+			return nil, e.unreadable(data, err)
+		}
+	}
+	handed = true // bbolt closes f from here on, also when Open fails
+	db, err := bolt.Open(e.path, stateFileMode, &bolt.Options{
+		// The lock is already held on f (or, without pre-locking, bbolt waits for it).
+		Timeout: wait,
 		// Not syncing the freelist means opening never writes: bbolt would otherwise
 		// commit a transaction at open time to files written without a freelist, and a
 		// foreign file must never be modified. bbolt rebuilds the freelist on open.
 		NoFreelistSync: true,
+		OpenFile:       func(string, int, fs.FileMode) (*os.File, error) { return f, nil },
 	})
 	if err != nil {
 		switch {
 		case errors.Is(err, berrors.ErrTimeout):
-			return nil, false, &LockedError{Path: e.path, Waited: e.lockTimeout}
-		case errors.Is(err, fs.ErrPermission):
-			return nil, false, fmt.Errorf("cannot open emulator state %q: permission denied; make the file and its directory writable by this user or choose another state_path", e.path)
-		case existed:
-			return nil, false, &StateFileError{Path: e.path, Reason: "it is not a bbolt database (" + err.Error() + ")"}
+			return nil, &LockedError{Path: e.path, Waited: wait}
+		case fi.Size() > 0:
+			return nil, &StateFileError{Path: e.path, Reason: "bbolt cannot open it (" + err.Error() + ")", Damaged: true, Backup: e.existingBackup()}
 		}
-		return nil, false, fmt.Errorf("cannot open emulator state %q: %w", e.path, err)
+		return nil, fmt.Errorf("cannot open emulator state %q: %w", e.path, err)
 	}
-	return db, existed, nil
+	return db, nil
 }
 
-// begin checks the schema (initialising a new file), moves the emulated clock and makes
-// sure the configured clusters exist.
-func (e *Emulator) begin(tx *bolt.Tx, existed bool) (*session, error) {
-	s := &session{e: e, tx: tx}
+// lockPoll is how often a busy lock is tried again (bbolt's own retry interval): flock
+// has no way to wait for a lock with a deadline.
+const lockPoll = 50 * time.Millisecond
+
+// lock takes the exclusive lock on f, waiting at most the lock timeout and never past
+// ctx's end. It returns how long bbolt may still wait where the platform locks later.
+func (e *Emulator) lock(ctx context.Context, f *os.File) (time.Duration, error) {
+	limit := e.lockTimeout
+	var atLimit error // what ends the wait at limit
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); left < limit {
+			limit, atLimit = max(left, time.Millisecond), context.DeadlineExceeded
+		}
+	}
+	if !preLocked {
+		return limit, nil
+	}
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	ticker := time.NewTicker(lockPoll)
+	defer ticker.Stop()
+	for {
+		busy, err := tryLock(f)
+		if err != nil {
+			return 0, fmt.Errorf("cannot lock emulator state %q: %w", e.path, err)
+		}
+		if !busy {
+			return limit, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, &LockedError{Path: e.path, Waited: limit, Cause: ctx.Err()}
+		case <-timer.C:
+			return 0, &LockedError{Path: e.path, Waited: limit, Cause: atLimit}
+		case <-ticker.C:
+		}
+	}
+}
+
+// unreadable explains a file checkFile refused: damaged when it carries bbolt's marker
+// or a backup shows it was ours, otherwise not an emulator state file at all.
+func (e *Emulator) unreadable(data []byte, err error) error {
+	backup := e.existingBackup()
+	_, meta0 := parseMeta(data, 0)
+	magic := len(data) >= pageHeaderSize+4 && le.Uint32(data[pageHeaderSize:]) == boltMagic
+	if backup == "" && !meta0 && !magic {
+		return &StateFileError{Path: e.path, Reason: "it is not a bbolt database (" + err.Error() + ")"}
+	}
+	return &StateFileError{Path: e.path, Reason: err.Error(), Damaged: true, Backup: backup}
+}
+
+// BackupPath is where the emulator keeps a copy of the state file as of the last
+// committed operation (the path of the state file plus ".backup").
+func (e *Emulator) BackupPath() string { return e.path + ".backup" }
+
+func (e *Emulator) existingBackup() string {
+	if fi, err := os.Stat(e.BackupPath()); err == nil && fi.Mode().IsRegular() {
+		return e.BackupPath()
+	}
+	return ""
+}
+
+// writeBackup copies the committed database next to it (written to a temporary file,
+// then renamed, so a crash never leaves a half-written backup). It is best effort: the
+// operation has already succeeded, and a missing backup only removes a recovery path.
+func (e *Emulator) writeBackup(db *bolt.DB) {
+	tmp := e.BackupPath() + ".tmp"
+	err := db.View(func(tx *bolt.Tx) error {
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, stateFileMode) //nolint:gosec // next to the configured state file
+		if err != nil {
+			return err
+		}
+		if _, err := tx.WriteTo(f); err != nil {
+			_ = f.Close()
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			_ = f.Close()
+			return err
+		}
+		return f.Close()
+	})
+	if err == nil {
+		err = os.Rename(tmp, e.BackupPath())
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+}
+
+// begin checks the schema, moves the emulated clock and makes sure the configured
+// clusters exist (in memory only, for a view).
+func (e *Emulator) begin(tx *bolt.Tx, write bool) (*session, error) {
+	s := &session{e: e, tx: tx, write: write}
 	wall := e.clock.Now().UTC().Add(e.offset).Truncate(time.Second)
 	s.top = tx.Bucket(bucketTop)
 	if s.top == nil {
-		if existed && !isEmptyDB(tx) {
-			return nil, &StateFileError{Path: e.path, Reason: "it is a bbolt database without the \"akshybrid-emulator\" bucket"}
-		}
-		if err := s.initialise(wall); err != nil {
+		return nil, &StateFileError{Path: e.path, Reason: "it is a bbolt database without the \"akshybrid-emulator\" bucket"}
+	}
+	if err := s.load(wall); err != nil {
+		return nil, err
+	}
+	if write {
+		if err := s.verifyRecords(); err != nil {
 			return nil, err
 		}
-	} else if err := s.load(wall); err != nil {
-		return nil, err
 	}
 	if !e.ensured {
 		for _, name := range e.clusters {
@@ -181,6 +370,60 @@ func (e *Emulator) begin(tx *bolt.Tx, existed bool) (*session, error) {
 		}
 	}
 	return s, nil
+}
+
+// verifyRecords decodes every record before an operation that may commit: an update
+// touches only some records, and must not write into a file of which another part is
+// damaged (it would carry the damage on and move the file past its backup).
+func (s *session) verifyRecords() error {
+	if _, err := s.cloudIssuer(); err != nil {
+		return err
+	}
+	check := func(name string, data []byte) error {
+		rec, err := decodeGroupRecord(data)
+		if err == nil {
+			_, err = decodeGroup(name, rec)
+		}
+		if err != nil {
+			return s.damaged(fmt.Errorf("record of %s: %w", (&group{name: name}).label(), err))
+		}
+		return nil
+	}
+	if data := s.top.Get(keyManagement); data == nil {
+		return s.damaged(errors.New("the management cluster record is missing"))
+	} else if err := check("", data); err != nil {
+		return err
+	}
+	c := s.clusterBucket().Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if v == nil || len(k) == 0 {
+			return s.damaged(fmt.Errorf("the clusters bucket holds an unexpected entry %q", k))
+		}
+		if err := check(string(k), v); err != nil {
+			return err
+		}
+	}
+	sc := s.secretsBucket().Cursor()
+	for k, v := sc.First(); k != nil; k, v = sc.Next() {
+		if string(k) == string(secretCA) {
+			continue // parsed by cloudIssuer above
+		}
+		var sec storedSecrets
+		if err := json.Unmarshal(v, &sec); err != nil {
+			return s.damaged(fmt.Errorf("secrets record %q: %w", k, err))
+		}
+		for name, key := range sec.Keys {
+			if _, err := parseKey(key); err != nil {
+				return s.damaged(fmt.Errorf("secrets record %q, key of %s: %w", k, name, err))
+			}
+		}
+		if sec.KubeCAKey != "" {
+			if _, err := parseKey(sec.KubeCAKey); err != nil {
+				return s.damaged(fmt.Errorf("secrets record %q, Kubernetes CA key: %w", k, err))
+			}
+		}
+	}
+	return nil
 }
 
 func isEmptyDB(tx *bolt.Tx) bool {
@@ -210,7 +453,7 @@ func (s *session) initialise(now time.Time) error {
 		return err
 	}
 	s.now = now
-	s.state = storedState{Now: now, CreatedAt: now, CACert: der}
+	s.state = storedState{Now: now, CreatedAt: now, CACert: der, DeploymentID: newDeploymentID()}
 	if s.ca, err = x509.ParseCertificate(der); err != nil {
 		return err
 	}
@@ -268,7 +511,7 @@ func (s *session) load(wall time.Time) error {
 }
 
 func (s *session) damaged(err error) error {
-	return &StateFileError{Path: s.e.path, Reason: "it is damaged: " + err.Error()}
+	return &StateFileError{Path: s.e.path, Reason: err.Error(), Damaged: true, Backup: s.e.existingBackup()}
 }
 
 func (s *session) put(b *bolt.Bucket, key, value []byte) error {
@@ -590,4 +833,22 @@ func (s *session) deleteCluster(name string) error {
 		return err
 	}
 	return s.secretsBucket().Delete([]byte("cluster/" + name))
+}
+
+// newDeploymentID names a new emulated deployment: 128 random bits, so that a state
+// file deleted and created again, even at the same emulated second, is told apart.
+func newDeploymentID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "emulator-" + hex.EncodeToString(b[:])
+}
+
+// deploymentID is the deployment's identity; files written before it was recorded are
+// identified by their cloud agent CA, which the emulator never rotates.
+func (s *session) deploymentID() string {
+	if s.state.DeploymentID != "" {
+		return s.state.DeploymentID
+	}
+	sum := sha256.Sum256(s.state.CACert)
+	return "emulator-ca-" + hex.EncodeToString(sum[:16])
 }

@@ -50,9 +50,11 @@ type Opened struct {
 	Warnings []string
 }
 
-// Open builds the configured host. The emulator is opened at once, so a bad state file
-// or offset surfaces before any resource is planned; an SSH host connects on first use.
-func Open(ctx context.Context, s Settings) (*Opened, error) {
+// Open builds the configured host from its settings. It touches no host: the emulator
+// opens its state file, and an SSH host connects, on first use. So a damaged state file
+// or an unreachable host never stops what needs no host (terraform destroy only
+// forgets), and every error here is about the settings themselves.
+func Open(_ context.Context, s Settings) (*Opened, error) {
 	switch {
 	case s.Emulator != nil:
 		emu, err := emulator.New(emulator.Config{
@@ -62,9 +64,6 @@ func Open(ctx context.Context, s Settings) (*Opened, error) {
 			WorkloadClusters: s.Emulator.WorkloadClusters,
 		})
 		if err != nil {
-			return nil, &SettingError{Attribute: emulatorAttribute(err), Err: err}
-		}
-		if err := emu.Prepare(ctx); err != nil {
 			return nil, &SettingError{Attribute: emulatorAttribute(err), Err: err}
 		}
 		return &Opened{Host: emu}, nil

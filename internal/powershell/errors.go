@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/redact"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
 )
 
@@ -34,7 +35,16 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Operation + " failed on the host")
+	switch {
+	case e.ExitCode != 0 || e.Message != "":
+		b.WriteString(e.Operation + " failed on the host")
+	case errors.Is(e.Err, transport.ErrConnectionLost) || errors.Is(e.Err, transport.ErrStopUnconfirmed):
+		// The host may have done the work: say so rather than "failed".
+		b.WriteString(e.Operation + " did not report a result, so its outcome on the host is unknown")
+	default:
+		// The run never reached a result (dial, authentication, a cancelled wait).
+		b.WriteString(e.Operation + " could not be run on the host")
+	}
 	if e.ExitCode != 0 {
 		b.WriteString(" (exit status " + strconv.Itoa(e.ExitCode) + ")")
 	}
@@ -128,9 +138,10 @@ func (h *Host) hostError(operation, cluster string, update bool, stdout []byte, 
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 			e.Remedies = append(e.Remedies, "PowerShell was not found at "+strconv.Quote(h.exe)+": set the powershell setting to the path of powershell.exe (or pwsh.exe).")
 		}
-		if errors.Is(err, transport.ErrConnectionLost) && update {
-			e.Remedies = append(e.Remedies, "the connection broke while the host was working, so the renewal may or may not have completed. "+
+		if (errors.Is(err, transport.ErrConnectionLost) || errors.Is(err, transport.ErrStopUnconfirmed)) && update {
+			e.Remedies = append(e.Remedies, "the run ended before the host confirmed a result, so the renewal may or may not have completed. "+
 				"The next plan reads the host again, and applying again repeats the renewal only if it is still needed.")
+			e.Err = fmt.Errorf("%w (%w)", err, akshci.ErrOutcomeUnknown)
 		}
 		return e
 	}
@@ -226,30 +237,8 @@ func decodeCLIXML(s string) string {
 	return strings.ReplaceAll(b.String(), "\r\n", "\n")
 }
 
-// Secrets that must never reach an error message, a log or the Terraform state.
-var secretPatterns = []struct {
-	re   *regexp.Regexp
-	repl string
-}{
-	{regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`), "[redacted private key]"},
-	// base64 of "-----BEGIN": a PEM block (key or certificate) encoded once more.
-	{regexp.MustCompile(`LS0tLS1CRUdJTi[A-Za-z0-9+/=]*`), "[redacted base64 PEM]"},
-	// A JWT: three base64url parts, the first a JSON header ("eyJ" is base64 of `{"`).
-	{regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`), "[redacted token]"},
-	{regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}`), "$1 [redacted]"},
-	{regexp.MustCompile(`(?i)(["']?\b(?:password|passwd|pwd|passphrase|token|secret|client_?key|api_?key|private_?key|authorization|credential)s?\b["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;]+)`), "${1}[redacted]"},
-	{regexp.MustCompile(`(?i)(-(?:password|token|secret)\s+)("[^"]*"|'[^']*'|\S+)`), "${1}[redacted]"},
-	// Any other long base64 run: certificates are public, but keys and tokens look alike.
-	{regexp.MustCompile(`[A-Za-z0-9+/_-]{100,}={0,2}`), "[redacted base64]"},
-}
-
-// mask replaces anything that looks like a secret.
-func mask(s string) string {
-	for _, p := range secretPatterns {
-		s = p.re.ReplaceAllString(s, p.repl)
-	}
-	return s
-}
+// mask replaces anything that looks like a secret (see package redact).
+func mask(s string) string { return redact.Mask(s) }
 
 const maxExcerpt = 2000
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -14,7 +15,10 @@ import (
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
-var _ datasource.DataSourceWithConfigure = (*certificatesDataSource)(nil)
+var (
+	_ datasource.DataSourceWithConfigure        = (*certificatesDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*certificatesDataSource)(nil)
+)
 
 // certificatesDataSource reports what expires when, for check blocks and scheduled plans.
 type certificatesDataSource struct{ data *providerData }
@@ -23,15 +27,16 @@ type certificatesDataSource struct{ data *providerData }
 func NewCertificatesDataSource() datasource.DataSource { return &certificatesDataSource{} }
 
 type certificatesDataSourceModel struct {
-	ClusterName        types.String `tfsdk:"cluster_name"`
-	RenewBefore        types.String `tfsdk:"renew_before"`
-	ObservedAt         types.String `tfsdk:"observed_at"`
-	CAExpiresAt        types.String `tfsdk:"ca_expires_at"`
-	ExpiresAt          types.String `tfsdk:"expires_at"`
-	ExpiringCredential types.String `tfsdk:"expiring_credential"`
-	ReadyForRenewal    types.Bool   `tfsdk:"ready_for_renewal"`
-	Credentials        types.List   `tfsdk:"credentials"`
-	Lockouts           types.List   `tfsdk:"lockouts"`
+	ClusterName        types.String     `tfsdk:"cluster_name"`
+	RenewBefore        types.String     `tfsdk:"renew_before"`
+	ObservedAt         types.String     `tfsdk:"observed_at"`
+	CAExpiresAt        types.String     `tfsdk:"ca_expires_at"`
+	ExpiresAt          types.String     `tfsdk:"expires_at"`
+	ExpiringCredential types.String     `tfsdk:"expiring_credential"`
+	ReadyForRenewal    types.Bool       `tfsdk:"ready_for_renewal"`
+	Credentials        types.List       `tfsdk:"credentials"`
+	Lockouts           types.List       `tfsdk:"lockouts"`
+	Timeouts           dstimeouts.Value `tfsdk:"timeouts"`
 }
 
 var lockoutAttrTypes = map[string]attr.Type{
@@ -64,7 +69,7 @@ func (d *certificatesDataSource) Metadata(_ context.Context, req datasource.Meta
 	resp.TypeName = req.ProviderTypeName + "_certificates"
 }
 
-func (d *certificatesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *certificatesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reports when each certificate and token of the management cluster or of one workload cluster " +
 			"expires, on the host's clock. Use it in `check` blocks so scheduled plans and HCP Terraform health " +
@@ -76,8 +81,9 @@ func (d *certificatesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 				Validators:          []validator.String{clusterNameValidator{}},
 			},
 			"renew_before": schema.StringAttribute{
-				MarkdownDescription: "Renewal window used for `ready_for_renewal`, as a Go duration shorter than 2160h. " +
-					"Default: `720h` (30 days).",
+				MarkdownDescription: "Renewal window used for `ready_for_renewal`, as a Go duration of at least `" +
+					hours(akshci.MinRenewBefore) + "` and shorter than `" + hours(akshci.Lifetime) + "`. Default: `" +
+					defaultRenewBefore + "` (30 days).",
 				Optional:   true,
 				Validators: []validator.String{renewBeforeValidator{}},
 			},
@@ -104,6 +110,7 @@ func (d *certificatesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 				MarkdownDescription: "True once `expires_at - renew_before` has passed on the host's clock.",
 				Computed:            true,
 			},
+			"timeouts": dataSourceTimeouts(ctx),
 			"credentials": schema.ListNestedAttribute{
 				MarkdownDescription: "Every credential in scope, soonest expiry first; credentials whose expiry the host " +
 					"cannot report come last with a null `not_after`.",
@@ -146,6 +153,10 @@ func (d *certificatesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	}
 }
 
+func (d *certificatesDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{positiveTimeouts{}}
+}
+
 func (d *certificatesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	data, diags := providerDataFrom(req.ProviderData)
 	resp.Diagnostics.Append(diags...)
@@ -168,6 +179,11 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 		}
 		window = w
 	}
+	ctx, cancel, ok := readDeadline(ctx, m.Timeouts, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
 	inv, found := d.data.readInventory(ctx, &resp.Diagnostics)
 	if !found {
 		return

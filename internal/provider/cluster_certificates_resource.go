@@ -114,8 +114,8 @@ func clusterCertificatesSchema(ctx context.Context) schema.Schema {
 	}
 }
 
-func (r *clusterCertificatesResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{clusterSwitchesValidator{}}
+func (r *clusterCertificatesResource) ConfigValidators(ctx context.Context) []resource.ConfigValidator {
+	return append(r.renewalResource.ConfigValidators(ctx), clusterSwitchesValidator{})
 }
 
 // clusterSwitchesValidator enforces the cmdlet's parameter sets at plan time.

@@ -3,14 +3,19 @@ package provider
 import (
 	"context"
 
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
-var _ datasource.DataSourceWithConfigure = (*clustersDataSource)(nil)
+var (
+	_ datasource.DataSourceWithConfigure        = (*clustersDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*clustersDataSource)(nil)
+)
 
 // clustersDataSource lists the workload clusters, for for_each.
 type clustersDataSource struct{ data *providerData }
@@ -19,14 +24,15 @@ type clustersDataSource struct{ data *providerData }
 func NewClustersDataSource() datasource.DataSource { return &clustersDataSource{} }
 
 type clustersDataSourceModel struct {
-	Names types.List `tfsdk:"names"`
+	Names    types.List       `tfsdk:"names"`
+	Timeouts dstimeouts.Value `tfsdk:"timeouts"`
 }
 
 func (d *clustersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_clusters"
 }
 
-func (d *clustersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *clustersDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the workload clusters of the deployment (`Get-AksHciCluster`), for `for_each` over " +
 			"`akshybrid_cluster_certificates`. The management cluster (the AKS host, `(Get-AksHciConfig).Kva.kvaName`), " +
@@ -38,8 +44,13 @@ func (d *clustersDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				Computed:            true,
 				ElementType:         types.StringType,
 			},
+			"timeouts": dataSourceTimeouts(ctx),
 		},
 	}
+}
+
+func (d *clustersDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{positiveTimeouts{}}
 }
 
 func (d *clustersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -48,11 +59,18 @@ func (d *clustersDataSource) Configure(_ context.Context, req datasource.Configu
 	d.data = data
 }
 
-func (d *clustersDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
+func (d *clustersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m clustersDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || d.data == nil {
 		return
 	}
 	ctx = d.data.logContext(ctx)
+	ctx, cancel, ok := readDeadline(ctx, m.Timeouts, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
 	inv, found := d.data.readInventory(ctx, &resp.Diagnostics)
 	if !found {
 		return
@@ -71,5 +89,24 @@ func (d *clustersDataSource) Read(ctx context.Context, _ datasource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &clustersDataSourceModel{Names: names})...)
+	m.Names = names
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// dataSourceTimeouts is the timeouts attribute of both data sources.
+func dataSourceTimeouts(ctx context.Context) schema.Attribute {
+	return dstimeouts.AttributesWithOpts(ctx, dstimeouts.Opts{
+		ReadDescription: "How long reading the inventory from the host may take (a positive Go duration). Default: `5m`.",
+	})
+}
+
+// readDeadline bounds a data source read by its timeouts.read (default 5m), so a host
+// that hangs cannot hang terraform plan.
+func readDeadline(ctx context.Context, t dstimeouts.Value, diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
+	timeout, d := t.Read(ctx, defaultReadTimeout)
+	if diags.Append(d...); diags.HasError() {
+		return ctx, func() {}, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, cancel, true
 }

@@ -18,6 +18,8 @@ var (
 // Update-AksHciCertificates.
 type managementCertificatesResource struct{ renewalResource }
 
+var _ resource.ResourceWithConfigValidators = (*managementCertificatesResource)(nil)
+
 // NewManagementCertificatesResource is the akshybrid_management_certificates factory.
 func NewManagementCertificatesResource() resource.Resource {
 	r := &managementCertificatesResource{}

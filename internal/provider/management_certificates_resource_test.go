@@ -309,9 +309,11 @@ resource "akshybrid_management_certificates" "this" {
 		Steps: []resource.TestStep{
 			{Config: cfg("2200h"), PlanOnly: true, ExpectError: errorLike("renew_before ... every apply would renew")},
 			{Config: cfg("2160h"), PlanOnly: true, ExpectError: errorLike("renew_before ... shorter than the credential lifetime")},
-			{Config: cfg("-1h"), PlanOnly: true, ExpectError: errorLike("renew_before ... longer than zero")},
-			{Config: cfg("0s"), PlanOnly: true, ExpectError: errorLike("renew_before ... longer than zero")},
-			{Config: cfg("30 days"), PlanOnly: true, ExpectError: errorLike(`renew_before ... "720h" for 30 days`)},
+			{Config: cfg("-1h"), PlanOnly: true, ExpectError: errorLike("renew_before ... must be at least 1h")},
+			{Config: cfg("0s"), PlanOnly: true, ExpectError: errorLike("renew_before ... must be at least 1h")},
+			{Config: cfg("1ns"), PlanOnly: true, ExpectError: errorLike(`renew_before "1ns" ... must be at least 1h ... from "1h"`)},
+			{Config: cfg("30 days"), PlanOnly: true, ExpectError: errorLike(`renew_before ... "720h" (30 days)`)},
+			{Config: cfg("9999999999h"), PlanOnly: true, ExpectError: errorLike(`renew_before "9999999999h" is out of range`)},
 		},
 	})
 }

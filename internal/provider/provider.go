@@ -7,14 +7,18 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
-	"time"
+	"unicode"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -49,6 +53,9 @@ var _ provider.Provider = (*akshybridProvider)(nil)
 type akshybridProvider struct {
 	version string
 	clock   akshci.Clock
+	// open builds the host from its settings: hosts.Open, or a wrapper in tests (a
+	// host whose calls are counted, or one that hangs).
+	open func(context.Context, hosts.Settings) (*hosts.Opened, error)
 }
 
 // New returns the provider factory used by main, reading the machine's clock.
@@ -102,12 +109,17 @@ func (p *akshybridProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 							"never deleted. Environment variable `" + envEmulatorWorkloadClusters + "` (comma-separated).",
 						Optional:    true,
 						ElementType: types.StringType,
+						Validators: []validator.List{
+							noNullNames{},
+							listvalidator.ValueStringsAre(clusterNameValidator{}),
+						},
 					},
 					"time_offset": schema.StringAttribute{
 						MarkdownDescription: "Moves the emulated clock forward from real time, as a Go duration such as `1464h` " +
 							"(61 days). The emulated clock never moves backwards. Environment variable `" + envEmulatorTimeOffset +
 							"`. Default: `0h`.",
-						Optional: true,
+						Optional:   true,
+						Validators: []validator.String{timeOffsetValidator{}},
 					},
 				},
 			},
@@ -150,31 +162,29 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 
-	switch len(configured) {
-	case 0:
-		resp.Diagnostics.AddError("No AKS hybrid host configured",
-			"The akshybrid provider needs exactly one host. Add one of these to the provider configuration: "+
-				"`emulator = {}` (or set "+envEmulatorStatePath+") for the embedded emulator; `ssh = { host = ..., user = ... }` "+
-				"(or set "+envSSHHost+") for a node reached over OpenSSH; `local = {}` (or set "+envLocalPowerShell+") "+
-				"when Terraform runs on a machine with the AksHci PowerShell module.")
-		return
-	case 1:
-	default:
-		resp.Diagnostics.AddError("More than one AKS hybrid host configured",
-			"The akshybrid provider talks to exactly one host, but "+strings.Join(configured, " and ")+
-				" are configured (in the provider block or through AKSHYBRID_* environment variables). Remove all but one; "+
-				"use provider aliases to manage several deployments.")
+	if !oneHost(configured, &resp.Diagnostics) {
 		return
 	}
 
-	opened, err := hosts.Open(ctx, settings)
+	// Nothing is opened or dialled here: the host is used on first need, so a host
+	// that is down or a damaged emulator file never stops what needs no host.
+	open := p.open
+	if open == nil {
+		open = hosts.Open
+	}
+	opened, err := open(ctx, settings)
 	if err != nil {
 		at := path.Root(configured[0])
 		var se *hosts.SettingError
-		if errors.As(err, &se) && se.Attribute != "" {
-			at = at.AtName(se.Attribute)
+		if errors.As(err, &se) {
+			if se.Attribute != "" {
+				at = at.AtName(se.Attribute)
+			}
+			resp.Diagnostics.AddAttributeError(at, "Invalid AKS hybrid host settings", err.Error()+
+				". Nothing was contacted.")
+			return
 		}
-		resp.Diagnostics.AddAttributeError(at, "Cannot open the AKS hybrid host", err.Error())
+		resp.Diagnostics.AddAttributeError(at, "Cannot set up the AKS hybrid host", err.Error()+". Nothing was contacted.")
 		return
 	}
 	for _, w := range opened.Warnings {
@@ -189,6 +199,93 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 	data := newProviderData(opened.Host, p.clock, secrets...)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+}
+
+// oneHost reports zero or several selected hosts; ok when there is exactly one.
+func oneHost(configured []string, diags *diag.Diagnostics) bool {
+	switch len(configured) {
+	case 1:
+		return true
+	case 0:
+		diags.AddError("No AKS hybrid host configured",
+			"The akshybrid provider needs exactly one host. Add one of these to the provider configuration: "+
+				"`emulator = {}` (or set "+envEmulatorStatePath+") for the embedded emulator; `ssh = { host = ..., user = ... }` "+
+				"(or set "+envSSHHost+") for a node reached over OpenSSH; `local = {}` (or set "+envLocalPowerShell+") "+
+				"when Terraform runs on a machine with the AksHci PowerShell module.")
+	default:
+		diags.AddError("More than one AKS hybrid host configured",
+			"The akshybrid provider talks to exactly one host, but "+strings.Join(configured, " and ")+
+				" are configured (in the provider block or through AKSHYBRID_* environment variables). Remove all but one; "+
+				"use provider aliases to manage several deployments.")
+	}
+	return false
+}
+
+var _ provider.ProviderWithValidateConfig = (*akshybridProvider)(nil)
+
+// ValidateConfig reports, at terraform validate and all at once, what Configure would
+// refuse without contacting anything: zero or several hosts, and SSH settings that are
+// missing from both the block and the environment. Attribute validators check each
+// value (ports, control characters, durations, cluster names, conflicts).
+func (p *akshybridProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var cfg providerModel
+	if req.Config.Get(ctx, &cfg).HasError() {
+		return // an unknown block: checked again at configure time
+	}
+	var configured []string
+	if cfg.Emulator != nil || os.Getenv(envEmulatorStatePath) != "" {
+		configured = append(configured, "emulator")
+	}
+	if cfg.SSH != nil || os.Getenv(envSSHHost) != "" {
+		configured = append(configured, "ssh")
+	}
+	if cfg.Local != nil || os.Getenv(envLocalPowerShell) != "" {
+		configured = append(configured, "local")
+	}
+	if !oneHost(configured, &resp.Diagnostics) || configured[0] != "ssh" {
+		return
+	}
+	m := cfg.SSH
+	if m == nil {
+		m = &sshModel{}
+	}
+	missing := func(v types.String, env string) bool { return v.IsNull() && os.Getenv(env) == "" }
+	base := path.Root("ssh")
+	if missing(m.Host, envSSHHost) {
+		resp.Diagnostics.AddAttributeError(base.AtName("host"), "Missing SSH host",
+			"ssh.host (or "+envSSHHost+") must name the node to connect to: a host name or IP address of a node with the AksHci PowerShell module.")
+	}
+	if missing(m.User, envSSHUser) {
+		resp.Diagnostics.AddAttributeError(base.AtName("user"), "Missing SSH user",
+			"ssh.user (or "+envSSHUser+") must be the login name on the node, e.g. admin@contoso.local.")
+	}
+	if missing(m.Password, envSSHPassword) && missing(m.PrivateKey, envSSHPrivateKey) {
+		resp.Diagnostics.AddAttributeError(base.AtName("private_key"), "Missing SSH credentials",
+			"Set exactly one of ssh.private_key (or "+envSSHPrivateKey+") and ssh.password (or "+envSSHPassword+"). "+
+				"The environment variables keep the secret out of the configuration and of saved plan files.")
+	}
+	if !m.InsecureIgnoreHostKey.IsUnknown() && m.InsecureIgnoreHostKey.ValueBool() && (!m.HostKey.IsNull() || !m.KnownHostsPath.IsNull()) {
+		resp.Diagnostics.AddAttributeError(base.AtName("insecure_ignore_host_key"), "Conflicting SSH settings",
+			"insecure_ignore_host_key = true skips host key verification, so it conflicts with host_key and known_hosts_path: "+
+				"keep the verification (recommended) or remove it, not both.")
+	}
+	// The environment values the attribute validators cannot see.
+	if m.Port.IsNull() {
+		if v := os.Getenv(envSSHPort); v != "" {
+			if port, err := strconv.Atoi(v); err != nil || port < 1 || port > 65535 {
+				resp.Diagnostics.AddAttributeError(base.AtName("port"), "Invalid SSH port",
+					envSSHPort+" must be a TCP port from 1 to 65535, such as 22; got "+quoted(v)+".")
+			}
+		}
+	}
+	for name, pair := range map[string]struct {
+		v   types.String
+		env string
+	}{"host": {m.Host, envSSHHost}, "user": {m.User, envSSHUser}, "powershell": {m.PowerShell, envSSHPowerShell}} {
+		if v := os.Getenv(pair.env); pair.v.IsNull() && strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			resp.Diagnostics.AddAttributeError(base.AtName(name), "Invalid SSH setting", controlCharacterMessage(pair.env, v))
+		}
+	}
 }
 
 // emulatorSettings reads the emulator block with its environment fallbacks. ok is false
@@ -231,15 +328,9 @@ func (p *akshybridProvider) emulatorSettings(ctx context.Context, m *emulatorMod
 		unknownError(resp, base.AtName("time_offset"), envEmulatorTimeOffset)
 	}
 	offset := stringSetting(m.TimeOffset, os.Getenv(envEmulatorTimeOffset), "0h")
-	d, err := time.ParseDuration(offset)
-	switch {
-	case err != nil:
-		resp.Diagnostics.AddAttributeError(base.AtName("time_offset"), "Invalid emulator time offset",
-			"time_offset (or "+envEmulatorTimeOffset+") must be a Go duration such as \"0h\" or \"1464h\" (61 days); got "+
-				quoted(offset)+". Days are written in hours: 24h per day.")
-	case d < 0:
-		resp.Diagnostics.AddAttributeError(base.AtName("time_offset"), "Invalid emulator time offset",
-			"time_offset moves the emulated clock forward and cannot be negative; got "+quoted(offset)+".")
+	d, err := parseTimeOffset(offset)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(base.AtName("time_offset"), "Invalid emulator time offset", err.Error())
 	}
 	s.TimeOffset = d
 	return s, true

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -23,8 +24,11 @@ type providerData struct {
 	// not built for concurrent updates.
 	renewing chan struct{}
 
-	invMu sync.Mutex
-	inv   *akshci.Inventory
+	// invLock is held while the inventory is fetched; a channel rather than a mutex so
+	// that a caller waiting behind a slow fetch gives up at its own deadline.
+	invLock chan struct{}
+	invMu   sync.Mutex
+	inv     *akshci.Inventory
 
 	// secrets are configuration values (SSH password, private key) masked in every log
 	// line the provider writes.
@@ -32,7 +36,7 @@ type providerData struct {
 }
 
 func newProviderData(host akshci.Host, clock akshci.Clock, secrets ...string) *providerData {
-	d := &providerData{host: host, clock: clock, renewing: make(chan struct{}, 1)}
+	d := &providerData{host: host, clock: clock, renewing: make(chan struct{}, 1), invLock: make(chan struct{}, 1)}
 	for _, s := range secrets {
 		for _, line := range strings.Split(s, "\n") {
 			if line = strings.TrimSpace(line); len(line) >= 4 && !strings.HasPrefix(line, "-----") {
@@ -56,14 +60,24 @@ func (d *providerData) logContext(ctx context.Context) context.Context {
 // inventory returns the run's inventory, fetching it once: a plan over a hundred
 // clusters costs one round trip to the host. Concurrent callers wait for the first.
 func (d *providerData) inventory(ctx context.Context) (*akshci.Inventory, error) {
+	select {
+	case d.invLock <- struct{}{}:
+		defer func() { <-d.invLock }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("read the AKS hybrid inventory: gave up waiting for another read of it: %w", timeoutText(ctx.Err()))
+	}
 	d.invMu.Lock()
-	defer d.invMu.Unlock()
-	if d.inv != nil {
+	cached := d.inv
+	d.invMu.Unlock()
+	if cached != nil {
 		tflog.Debug(ctx, "inventory cache hit")
-		return d.inv, nil
+		return cached, nil
 	}
 	inv, err := d.host.Inventory(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w (%s)", err, timeoutText(ctx.Err()))
+		}
 		return nil, fmt.Errorf("read the AKS hybrid inventory: %w", err)
 	}
 	tflog.Debug(ctx, "inventory fetched", map[string]any{
@@ -71,8 +85,18 @@ func (d *providerData) inventory(ctx context.Context) (*akshci.Inventory, error)
 		"workload_clusters":      len(inv.Clusters),
 		"host_time":              inv.Now.Format(timeFormat),
 	})
+	d.invMu.Lock()
 	d.inv = inv
+	d.invMu.Unlock()
 	return inv, nil
+}
+
+// timeoutText says in words which limit ended a wait, naming the setting that sets it.
+func timeoutText(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("the read timeout passed; raise timeouts.read if the host is just slow: %w", err)
+	}
+	return err
 }
 
 // acquireRenewal waits for the deployment's renewal slot, or for ctx to end.

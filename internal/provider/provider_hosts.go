@@ -2,7 +2,14 @@ package provider
 
 import (
 	"os"
+	"regexp"
 	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -43,20 +50,24 @@ func sshSchema() schema.SingleNestedAttribute {
 			"host": schema.StringAttribute{
 				MarkdownDescription: "Host name or IP address of the node." + envDoc(envSSHHost),
 				Optional:            true,
+				Validators:          noControlCharacters(),
 			},
 			"port": schema.Int64Attribute{
-				MarkdownDescription: "SSH port. Default: `22`." + envDoc(envSSHPort),
+				MarkdownDescription: "SSH port, 1 to 65535. Default: `22`." + envDoc(envSSHPort),
 				Optional:            true,
+				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 			},
 			"user": schema.StringAttribute{
 				MarkdownDescription: "Login name of an account allowed to run the AksHci module, e.g. `admin@contoso.local`." +
 					envDoc(envSSHUser),
-				Optional: true,
+				Optional:   true,
+				Validators: noControlCharacters(),
 			},
 			"password": schema.StringAttribute{
 				MarkdownDescription: "Password authentication. Conflicts with `private_key`." + envDoc(envSSHPassword),
 				Optional:            true,
 				Sensitive:           true,
+				Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("private_key"))},
 			},
 			"private_key": schema.StringAttribute{
 				MarkdownDescription: "Unencrypted private key (PEM or OpenSSH format) for public-key authentication, e.g. " +
@@ -67,7 +78,8 @@ func sshSchema() schema.SingleNestedAttribute {
 			"host_key": schema.StringAttribute{
 				MarkdownDescription: "The node's public host key as an `authorized_keys` line (`ssh-ed25519 AAAA...`), pinned: " +
 					"any other key is refused. Conflicts with `known_hosts_path` and `insecure_ignore_host_key`." + envDoc(envSSHHostKey),
-				Optional: true,
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("known_hosts_path"))},
 			},
 			"known_hosts_path": schema.StringAttribute{
 				MarkdownDescription: "OpenSSH `known_hosts` file to verify the host key against. Default: `~/.ssh/known_hosts` " +
@@ -84,6 +96,7 @@ func sshSchema() schema.SingleNestedAttribute {
 			"powershell": schema.StringAttribute{
 				MarkdownDescription: "PowerShell executable on the node. Default: `powershell.exe`." + envDoc(envSSHPowerShell),
 				Optional:            true,
+				Validators:          noControlCharacters(),
 			},
 		},
 	}
@@ -133,13 +146,22 @@ func sshSettings(m *sshModel, resp *provider.ConfigureResponse) (*hosts.SSH, boo
 		unknownError(resp, base.AtName("port"), envSSHPort)
 	case !m.Port.IsNull():
 		s.Port = int(m.Port.ValueInt64())
+		if s.Port < 1 || s.Port > 65535 {
+			resp.Diagnostics.AddAttributeError(base.AtName("port"), "Invalid SSH port",
+				"ssh.port must be a TCP port from 1 to 65535 (omit it for 22); got "+strconv.Itoa(s.Port)+".")
+		}
 	case os.Getenv(envSSHPort) != "":
 		port, err := strconv.Atoi(os.Getenv(envSSHPort))
-		if err != nil {
+		if err != nil || port < 1 || port > 65535 {
 			resp.Diagnostics.AddAttributeError(base.AtName("port"), "Invalid SSH port",
-				envSSHPort+" must be a TCP port number such as 22; got "+quoted(os.Getenv(envSSHPort))+".")
+				envSSHPort+" must be a TCP port from 1 to 65535, such as 22; got "+quoted(os.Getenv(envSSHPort))+".")
 		}
 		s.Port = port
+	}
+	for name, v := range map[string]string{"host": s.Host, "user": s.User, "powershell": s.PowerShell} {
+		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			resp.Diagnostics.AddAttributeError(base.AtName(name), "Invalid SSH setting", controlCharacterMessage("ssh."+name, v))
+		}
 	}
 
 	switch {
@@ -171,4 +193,17 @@ func localSettings(m *localModel, resp *provider.ConfigureResponse) (*hosts.Loca
 		unknownError(resp, path.Root("local").AtName("powershell"), envLocalPowerShell)
 	}
 	return &hosts.Local{PowerShell: stringSetting(m.PowerShell, os.Getenv(envLocalPowerShell), "")}, true
+}
+
+// noControlCharacters refuses line breaks and other control characters, which would
+// otherwise travel to the resolver, sshd or a remote shell as part of the value.
+func noControlCharacters() []validator.String {
+	return []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[^\x00-\x1f\x7f]*$`),
+		"must not contain line breaks, tabs or other control characters")}
+}
+
+func controlCharacterMessage(setting, v string) string {
+	i := strings.IndexFunc(v, unicode.IsControl)
+	return setting + " must not contain line breaks, tabs or other control characters; the value has one at byte " +
+		strconv.Itoa(i) + ". Give the value on one line without them."
 }

@@ -172,7 +172,7 @@ data "akshybrid_clusters" "all" {}
 			},
 			{
 				Config:      cfg(fmt.Sprintf("state_path = %q", filepath.Join(notADir, "emulator.db"))),
-				ExpectError: errorLike(`Cannot open the AKS hybrid host`),
+				ExpectError: errorLike(`Cannot read the AKS hybrid inventory ... a parent of it is not a directory`),
 			},
 		},
 	})
@@ -252,7 +252,7 @@ data "akshybrid_clusters" "all" {}
 		Steps: []resource.TestStep{
 			{
 				Config:      cfg(`host = "127.0.0.1"`),
-				ExpectError: errorLike("ssh user: must be set"),
+				ExpectError: errorLike("Missing SSH user ... ssh.user (or AKSHYBRID_SSH_USER) must be the login name"),
 			},
 			{
 				Config:      cfg(`host = "node1; rm -rf /"` + "\n" + `user = "admin"` + "\n" + `password = "x"`),
@@ -260,11 +260,11 @@ data "akshybrid_clusters" "all" {}
 			},
 			{
 				Config:      cfg(`host = "127.0.0.1"` + "\n" + `user = "admin"` + "\n" + `password = "x"` + "\n" + `private_key = "y"`),
-				ExpectError: errorLike("password ... private_key"),
+				ExpectError: errorLike(`"ssh.private_key" cannot be specified when "ssh.password" is specified`),
 			},
 			{
 				Config:      cfg(`host = "127.0.0.1"` + "\n" + `user = "admin"` + "\n" + `port = 70000` + "\n" + `password = "x"`),
-				ExpectError: errorLike("ssh port: 70000 is not a TCP port"),
+				ExpectError: errorLike("ssh.port value must be between 1 and 65535, got: 70000"),
 			},
 		},
 	})

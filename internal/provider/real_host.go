@@ -48,9 +48,9 @@ func checkCmdlets(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarge
 func unknownClusterWarning(c akshci.Cluster) (summary, detail string) {
 	return "No expiry known for workload cluster " + quoted(c.Name),
 		fmt.Sprintf("The host answered, but no source gave an expiry for workload cluster %s, so nothing about it can be "+
-			"due by date. Set renew_every (for example \"1440h\", the documented 60 days) on its "+
+			"due by date. Set renew_every (for example %s, the documented 60 days) on its "+
 			"akshybrid_cluster_certificates resource so it is renewed anyway, and check the sources:\n  %s",
-			quoted(c.Name), strings.Join(c.UnknownReasons(), "\n  "))
+			quoted(c.Name), quoted(hours(akshci.RecommendedRenewEvery)), strings.Join(c.UnknownReasons(), "\n  "))
 }
 
 func warnUnknownCluster(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget) {
@@ -69,10 +69,12 @@ func warnHost(diags *diag.Diagnostics, inv *akshci.Inventory) {
 	}
 }
 
+// parseRenewEvery parses renew_every with the same duration parsing as renew_before
+// (parseDuration) and checks it with the one akshci rule, akshci.ValidateRenewEvery.
 func parseRenewEvery(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
+	d, err := parseDuration("renew_every", s, quoted(hours(akshci.RecommendedRenewEvery))+" (60 days)")
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a Go duration such as \"1440h\": %v", s, err)
+		return 0, err
 	}
 	return d, akshci.ValidateRenewEvery(d)
 }
@@ -81,7 +83,7 @@ func parseRenewEvery(s string) (time.Duration, error) {
 type renewEveryValidator struct{}
 
 func (renewEveryValidator) Description(context.Context) string {
-	return "a Go duration above zero and shorter than 2160h"
+	return "a Go duration above zero and shorter than the " + hours(akshci.Lifetime) + " credential lifetime"
 }
 
 func (v renewEveryValidator) MarkdownDescription(ctx context.Context) string {
@@ -94,6 +96,6 @@ func (renewEveryValidator) ValidateString(_ context.Context, req validator.Strin
 	}
 	if _, err := parseRenewEvery(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid renew_every",
-			err.Error()+". Use for example renew_every = \"1440h\" (60 days, the documented advice).")
+			err.Error()+". Use for example renew_every = "+quoted(hours(akshci.RecommendedRenewEvery))+" (60 days, the documented advice).")
 	}
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -214,10 +215,13 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 			Default:  booldefault.StaticBool(false),
 		},
 		"renew_before": schema.StringAttribute{
-			MarkdownDescription: "How long before `expires_at` a renewal is planned, as a Go duration in hours. Must be longer " +
-				"than zero and shorter than the 2160h (90-day) credential lifetime, otherwise every apply would renew. " +
-				"Editing it is an in-place update that renews nothing by itself: narrowing it can postpone a due renewal, " +
-				"widening it can make one due in the same plan. Default: `720h` (30 days).",
+			MarkdownDescription: "How long before `expires_at` a renewal is planned, as a Go duration in hours. Must be at " +
+				"least `" + hours(akshci.MinRenewBefore) + "` and shorter than the `" + hours(akshci.Lifetime) + "` (90-day) " +
+				"credential lifetime, otherwise every apply would renew; without `force` it must also be shorter than `" +
+				hours(akshci.NoForceRotationLeft) + "`, since without `-force` the update cmdlets rotate only credentials " +
+				"with less than that left. Editing it is an in-place update that renews nothing by itself: narrowing it " +
+				"can postpone a due renewal, widening it can make one due in the same plan. Default: `" +
+				defaultRenewBefore + "` (30 days).",
 			Optional:   true,
 			Computed:   true,
 			Default:    stringdefault.StaticString(defaultRenewBefore),
@@ -225,9 +229,9 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 		},
 		"renew_every": schema.StringAttribute{
 			MarkdownDescription: "Renew also when `renewed_at` is at least this old, whatever the host reports, as a Go " +
-				"duration in hours shorter than 2160h. A fallback for hosts that cannot report an expiry (`expires_at` null): " +
-				"the AKS hybrid documentation advises renewing the tokens and certificates within 60 days, so `1440h` " +
-				"follows it. Editing it is an in-place update that renews nothing by itself. Unset: off.",
+				"duration in hours shorter than `" + hours(akshci.Lifetime) + "`. A fallback for hosts that cannot report an " +
+				"expiry (`expires_at` null): the AKS hybrid documentation advises renewing the tokens and certificates " +
+				"within 60 days, so `" + hours(akshci.RecommendedRenewEvery) + "` follows it. Editing it is an in-place update that renews nothing by itself. Unset: off.",
 			Optional:   true,
 			Validators: []validator.String{renewEveryValidator{}},
 		},
@@ -281,6 +285,11 @@ func (r *renewalResource) Metadata(_ context.Context, req resource.MetadataReque
 
 func (r *renewalResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = r.schema(ctx)
+}
+
+// ConfigValidators are the checks both resources share, run by terraform validate.
+func (r *renewalResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{positiveTimeouts{}, windowFitsForce{}}
 }
 
 func (r *renewalResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -370,6 +379,12 @@ type evaluation struct {
 // the host does not have comes back as err, for the caller to report. Reading the
 // inventory (once per run) is bounded by the read timeout, in plan as in refresh.
 func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *diag.Diagnostics) (ev evaluation, ok bool, err error) {
+	return r.evaluateWith(ctx, m, diags, false)
+}
+
+// evaluateWith is evaluate; with soft, an inventory that cannot be read is a warning
+// (Read then keeps the last known values).
+func (r *renewalResource) evaluateWith(ctx context.Context, m renewalState, diags *diag.Diagnostics, soft bool) (ev evaluation, ok bool, err error) {
 	t, targetOK := m.target()
 	window, windowOK := m.common().window()
 	sch, schOK := m.common().schedule()
@@ -382,8 +397,16 @@ func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *d
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	inv, found := r.data.readInventory(ctx, diags)
-	if !found {
+	inv, ierr := r.data.inventory(ctx)
+	if ierr != nil {
+		if soft {
+			diags.AddWarning("Cannot refresh from the AKS hybrid host",
+				"The last known values were kept. A plan that needs the host stops with the same cause; terraform destroy "+
+					"needs no host, since destroying only forgets.\n\n"+ierr.Error())
+		} else {
+			diags.AddError("Cannot read the AKS hybrid inventory", ierr.Error()+"\n\nTo remove resources from the "+
+				"Terraform state without the host, run terraform destroy -refresh=false: destroying only forgets.")
+		}
 		return ev, false, nil
 	}
 	st, err := renewalStatus(inv, t, window, sch)
@@ -535,12 +558,19 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	r.data.invalidate()
 	if err != nil {
 		var nf *akshci.ClusterNotFoundError
-		if errors.As(err, &nf) {
+		switch {
+		case errors.As(err, &nf):
 			addTargetError(&resp.Diagnostics, err)
-		} else {
+		case errors.Is(err, akshci.ErrOutcomeUnknown), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			resp.Diagnostics.AddError("Renewal outcome unknown",
+				fmt.Sprintf("%s for %s ended before the host reported a result (%s), so it may or may not have completed. "+
+					"Nothing was recorded in the Terraform state: the next plan reads the host again, and applying again "+
+					"renews only what is still due. Raise timeouts.create if the host is just slow.\n\n%s",
+					t.cmdlet(), t, endCause(ctx, err), err))
+		default:
 			resp.Diagnostics.AddError("Renewal failed",
-				fmt.Sprintf("%s for %s failed on the host, so nothing was recorded in the Terraform state and the next "+
-					"apply tries again.\n\n%s", t.cmdlet(), t, err))
+				fmt.Sprintf("%s for %s failed, so nothing was recorded in the Terraform state and the next apply tries "+
+					"again.\n\n%s", t.cmdlet(), t, err))
 		}
 		resp.State.RemoveResource(ctx)
 		return
@@ -571,9 +601,21 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	c.RenewedAt = timeValue(inv.Now)
 	c.setStatus(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(setDeployment(ctx, resp.Private, inv)...)
 	tflog.Info(ctx, "renewal finished", map[string]any{
 		"target": t.String(), "duration": r.data.clock.Now().Sub(started).String(), "expires_at": c.ExpiresAt.ValueString(),
 	})
+}
+
+// endCause says what ended a host call early.
+func endCause(ctx context.Context, err error) string {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return "the create timeout passed"
+	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
+		return "it was cancelled"
+	}
+	return "the connection to the host broke"
 }
 
 // Read refreshes the expiry from the host. Out-of-band renewals simply move expires_at.
@@ -585,7 +627,10 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	c := state.common()
-	ev, ok, err := r.evaluate(ctx, state, &resp.Diagnostics)
+	// A host that cannot be read (a damaged emulator file, a host that is down) only
+	// warns here, so that terraform destroy, which refreshes first, still works: it
+	// only forgets. Plans stop in ModifyPlan with the same cause.
+	ev, ok, err := r.evaluateWith(ctx, state, &resp.Diagnostics, true)
 	if !ok {
 		return
 	}
@@ -609,8 +654,63 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.Diagnostics.AddError("Cannot evaluate the credentials", err.Error())
 		return
 	}
+	if !checkDeployment(ctx, req.Private, ev, &resp.Diagnostics) {
+		return
+	}
 	c.setStatus(ev.status)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(setDeployment(ctx, resp.Private, ev.inv)...)
+}
+
+// privateDeployment is the private-state key under which a resource keeps the identity
+// of the deployment it was applied to.
+const privateDeployment = "deployment"
+
+type deploymentRecord struct {
+	ID string `json:"id"`
+}
+
+// privateState is the part of the framework's private state these resources use.
+type privateState interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+type privateStateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// setDeployment records which deployment the resource was last applied to or read from.
+func setDeployment(ctx context.Context, p privateStateSetter, inv *akshci.Inventory) diag.Diagnostics {
+	if p == nil || inv == nil || inv.DeploymentID == "" {
+		return nil
+	}
+	data, _ := json.Marshal(deploymentRecord{ID: inv.DeploymentID})
+	return p.SetKey(ctx, privateDeployment, data)
+}
+
+// checkDeployment stops a refresh when the host now holds another deployment than the
+// one this resource was applied to: an emulator state file deleted, emptied or
+// replaced would otherwise silently become a fresh deployment under the old state.
+func checkDeployment(ctx context.Context, p privateState, ev evaluation, diags *diag.Diagnostics) bool {
+	if p == nil || ev.inv.DeploymentID == "" {
+		return true
+	}
+	data, d := p.GetKey(ctx, privateDeployment)
+	if diags.Append(d...); diags.HasError() {
+		return false
+	}
+	var rec deploymentRecord
+	if len(data) == 0 || json.Unmarshal(data, &rec) != nil || rec.ID == "" || rec.ID == ev.inv.DeploymentID {
+		return true // state from before the identity was recorded is adopted
+	}
+	diags.AddError("The AKS hybrid deployment has changed",
+		fmt.Sprintf("This resource renewed credentials of deployment %s, but the host now reports deployment %s. "+
+			"For the emulator this means its state file was deleted, emptied or replaced (it keeps a copy of its last "+
+			"change next to it, named like the state file plus \".backup\"), or state_path now points at another file. "+
+			"Nothing was changed. To go back, restore the state file or the setting. To adopt the new deployment, remove "+
+			"this resource from the Terraform state (terraform state rm) and apply again; terraform destroy -refresh=false "+
+			"also works, since destroying only forgets.", rec.ID, ev.inv.DeploymentID))
+	return false
 }
 
 // Update stores an in-place edit (window, flags). It never renews: the plan showed no

@@ -185,7 +185,7 @@ resource "akshybrid_management_certificates" "this" {
 					}()
 				},
 				Config:      env.config(proxy.Port, env.srv.HostKeyLine, slowDay61, mgmtOnly),
-				ExpectError: errorLike("Renewal failed ... connection"),
+				ExpectError: errorLike("Renewal outcome unknown ... the connection to the host broke ... may or may not have completed"),
 			},
 			{
 				RefreshState:       true,

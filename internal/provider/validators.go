@@ -7,7 +7,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
@@ -24,17 +30,101 @@ func validateClusterName(name string) error {
 		"letter, ending with a letter or digit, at most 63 characters; got %s", quoted(name))
 }
 
-// parseWindow parses a renewal window and checks it against the credential lifetime.
-func parseWindow(s string) (time.Duration, error) {
+// durationSyntax is what time.ParseDuration accepts. A value that matches it but does
+// not parse is out of range (more than about 292 years), not malformed.
+var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$|^0$`)
+
+// parseDuration parses a Go duration setting, telling a malformed value from one that is
+// out of range. example suggests a value, such as `"720h" (30 days)`.
+func parseDuration(setting, s, example string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("renew_before must be a Go duration in hours, such as \"720h\" for 30 days; got %s", quoted(s))
+	switch {
+	case err == nil:
+		return d, nil
+	case durationSyntax.MatchString(s):
+		return 0, fmt.Errorf("%s %s is out of range: durations go up to %s (about 292 years)", setting, quoted(s), hours(time.Duration(1<<63-1)))
 	}
-	if err := akshci.ValidateWindow(d); err != nil {
-		return 0, fmt.Errorf("renew_before %s: %w. Use a window between \"1h\" and \"2159h\"; the default \"720h\" renews "+
-			"30 days before expiry", quoted(s), err)
+	return 0, fmt.Errorf("%s must be a Go duration in hours, such as %s; got %s. Days are written in hours: 24h per day", setting, example, quoted(s))
+}
+
+// parseTimeOffset parses the emulator's time_offset: a duration of zero or more.
+func parseTimeOffset(s string) (time.Duration, error) {
+	d, err := parseDuration("time_offset (or "+envEmulatorTimeOffset+")", s, `"1464h" (61 days)`)
+	if err != nil {
+		return 0, err
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("time_offset moves the emulated clock forward and cannot be negative; got %s. Use \"0h\" or more, such as \"1464h\" (61 days)", quoted(s))
 	}
 	return d, nil
+}
+
+type timeOffsetValidator struct{}
+
+func (timeOffsetValidator) Description(context.Context) string {
+	return "a Go duration of zero or more, such as \"1464h\""
+}
+
+func (v timeOffsetValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (timeOffsetValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parseTimeOffset(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid emulator time offset", err.Error())
+	}
+}
+
+// parseWindow parses a renewal window and checks it against the credential lifetime.
+func parseWindow(s string) (time.Duration, error) {
+	d, err := parseDuration("renew_before", s, `"720h" (30 days)`)
+	if err != nil {
+		return 0, err
+	}
+	if err := akshci.ValidateWindow(d); err != nil {
+		return 0, fmt.Errorf("renew_before %s: %w. Use a window from %s up to, not including, %s; the default %s renews "+
+			"30 days before expiry", quoted(s), err, quoted(hours(akshci.MinRenewBefore)), quoted(hours(akshci.Lifetime)), quoted(defaultRenewBefore))
+	}
+	return d, nil
+}
+
+// hours writes a whole number of hours the way users write renew_before.
+func hours(d time.Duration) string { return fmt.Sprintf("%dh", int64(d/time.Hour)) }
+
+// windowFitsForce checks renew_before against force at validate time (see
+// akshci.ValidateWindowForce): a configuration the provider accepts must be able to
+// succeed, and without force a renewal planned too early would change nothing.
+type windowFitsForce struct{}
+
+var _ resource.ConfigValidator = windowFitsForce{}
+
+func (windowFitsForce) Description(context.Context) string {
+	return "without force, renew_before is shorter than the " + hours(akshci.NoForceRotationLeft) + " the update cmdlets need"
+}
+
+func (v windowFitsForce) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (windowFitsForce) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var window types.String
+	var force types.Bool
+	if req.Config.GetAttribute(ctx, path.Root("renew_before"), &window).HasError() ||
+		req.Config.GetAttribute(ctx, path.Root("force"), &force).HasError() ||
+		window.IsUnknown() || force.IsUnknown() || window.IsNull() {
+		return
+	}
+	d, err := time.ParseDuration(window.ValueString())
+	if err != nil || akshci.ValidateWindow(d) != nil {
+		return // reported by the attribute's own validator
+	}
+	if err := akshci.ValidateWindowForce(d, force.ValueBool()); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("renew_before"), "Renewal window needs force",
+			fmt.Sprintf("renew_before %s: %s. Use at most %s (the default %s renews 30 days before expiry), or set "+
+				"force = true to rotate every credential in scope whenever a renewal is planned.",
+				quoted(window.ValueString()), err, quoted(hours(akshci.NoForceRotationLeft-time.Hour)), quoted(defaultRenewBefore)))
+	}
 }
 
 func quoted(s string) string { return strconv.Quote(s) }
@@ -42,7 +132,7 @@ func quoted(s string) string { return strconv.Quote(s) }
 type renewBeforeValidator struct{}
 
 func (renewBeforeValidator) Description(context.Context) string {
-	return "a Go duration longer than zero and shorter than the 2160h credential lifetime"
+	return "a Go duration of at least " + hours(akshci.MinRenewBefore) + " and shorter than the " + hours(akshci.Lifetime) + " credential lifetime"
 }
 
 func (v renewBeforeValidator) MarkdownDescription(ctx context.Context) string {
@@ -74,5 +164,68 @@ func (clusterNameValidator) ValidateString(_ context.Context, req validator.Stri
 	}
 	if err := validateClusterName(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid workload cluster name", err.Error())
+	}
+}
+
+// positiveTimeouts rejects zero or negative durations in a resource's or data source's
+// timeouts block at validate time: the timeouts package only checks that they parse, and
+// a zero deadline would fail every host call later with a misleading message.
+type positiveTimeouts struct{}
+
+var (
+	_ resource.ConfigValidator   = positiveTimeouts{}
+	_ datasource.ConfigValidator = positiveTimeouts{}
+)
+
+func (positiveTimeouts) Description(context.Context) string {
+	return "every timeout is a positive duration"
+}
+
+func (v positiveTimeouts) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (positiveTimeouts) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	checkTimeouts(ctx, req.Config, &resp.Diagnostics)
+}
+
+func (positiveTimeouts) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	checkTimeouts(ctx, req.Config, &resp.Diagnostics)
+}
+
+func checkTimeouts(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) {
+	for _, name := range []string{"create", "read", "update", "delete"} {
+		var v types.String
+		at := path.Root("timeouts").AtName(name)
+		if cfg.GetAttribute(ctx, at, &v).HasError() || v.IsNull() || v.IsUnknown() {
+			continue // not an attribute of this timeouts block, or not set
+		}
+		d, err := time.ParseDuration(v.ValueString())
+		if err == nil && d <= 0 {
+			diags.AddAttributeError(at, "Invalid timeout",
+				"timeouts."+name+" must be a positive duration such as \"5m\" or \"1h\": it bounds how long the provider "+
+					"waits for the host; got "+quoted(v.ValueString())+".")
+		}
+	}
+}
+
+// noNullNames rejects a null element in workload_clusters, saying what is allowed
+// (the framework's own error would call it a provider bug).
+type noNullNames struct{}
+
+func (noNullNames) Description(context.Context) string {
+	return "every element is a cluster name, not null"
+}
+
+func (v noNullNames) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (noNullNames) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for i, e := range req.ConfigValue.Elements() {
+		if e.IsNull() {
+			resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(i), "Invalid workload cluster name",
+				fmt.Sprintf("workload_clusters must list workload cluster names (DNS labels such as \"demo\"); element %d is "+
+					"null. Remove it, or give a name.", i))
+		}
 	}
 }

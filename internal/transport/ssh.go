@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -125,6 +127,14 @@ func (c *sshConn) endReason() error {
 
 // NewSSH validates cfg and returns a runner. It does not connect: the first Run does.
 func NewSSH(cfg SSHConfig) (*SSH, error) {
+	// A control character (a newline above all) in the host or user would reach the
+	// resolver or sshd as part of the value: refuse it rather than trim it away.
+	for field, v := range map[string]string{"host": cfg.Host, "user": cfg.User} {
+		if i := strings.IndexFunc(v, unicode.IsControl); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(v[i:])
+			return nil, &ConfigError{field, fmt.Sprintf("contains the control character %q at byte %d; give the value without line breaks, tabs or other control characters", r, i)}
+		}
+	}
 	host := strings.TrimSpace(cfg.Host)
 	if host == "" {
 		return nil, &ConfigError{"host", "must be set to the name or address of a node that has the AksHci PowerShell module"}
@@ -492,18 +502,23 @@ func (s *SSH) RunInput(ctx context.Context, program string, args []string, stdin
 		_ = sess.Close()
 		return stdout.buf, stderr.buf, s.runError(program, c, err, &stdout, &stderr)
 	case <-ctx.Done():
-		// Kill the remote process group (OpenSSH delivers it with killpg), then close
-		// the channel, which also ends the process where signals are not supported.
-		go func() {
-			_ = sess.Signal(ssh.SIGKILL)
-			_ = sess.Close()
-		}()
+		// Kill the remote process group (OpenSSH delivers it with killpg) and wait for
+		// the exit status that proves it is gone. Where signals are refused (a root
+		// login, Windows OpenSSH) none comes: closing the channel may or may not end
+		// the process, so the run then says its outcome is unknown.
+		go func() { _ = sess.Signal(ssh.SIGKILL) }()
+		gone := false
 		select {
 		case werr := <-waited:
-			_ = werr // killed on purpose: its exit status says nothing more
+			var xerr *ssh.ExitError
+			gone = werr == nil || errors.As(werr, &xerr) // an exit status or signal: it ended
 		case <-time.After(cancelGrace):
 		}
-		return nil, nil, fmt.Errorf("ssh run %s on %s: cancelled, remote command stopped: %w", program, s.addr, ctx.Err())
+		_ = sess.Close()
+		if gone {
+			return nil, nil, fmt.Errorf("ssh run %s on %s: stopped when cancelled; the remote command has ended: %w", program, s.addr, ctx.Err())
+		}
+		return nil, nil, fmt.Errorf("ssh run %s on %s: %w: %w", program, s.addr, ErrStopUnconfirmed, ctx.Err())
 	}
 }
 

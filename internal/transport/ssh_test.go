@@ -226,35 +226,81 @@ func TestSSHConnectRefused(t *testing.T) {
 	}
 }
 
+// TestSSHCancelKillsRemoteCommand: a cancelled run kills the remote command and waits for
+// the exit status that proves it ended, with or without standard input (RunInput takes
+// the same path; 1 MiB of stdin that the command never reads can fill the channel window).
 func TestSSHCancelKillsRemoteCommand(t *testing.T) {
 	srv := sshtest.Start(t)
 	cfg := keyConfig(srv)
 	// OpenSSH refuses signal requests in a root login (no privilege separation there).
 	cfg.User = sshtest.UnprivilegedUser(t)
 	r := newSSH(t, cfg)
-	// A uniquely named link to sleep lets pgrep find exactly this test's process.
-	marker := filepath.Join(sshtest.SharedDir(t), fmt.Sprintf("akshybrid-sleep-%d", time.Now().UnixNano()))
-	if err := os.Symlink("/bin/sleep", marker); err != nil {
-		t.Fatal(err)
-	}
 	// Warm the connection so the timeout below is spent running.
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
 		t.Fatalf("%v\n%s", err, srv.Log())
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, _, err := r.Run(ctx, marker, []string{"300"})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("want DeadlineExceeded, got %v", err)
+	for _, tc := range []struct {
+		name  string
+		stdin []byte
+	}{{"without stdin", nil}, {"with stdin", bigInput()}} {
+		t.Run(tc.name, func(t *testing.T) {
+			// A uniquely named link to sleep lets pgrep find exactly this run's process.
+			marker := filepath.Join(sshtest.SharedDir(t), fmt.Sprintf("akshybrid-sleep-%d", time.Now().UnixNano()))
+			if err := os.Symlink("/bin/sleep", marker); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, _, err := r.RunInput(ctx, marker, []string{"300"}, tc.stdin)
+			if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, transport.ErrStopUnconfirmed) || !strings.Contains(err.Error(), "the remote command has ended") {
+				t.Fatalf("want a confirmed stop after DeadlineExceeded, got %v", err)
+			}
+			if d := time.Since(start); d > 4*time.Second {
+				t.Fatalf("RunInput returned %s after it was cancelled", d)
+			}
+			waitGone(t, marker, srv)
+			// The connection survives a cancelled run.
+			if out, _, err := r.Run(context.Background(), "/bin/echo", []string{"still-alive"}); err != nil || string(out) != "still-alive\n" {
+				t.Fatalf("after cancel: %q %v", out, err)
+			}
+		})
 	}
-	if d := time.Since(start); d > 4*time.Second {
-		t.Fatalf("Run returned %s after it was cancelled", d)
+}
+
+// TestSSHCancelUnconfirmedIsOutcomeUnknown: where the server refuses the kill signal (a
+// root login), the remote command may outlive the cancelled run, and the error says so
+// instead of claiming it stopped.
+func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
+	srv := sshtest.Start(t)
+	cfg := keyConfig(srv)
+	if cfg.User != "root" {
+		t.Skip("needs a root login, where OpenSSH refuses signal requests")
 	}
-	waitGone(t, marker, srv)
-	// The connection survives a cancelled run.
-	if out, _, err := r.Run(context.Background(), "/bin/echo", []string{"still-alive"}); err != nil || string(out) != "still-alive\n" {
-		t.Fatalf("after cancel: %q %v", out, err)
+	r := newSSH(t, cfg)
+	marker := filepath.Join(sshtest.SharedDir(t), fmt.Sprintf("akshybrid-sleep-%d", time.Now().UnixNano()))
+	if err := os.Symlink("/bin/sleep", marker); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// This test's own remote process, found by its unique path.
+		out, _ := exec.Command("pgrep", "-f", marker).Output()
+		for _, pid := range strings.Fields(string(out)) {
+			if p, err := strconv.Atoi(pid); err == nil {
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+		}
+	})
+	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
+		t.Fatalf("%v\n%s", err, srv.Log())
+	}
+	for _, stdin := range [][]byte{nil, bigInput()} {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		_, _, err := r.RunInput(ctx, marker, []string{"300"}, stdin)
+		cancel()
+		if !errors.Is(err, transport.ErrStopUnconfirmed) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "outcome is unknown") {
+			t.Fatalf("stdin of %d bytes: want an unconfirmed stop, got %v", len(stdin), err)
+		}
 	}
 }
 

@@ -63,6 +63,11 @@ func (e *ExitError) Error() string {
 // before the program reported an exit status: the program may or may not have finished.
 var ErrConnectionLost = errors.New("connection lost")
 
+// ErrStopUnconfirmed is wrapped by the errors of runs cancelled (or timed out) whose
+// program did not confirm that it ended: it may still be running, and whether it did
+// its work is unknown.
+var ErrStopUnconfirmed = errors.New("cancelled, but the remote command did not confirm that it stopped; it may still be running and its outcome is unknown")
+
 // MaxCommandLine is the longest command line the SSH transport sends. Windows OpenSSH
 // hands an exec request to its default shell, cmd.exe /c, whose command line is limited
 // to 8191 characters.
