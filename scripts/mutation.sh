@@ -25,6 +25,9 @@ fast=false
 [[ ${1:-} == --fast ]] && fast=true
 
 gremlins=$(scripts/gremlins.sh)
+# gremlins times each mutant's test run against the first, coverage-gathering run; a test result from Go's cache
+# makes that run look instant and every mutant "time out". -count=1 makes the first run real.
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1"
 out_dir=${MUTATION_OUT:-$(mktemp -d)}
 mkdir -p "$out_dir"
 
