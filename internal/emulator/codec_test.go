@@ -77,3 +77,20 @@ func TestDecodeRefusesAnImpossibleIdentityCount(t *testing.T) {
 		t.Errorf("2^50 identities in a few bytes: err = %v, want truncated", err)
 	}
 }
+
+// bbolt needs two meta pages of at least 1 KiB: a shorter file is refused for its
+// length, a file of exactly 2 KiB is examined (and here refused for its meta pages).
+func TestCheckFileLengthBoundary(t *testing.T) {
+	for _, tt := range []struct {
+		size int
+		want string
+	}{
+		{100, "it is only 100 bytes long, too short for a bbolt database"},
+		{2047, "it is only 2047 bytes long, too short for a bbolt database"},
+		{2048, "neither of its two meta pages is valid"},
+	} {
+		if err := checkFile(make([]byte, tt.size)); err == nil || err.Error() != tt.want {
+			t.Errorf("%d zero bytes: err = %v, want %q", tt.size, err, tt.want)
+		}
+	}
+}

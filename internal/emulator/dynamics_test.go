@@ -604,7 +604,7 @@ func TestPowerOff5Days(t *testing.T) {
 
 	err := f.e.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixKubeletCredentials: true, Force: true})
 	var off *PoweredOffError
-	if !errors.As(err, &off) || !strings.Contains(err.Error(), "powered off") {
+	if !errors.As(err, &off) || !strings.HasPrefix(err.Error(), `workload cluster "demo" is powered off`) {
 		t.Fatalf("update while off: %v", err)
 	}
 
