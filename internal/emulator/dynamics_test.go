@@ -746,3 +746,14 @@ func TestCertValidity(t *testing.T) {
 		}
 	}
 }
+
+// A cluster update that finds kvactl's certificate due renews it on the way (kvactl runs
+// the update) and still updates the cluster.
+func TestClusterUpdateRenewsKvactlOnTheWay(t *testing.T) {
+	f := newFixture(t, "demo")
+	f.advance(64 * day) // past 70 % of kvactl's 90-day certificate
+	f.must(f.e.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixCloudCredentials: true, Force: true}))
+	inv := f.inventory()
+	wantNotAfter(t, inv, "demo", "KMS", akshci.Token, 154*day)
+	wantNotAfter(t, inv, "", "KVA", akshci.Certificate, 154*day)
+}
