@@ -94,3 +94,17 @@ func TestCheckFileLengthBoundary(t *testing.T) {
 		}
 	}
 }
+
+// A state file whose first meta page is damaged is still sound: like bbolt, the check
+// finds the page size from the second meta page and uses that one.
+func TestCheckFileFallsBackToTheSecondMetaPage(t *testing.T) {
+	f := newFixture(t, "demo")
+	data := f.bytes()
+	if err := checkFile(data); err != nil {
+		t.Fatalf("intact file: %v", err)
+	}
+	clear(data[:minPageSize])
+	if err := checkFile(data); err != nil {
+		t.Errorf("first meta page zeroed: %v, want the second meta page used", err)
+	}
+}
