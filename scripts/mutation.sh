@@ -11,7 +11,8 @@
 #     with its unit tests (renewal_resource_unit_test.go and friends), which drive Create/ModifyPlan/Read/Update
 #     directly against a scripted akshci.Host;
 #   - the PowerShell grammar check (tree-sitter under node, most of a minute per run); the quoting it would catch is
-#     also pinned by the fuzz tests' independent quote reader.
+#     also pinned by the fuzz tests' independent quote reader;
+#   - internal/powershell's tests through sshd (seconds per run); the same scripts run through the local transport.
 #
 # A mutant that no test covers is reported as NOT COVERED and does not count towards efficacy; gremlins lists every
 # mutant, so `grep LIVED` in the output shows the survivors.
@@ -34,7 +35,7 @@ mkdir -p "$out_dir"
 # package | efficacy threshold (%) | files excluded (regexp) | tests skipped knowingly | in --fast
 targets=(
 	"internal/akshci|90|||yes"
-	"internal/powershell|90||psgrammar|no"
+	"internal/powershell|90||psgrammar,sshd|no"
 	"internal/transport|85|||no"
 	"internal/emulator|85|||no"
 	# The provider's renewal logic: the shared lifecycle (renewal_resource.go), what a real host adds to the
