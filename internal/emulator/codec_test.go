@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"encoding/binary"
+	"fmt"
+	"hash/fnv"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +108,78 @@ func TestCheckFileFallsBackToTheSecondMetaPage(t *testing.T) {
 	clear(data[:minPageSize])
 	if err := checkFile(data); err != nil {
 		t.Errorf("first meta page zeroed: %v, want the second meta page used", err)
+	}
+}
+
+// The meta page layout, from bbolt's common.Meta: after the 16-byte page header, magic
+// u32, version u32, pageSize u32, flags u32, root pgid u64, sequence u64, freelist u64,
+// pgid u64, txid u64, then the FNV-64a checksum of those 56 bytes.
+const (
+	metaPageSize = 8
+	metaRoot     = 16
+	metaFreelist = 32
+	metaPgid     = 40
+)
+
+// editMeta sets a field of the meta page at off and recomputes its checksum, as bbolt
+// would have written it.
+func editMeta(data []byte, off, field int, value uint64, size int) {
+	m := data[off+16:]
+	if size == 4 {
+		binary.LittleEndian.PutUint32(m[field:], uint32(value))
+	} else {
+		binary.LittleEndian.PutUint64(m[field:], value)
+	}
+	h := fnv.New64a()
+	_, _ = h.Write(m[:56])
+	binary.LittleEndian.PutUint64(m[56:], h.Sum64())
+}
+
+// bothMetas applies editMeta to both meta pages of a file with 4 KiB pages.
+func bothMetas(data []byte, field int, value uint64, size int) []byte {
+	out := append([]byte(nil), data...)
+	editMeta(out, 0, field, value, size)
+	editMeta(out, 4096, field, value, size)
+	return out
+}
+
+// The meta fields' bounds are inclusive where bbolt's are: page sizes 1 KiB to 64 KiB,
+// at least 3 pages and no more than the file holds, a root below the high-water mark.
+func TestCheckFileMetaBounds(t *testing.T) {
+	f := newFixture(t, "demo")
+	data := f.bytes()
+	if err := checkFile(data); err != nil {
+		t.Fatalf("intact file: %v", err)
+	}
+	if got := binary.LittleEndian.Uint32(data[16+metaPageSize:]); got != 4096 {
+		t.Fatalf("the fixture's page size is %d; this test edits 4 KiB pages", got)
+	}
+	pages := uint64(len(data) / 4096)
+	for _, tt := range []struct {
+		name    string
+		data    []byte
+		refused string // "" when the check must not stop at this bound
+	}{
+		{"page size 512", bothMetas(data, metaPageSize, 512, 4), "impossible page size 512"},
+		{"page size 1 KiB", bothMetas(data, metaPageSize, 1024, 4), ""},
+		{"page size 64 KiB", bothMetas(data, metaPageSize, 1<<16, 4), ""},
+		{"page size 128 KiB", bothMetas(data, metaPageSize, 1<<17, 4), "impossible page size 131072"},
+		{"2 pages", bothMetas(data, metaPgid, 2, 8), "its meta page counts 2 pages"},
+		{"3 pages", bothMetas(bothMetas(data, metaPgid, 3, 8), metaRoot, 2, 8), ""},
+		{"every page of the file", bothMetas(data, metaPgid, pages, 8), ""},
+		{"one page past the file", bothMetas(data, metaPgid, pages+1, 8), fmt.Sprintf("its meta page counts %d pages, but the file holds %d", pages+1, pages)},
+		{"root page 1", bothMetas(data, metaRoot, 1, 8), "its root page 1 is out of range"},
+		{"root page 2", bothMetas(data, metaRoot, 2, 8), ""},
+		{"root at the high-water mark", bothMetas(bothMetas(data, metaPgid, pages, 8), metaRoot, pages, 8), fmt.Sprintf("its root page %d is out of range", pages)},
+		{"freelist at the high-water mark", bothMetas(bothMetas(data, metaPgid, pages, 8), metaFreelist, pages, 8), fmt.Sprintf("its freelist page %d is out of range", pages)},
+	} {
+		err := checkFile(tt.data)
+		switch {
+		case tt.refused != "" && (err == nil || !strings.Contains(err.Error(), tt.refused)):
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.refused)
+		case tt.refused == "" && err != nil && (strings.Contains(err.Error(), "impossible page size") ||
+			strings.Contains(err.Error(), "its meta page counts") || strings.Contains(err.Error(), "its root page")):
+			t.Errorf("%s: refused at the bound: %v", tt.name, err)
+		}
 	}
 }
