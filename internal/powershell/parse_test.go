@@ -83,3 +83,23 @@ func TestInventoryErrorShowsTheHostOutputOnlyWhenThereIsSome(t *testing.T) {
 		t.Errorf("with output: %q", got)
 	}
 }
+
+// Without a BOM, UTF-16LE is recognised by its zero high bytes: at least 9 in 10 of the
+// first 100 characters, and at least 4 characters to judge by.
+func TestLooksUTF16LEThresholds(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		in   []byte
+		want bool
+	}{
+		{"4 ASCII characters", utf16le("AKSH", false), true},
+		{"3 ASCII characters: too short to tell", utf16le("AKS", false), false},
+		{"18 of 20 characters ASCII", utf16le("AKSHYBRID-BEGIN-AB模块", false), true},
+		{"17 of 20 characters ASCII", utf16le("AKSHYBRID-BEGIN-A模块模", false), false},
+		{"UTF-8 text", []byte("AKSHYBRID-BEGIN-"), false},
+	} {
+		if got := looksUTF16LE(tt.in); got != tt.want {
+			t.Errorf("%s: looksUTF16LE = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
