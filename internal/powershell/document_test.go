@@ -538,6 +538,7 @@ func TestParseInventoryMarkers(t *testing.T) {
 		"end without begin": {"AKSHYBRID-END-" + testNonce, "end marker came without a begin marker"},
 		"truncated":         {string(good[:len(good)/2]), "truncated"},
 		"twice":             {string(good) + string(good), "more than once"},
+		"empty document":    {"AKSHYBRID-BEGIN-" + testNonce + "AKSHYBRID-END-" + testNonce, "the document is not valid JSON"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseInventory([]byte(tc.out), testNonce)
