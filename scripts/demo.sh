@@ -4,7 +4,8 @@
 #   2. move the emulated clock 61 days forward: the plan replaces the due resources;
 #   3. apply that plan: Update-AksHci*Certificates runs on the emulated deployment;
 #   4. plan again: nothing left to do.
-# Everything happens in a temporary directory; no network, no terraform init.
+# Everything happens in a temporary directory; no network, no terraform init. KEEP=1 keeps that directory (the
+# configuration, its state and the emulator file) for "Things to try next" in the quick start guide.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -16,10 +17,14 @@ heading() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 started=$SECONDS
 tf=$(scripts/terraform-cli.sh)
 work=$(mktemp -d "${TMPDIR:-/tmp}/akshybrid-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+if [[ ${KEEP:-0} == 1 ]]; then
+	trap 'printf "\ndemo: kept %s: cd %s/config, then export TF_CLI_CONFIG_FILE=%s/cli.tfrc AKSHYBRID_EMULATOR_STATE_PATH=%s/akshybrid-emulator.db AKSHYBRID_EMULATOR_TIME_OFFSET=1464h\n" "$work" "$work" "$work" "$work"' EXIT
+else
+	trap 'rm -rf "$work"' EXIT
+fi
 
 heading "Building the provider"
-go build -o "$work/plugins/terraform-provider-akshybrid" .
+with_progress "provider" go build -o "$work/plugins/terraform-provider-akshybrid" .
 cat >"$work/cli.tfrc" <<CFG
 provider_installation {
   dev_overrides {

@@ -2,6 +2,7 @@
 # Runs the Go tests, acceptance tests included, against a real Terraform or OpenTofu CLI.
 #
 #   scripts/go-test.sh terraform [go test flags...]   every package; -race on the domain, emulator and provider
+#   scripts/go-test.sh terraform-current [flags...]   the same against a current Terraform (scripts/terraform-current.sh)
 #   scripts/go-test.sh opentofu  [go test flags...]   only the packages whose tests drive a CLI
 #                                                    (terraform-plugin-testing), against OpenTofu
 #
@@ -14,7 +15,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 repo_root
 
-cli=${1:?usage: go-test.sh terraform|opentofu [go test flags...]}
+cli=${1:?usage: go-test.sh terraform|terraform-current|opentofu [go test flags...]}
 shift
 
 # Packages whose data races matter most: the domain model, the emulator, which serialises concurrent
@@ -27,19 +28,25 @@ terraform)
 	tf=$(scripts/terraform-cli.sh)
 	unset TF_ACC_PROVIDER_HOST
 	;;
+terraform-current)
+	tf=$(scripts/terraform-current.sh)
+	unset TF_ACC_PROVIDER_HOST
+	;;
 opentofu)
 	tf=$(scripts/opentofu-cli.sh)
 	export TF_ACC_PROVIDER_HOST=registry.opentofu.org
 	;;
 *)
-	echo "go-test.sh: unknown CLI '$cli' (want terraform or opentofu)" >&2
+	echo "go-test.sh: unknown CLI '$cli' (want terraform, terraform-current or opentofu)" >&2
 	exit 2
 	;;
 esac
 
 acceptance_env "$tf"
 
-echo "go test: $(go version | cut -d' ' -f3), CLI $tf ($("$tf" version | head -n 1))"
+# The CLI's whole version output, then its first line (head could end the CLI with SIGPIPE, a failure under pipefail).
+tf_version=$("$tf" version)
+echo "go test: $(go version | cut -d' ' -f3), CLI $tf (${tf_version%%$'\n'*})"
 
 read -r -a patterns <<<"${PKGS:-./...}"
 all=$(go list "${patterns[@]}")

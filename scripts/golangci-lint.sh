@@ -30,7 +30,8 @@ build() {
 	log "installing golangci-lint $version from the Go module proxy into $dir (a couple of minutes, once)"
 	local tmp
 	tmp=$(mktemp -d "$dir/tmp.XXXXXX")
-	(cd "$tmp" && go_env GOBIN="$tmp" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$version") >&2
+	(cd "$tmp" && with_progress "golangci-lint $version" go_env GOBIN="$tmp" go install \
+		"github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$version")
 	mkdir -p "$dir/bin"
 	mv -f "$tmp/golangci-lint" "$bin"
 	rm -rf "$tmp"

@@ -63,3 +63,28 @@ acceptance_env() {
 	export CHECKPOINT_DISABLE=1
 	unset TF_ACC_TERRAFORM_VERSION TF_LOG TF_PLUGIN_CACHE_DIR
 }
+
+# with_progress LABEL CMD...: runs CMD (a go build or install), turning Go's one "go: downloading" line per
+# module into a count every 50 modules and printing how long the build has run every 30 seconds, so that a
+# cold build shows it is alive without hundreds of lines. Other output (errors) passes through unchanged, on
+# stderr. Returns CMD's status.
+with_progress() {
+	local label=$1 start=$SECONDS status=0 ticker
+	shift
+	(
+		while sleep 30 </dev/null >/dev/null 2>&1; do
+			printf '%s: %s: still working, %dm%02ds so far\n' "${0##*/}" "$label" \
+				$(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)) >&2
+		done
+	) >/dev/null &
+	ticker=$!
+	"$@" 2>&1 >&2 | awk -v p="${0##*/}: $label" '
+		/^go: downloading / { n++; if (n % 50 == 0) { printf "%s: %d modules downloaded\n", p, n; fflush() } next }
+		{ print; fflush() }
+		END { if (n % 50) printf "%s: %d modules downloaded\n", p, n }
+	' >&2 || status=$? # with pipefail (every script sets it) this is CMD's status
+	kill "$ticker" 2>/dev/null
+	wait "$ticker" 2>/dev/null || true
+	log "$label: finished in $(((SECONDS - start) / 60))m$(printf '%02d' $(((SECONDS - start) % 60)))s"
+	return "$status"
+}

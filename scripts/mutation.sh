@@ -38,10 +38,11 @@ targets=(
 	"internal/powershell|90||psgrammar,sshd|no"
 	"internal/transport|85|||no"
 	"internal/emulator|85|||no"
-	# The provider's renewal logic: the shared lifecycle (renewal_resource.go), what a real host adds to the
-	# decision (real_host.go: probed cmdlets, unknown clusters, renew_every) and the two resources. Schema plumbing,
-	# host blocks, logging, validators and the data sources are left to the acceptance tests.
-	"internal/provider|90|^(provider|provider_hosts|provider_data|validators|clusters_data_source|certificates_data_source)\\.go$|acceptance,sshd|yes"
+	# The provider's renewal logic: the shared lifecycle (renewal_resource.go, renewal_run.go), what a real host adds
+	# to the decision (real_host.go: probed cmdlets, unknown clusters, renew_every), the two resources and the
+	# renew-now actions (actions.go). Provider configuration, host blocks, logging, validators, resource identity,
+	# the data sources, the list resource and the ephemeral kubeconfig are left to the acceptance tests.
+	"internal/provider|90|^(provider|provider_hosts|provider_data|provider_features|provider_ssh_auth|validators|cluster_identity|clusters_data_source|certificates_data_source|list_cluster_certificates|ephemeral_cluster_kubeconfig)\\.go$|acceptance,sshd|yes"
 )
 
 status=0

@@ -16,7 +16,7 @@ module=github.com/opentofu/opentofu
 
 usable() {
 	local out
-	# The whole output, then its first line (see terraform-cli.sh: `| head -n 1` can fail through SIGPIPE).
+	# The whole output, then its first line (head could end the CLI with SIGPIPE, a failure under pipefail).
 	out=$(TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null) || return 1
 	out=${out%%$'\n'*}
 	[[ $out == OpenTofu\ v* ]]
@@ -72,8 +72,8 @@ build() {
 	done <<<"$replaces"
 
 	# version.dev=no makes it report the release version (1.12.6) rather than a -dev build, as releases do.
-	go_env GOFLAGS=-mod=mod go build -trimpath -ldflags="-s -w -X $module/version.dev=no" \
-		-o "$src/tofu" "$module/cmd/tofu" >&2
+	with_progress "OpenTofu $version" go_env GOFLAGS=-mod=mod go build -trimpath \
+		-ldflags="-s -w -X $module/version.dev=no" -o "$src/tofu" "$module/cmd/tofu"
 	mkdir -p "$dir/bin"
 	mv -f "$src/tofu" "$bin"
 	usable "$bin" || {

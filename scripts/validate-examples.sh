@@ -10,7 +10,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 repo_root
 
-mapfile -t dirs < <(find examples -name '*.tf' -not -path '*/.terraform/*' -printf '%h\n' 2>/dev/null | sort -u)
+mapfile -t dirs < <(find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) -not -path '*/.terraform/*' -printf '%h\n' 2>/dev/null | sort -u)
 if ((${#dirs[@]} == 0)); then
 	# Genuinely nothing to check yet.
 	echo "validate-examples: no examples/ with .tf files yet: nothing to validate"
@@ -18,10 +18,18 @@ if ((${#dirs[@]} == 0)); then
 fi
 
 tf=$(scripts/terraform-cli.sh)
+# Actions (examples/actions/) and list resources (*.tfquery.hcl) need Terraform 1.14 or later.
+tf_current=$(scripts/terraform-current.sh)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/bin/terraform-provider-akshybrid" .
+
+# The example that wires the ephemeral kubeconfig into the kubernetes provider needs that provider too.
+kubernetes_override=""
+if grep -rqs --include='*.tf' 'hashicorp/kubernetes' examples/; then
+	kubernetes_override="    \"registry.terraform.io/hashicorp/kubernetes\" = \"$(scripts/kubernetes-provider.sh)\""
+fi
 
 # Snippets without a required_providers block (resource.tf, data-source.tf) resolve `akshybrid_*` to the
 # implied hashicorp/akshybrid address, so both addresses point at the same build.
@@ -30,6 +38,7 @@ provider_installation {
   dev_overrides {
     "registry.terraform.io/akshybrid/akshybrid" = "$tmp/bin"
     "registry.terraform.io/hashicorp/akshybrid" = "$tmp/bin"
+$kubernetes_override
   }
   direct {}
 }
@@ -38,7 +47,16 @@ export TF_CLI_CONFIG_FILE="$tmp/dev.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=
 
 failed=0
 for dir in "${dirs[@]}"; do
-	if out=$("$tf" -chdir="$dir" validate -no-color 2>&1); then
+	if [[ $dir == examples/actions/* ]] || compgen -G "$dir/*.tfquery.hcl" >/dev/null; then
+		cli=("$tf_current" -chdir="$dir" validate -query)
+	elif grep -qsE '^(ephemeral|action) "' "$dir"/*.tf; then
+		# Ephemeral resources need Terraform 1.10, which the oldest supported CLI (1.5.7, what terraform-cli.sh
+		# builds on a machine without one) is not.
+		cli=("$tf_current" -chdir="$dir" validate)
+	else
+		cli=("$tf" -chdir="$dir" validate)
+	fi
+	if out=$("${cli[@]}" -no-color 2>&1); then
 		echo "ok    $dir"
 	else
 		echo "FAIL  $dir"
@@ -47,7 +65,7 @@ for dir in "${dirs[@]}"; do
 	fi
 done
 
-if ! "$tf" fmt -check -diff -recursive examples/; then
+if ! "$tf_current" fmt -check -diff -recursive examples/; then
 	echo "validate-examples: examples/ is not formatted: run 'make fmt'" >&2
 	failed=1
 fi

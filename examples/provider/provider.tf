@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    akshybrid = {
+      source = "akshybrid/akshybrid"
+    }
+  }
+}
+
 # Try the provider without hardware: an emulated AKS hybrid deployment kept in a local file.
 provider "akshybrid" {
   emulator = {

@@ -48,6 +48,6 @@ output "demo_expires_at" {
 output "demo_credentials" {
   value = [
     for c in data.akshybrid_certificates.demo.credentials :
-    format("%-14s %-12s %s%s", c.client, c.type, coalesce(c.not_after, "unknown"), c.auto_renew ? " (renews itself)" : "")
+    format("%-15s %-12s %s%s", c.client, c.type, coalesce(c.not_after, "unknown"), c.auto_renew ? " (renews itself)" : "")
   ]
 }

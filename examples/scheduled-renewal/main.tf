@@ -1,8 +1,9 @@
 # Scheduled renewal of every AKS hybrid credential the provider manages, for unattended
-# `terraform plan` / `terraform apply` runs (HCP Terraform, a CI schedule, a Windows
-# scheduled task). Each run renews what is within var.renew_before of expiry; the check
-# blocks warn when something is still close to expiry after the run, which means a
-# renewal failed or no run happened.
+# `terraform apply` runs (HCP Terraform, a CI schedule, a Windows scheduled task). Each
+# run renews what is within var.renew_before of expiry. A failed renewal fails the run:
+# route run failures to a notification. The alarm for credentials that are about to
+# expire lives in a separate configuration, examples/expiry-alarm, which keeps working
+# when this one fails.
 
 terraform {
   required_version = ">= 1.5.0"
@@ -25,18 +26,6 @@ variable "renew_before" {
   description = "Renew credentials this long before they expire (Go duration, shorter than 2160h)."
   type        = string
   default     = "720h" # 30 days
-}
-
-variable "alert_before" {
-  description = "Warn when a credential is this close to expiry after a run: a renewal that should have happened did not. Keep it shorter than renew_before."
-  type        = string
-  default     = "504h" # 21 days
-}
-
-variable "ca_alert_before" {
-  description = "Warn this long before the cloud agent CA expires. No resource renews the CA: its rotation (Invoke-AksHciRotateCACertificate) needs a maintenance window."
-  type        = string
-  default     = "1440h" # 60 days
 }
 
 # The management cluster: Update-AksHciCertificates.
@@ -64,56 +53,5 @@ resource "akshybrid_cluster_certificates" "this" {
 
   lifecycle {
     create_before_destroy = true
-  }
-}
-
-# Expiry as the run leaves it: these data sources are read after any renewal the run
-# performs, so the checks below judge the result rather than the state before it.
-data "akshybrid_certificates" "management" {
-  renew_before = var.alert_before
-  depends_on   = [akshybrid_management_certificates.this]
-}
-
-data "akshybrid_certificates" "cluster" {
-  for_each = toset(data.akshybrid_clusters.all.names)
-
-  cluster_name = each.key
-  renew_before = var.alert_before
-  depends_on   = [akshybrid_cluster_certificates.this]
-}
-
-locals {
-  overdue_clusters = {
-    for name, d in data.akshybrid_certificates.cluster :
-    name => "${d.expiring_credential} expires at ${d.expires_at}" if d.ready_for_renewal
-  }
-  management = data.akshybrid_certificates.management
-}
-
-check "management_credentials" {
-  assert {
-    condition     = !local.management.ready_for_renewal
-    error_message = "Management cluster: ${coalesce(local.management.expiring_credential, "a credential")} expires at ${coalesce(local.management.expires_at, "an unknown time")}, within ${var.alert_before}, and no run has renewed it. Run terraform apply and read its errors."
-  }
-}
-
-check "cluster_credentials" {
-  assert {
-    condition     = length(local.overdue_clusters) == 0
-    error_message = "Workload clusters with a credential within ${var.alert_before} of expiry that no run has renewed: ${join("; ", [for name, what in local.overdue_clusters : "${name}: ${what}"])}. Run terraform apply and read its errors. An expired Kubelet certificate needs fix_kubelet_credentials = true."
-  }
-}
-
-check "cloud_agent_ca" {
-  assert {
-    condition     = local.management.ca_expires_at == null ? true : timecmp(local.management.ca_expires_at, timeadd(local.management.observed_at, var.ca_alert_before)) > 0
-    error_message = "The cloud agent CA expires at ${coalesce(local.management.ca_expires_at, "an unknown time")}. Plan a maintenance window to rotate it with Invoke-AksHciRotateCACertificate: every client loses contact with the cloud agent while it runs."
-  }
-}
-
-check "expiry_reported" {
-  assert {
-    condition     = local.management.expires_at != null
-    error_message = "The host reports no expiry for the management cluster's tokens and certificates, so no renewal is ever planned from expiry. See the guide Connecting to an AKS hybrid host."
   }
 }

@@ -17,8 +17,3 @@ output "cluster_expires_at" {
     }
   }
 }
-
-output "ca_expires_at" {
-  description = "When the cloud agent CA expires; no resource renews it."
-  value       = data.akshybrid_certificates.management.ca_expires_at
-}

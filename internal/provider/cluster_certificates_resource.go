@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
@@ -130,32 +132,43 @@ func (v clusterSwitchesValidator) MarkdownDescription(ctx context.Context) strin
 }
 
 func (clusterSwitchesValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateClusterSwitches(ctx, req.Config, &resp.Diagnostics)
+}
+
+// validateClusterSwitches checks the switches of a cluster renewal's configuration (the
+// resource's or the action's).
+func validateClusterSwitches(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) {
 	var cloud, kubelet, lb types.Bool
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("fix_cloud_credentials"), &cloud)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("fix_kubelet_credentials"), &kubelet)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("patch_load_balancer"), &lb)...)
-	if resp.Diagnostics.HasError() || cloud.IsUnknown() || kubelet.IsUnknown() || lb.IsUnknown() {
+	diags.Append(cfg.GetAttribute(ctx, path.Root("fix_cloud_credentials"), &cloud)...)
+	diags.Append(cfg.GetAttribute(ctx, path.Root("fix_kubelet_credentials"), &kubelet)...)
+	diags.Append(cfg.GetAttribute(ctx, path.Root("patch_load_balancer"), &lb)...)
+	if diags.HasError() || cloud.IsUnknown() || kubelet.IsUnknown() || lb.IsUnknown() {
 		return
 	}
 	cloudOn := cloud.IsNull() || cloud.ValueBool() // default true
 	if lb.ValueBool() && !cloudOn {
-		resp.Diagnostics.AddAttributeError(path.Root("patch_load_balancer"), "patch_load_balancer needs fix_cloud_credentials",
+		diags.AddAttributeError(path.Root("patch_load_balancer"), "patch_load_balancer needs fix_cloud_credentials",
 			"-patchLoadBalancer is only valid together with -fixCloudCredentials. Set fix_cloud_credentials = true, or "+
 				"remove patch_load_balancer.")
 	}
 }
 
 func (r *clusterCertificatesResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := validateClusterName(req.ID); err != nil {
+	id := importID(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err := validateClusterName(id); err != nil {
 		resp.Diagnostics.AddError("Invalid import ID",
 			"akshybrid_cluster_certificates is imported with the workload cluster name as its ID: "+err.Error())
 		return
 	}
 	importDefaults(ctx, resp, map[string]any{
-		"id":                      req.ID,
-		"cluster_name":            req.ID,
+		"id":                      id,
+		"cluster_name":            id,
 		"fix_cloud_credentials":   true,
 		"fix_kubelet_credentials": false,
 		"patch_load_balancer":     true,
 	})
+	setClusterIdentity(ctx, resp.State, resp.Identity, &resp.Diagnostics)
 }

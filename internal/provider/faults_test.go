@@ -503,6 +503,18 @@ func validate(t *testing.T, config string, wants ...string) {
 // validateEnv is validate with extra environment variables for the provider.
 func validateEnv(t *testing.T, env []string, config string, wants ...string) {
 	t.Helper()
+	all := validateErrors(t, env, config)
+	for _, want := range wants {
+		if !strings.Contains(all, want) {
+			t.Errorf("terraform validate did not report %q; it reported:\n%s", want, all)
+		}
+	}
+}
+
+// validateErrors runs terraform validate on config, requires it to fail, and returns its
+// errors, one "summary: detail" per line.
+func validateErrors(t *testing.T, env []string, config string) string {
+	t.Helper()
 	w := newCLIWorkspace(t, config)
 	cmd := exec.Command(w.terraform, "validate", "-json", "-no-color")
 	cmd.Dir, cmd.Env = w.dir, append(append([]string(nil), w.env...), env...)
@@ -522,12 +534,7 @@ func validateEnv(t *testing.T, env []string, config string, wants ...string) {
 			got = append(got, d.Summary+": "+strings.Join(strings.Fields(d.Detail), " "))
 		}
 	}
-	all := strings.Join(got, "\n")
-	for _, want := range wants {
-		if !strings.Contains(all, want) {
-			t.Errorf("terraform validate did not report %q; it reported:\n%s", want, all)
-		}
-	}
+	return strings.Join(got, "\n")
 }
 
 // TestAccFaults_killProviderDuringApply: the provider process is killed (SIGKILL) while

@@ -177,8 +177,11 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 		at := path.Root(configured[0])
 		var se *hosts.SettingError
 		if errors.As(err, &se) {
-			if se.Attribute != "" {
-				at = at.AtName(se.Attribute)
+			// A nested setting is named with dots, e.g. "bastion.host".
+			for _, name := range strings.Split(se.Attribute, ".") {
+				if name != "" {
+					at = at.AtName(name)
+				}
 			}
 			resp.Diagnostics.AddAttributeError(at, "Invalid AKS hybrid host settings", err.Error()+
 				". Nothing was contacted.")
@@ -194,11 +197,14 @@ func (p *akshybridProvider) Configure(ctx context.Context, req provider.Configur
 
 	var secrets []string
 	if settings.SSH != nil {
-		secrets = append(secrets, settings.SSH.Password, settings.SSH.PrivateKey)
+		secrets = append(secrets, sshSecrets(&settings.SSH.SSHConfig)...)
 	}
 	data := newProviderData(opened.Host, p.clock, secrets...)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ActionData = data
+	resp.ListResourceData = data
+	resp.EphemeralResourceData = data
 }
 
 // oneHost reports zero or several selected hosts; ok when there is exactly one.
@@ -259,9 +265,10 @@ func (p *akshybridProvider) ValidateConfig(ctx context.Context, req provider.Val
 		resp.Diagnostics.AddAttributeError(base.AtName("user"), "Missing SSH user",
 			"ssh.user (or "+envSSHUser+") must be the login name on the node, e.g. admin@contoso.local.")
 	}
-	if missing(m.Password, envSSHPassword) && missing(m.PrivateKey, envSSHPrivateKey) {
+	if credentialsMissing(m.Password, m.PrivateKey, m.Agent, envSSHPassword, envSSHPrivateKey, envSSHAgent) {
 		resp.Diagnostics.AddAttributeError(base.AtName("private_key"), "Missing SSH credentials",
-			"Set exactly one of ssh.private_key (or "+envSSHPrivateKey+") and ssh.password (or "+envSSHPassword+"). "+
+			"Set ssh.private_key (or "+envSSHPrivateKey+") or ssh.password (or "+envSSHPassword+"), not both, or "+
+				"ssh.agent = true (or "+envSSHAgent+"=true) to use the keys of the running ssh-agent. "+
 				"The environment variables keep the secret out of the configuration and of saved plan files.")
 	}
 	if !m.InsecureIgnoreHostKey.IsUnknown() && m.InsecureIgnoreHostKey.ValueBool() && (!m.HostKey.IsNull() || !m.KnownHostsPath.IsNull()) {
@@ -286,6 +293,7 @@ func (p *akshybridProvider) ValidateConfig(ctx context.Context, req provider.Val
 			resp.Diagnostics.AddAttributeError(base.AtName(name), "Invalid SSH setting", controlCharacterMessage(pair.env, v))
 		}
 	}
+	validateBastion(m.Bastion, &resp.Diagnostics)
 }
 
 // emulatorSettings reads the emulator block with its environment fallbacks. ok is false

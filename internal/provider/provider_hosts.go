@@ -31,6 +31,10 @@ type sshModel struct {
 	KnownHostsPath        types.String `tfsdk:"known_hosts_path"`
 	InsecureIgnoreHostKey types.Bool   `tfsdk:"insecure_ignore_host_key"`
 	PowerShell            types.String `tfsdk:"powershell"`
+	// ssh-agent, passphrase and jump host: see provider_ssh_auth.go.
+	PrivateKeyPassphrase types.String  `tfsdk:"private_key_passphrase"`
+	Agent                types.Bool    `tfsdk:"agent"`
+	Bastion              *bastionModel `tfsdk:"bastion"`
 }
 
 type localModel struct {
@@ -70,8 +74,8 @@ func sshSchema() schema.SingleNestedAttribute {
 				Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("private_key"))},
 			},
 			"private_key": schema.StringAttribute{
-				MarkdownDescription: "Unencrypted private key (PEM or OpenSSH format) for public-key authentication, e.g. " +
-					"`file(\"~/.ssh/id_ed25519\")`. Conflicts with `password`." + envDoc(envSSHPrivateKey),
+				MarkdownDescription: "Private key (PEM or OpenSSH format) for public-key authentication, e.g. " +
+					"`file(\"~/.ssh/id_ed25519\")`; a key protected by a passphrase needs `private_key_passphrase`. Conflicts with `password`." + envDoc(envSSHPrivateKey),
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -98,6 +102,9 @@ func sshSchema() schema.SingleNestedAttribute {
 				Optional:            true,
 				Validators:          noControlCharacters(),
 			},
+			"private_key_passphrase": passphraseAttribute(envSSHPrivateKeyPassphrase),
+			"agent":                  agentAttribute(envSSHAgent),
+			"bastion":                bastionSchema(),
 		},
 	}
 }
@@ -177,6 +184,7 @@ func sshSettings(m *sshModel, resp *provider.ConfigureResponse) (*hosts.SSH, boo
 		}
 		s.InsecureIgnoreHostKey = v
 	}
+	sshAuthSettings(m, &s.SSHConfig, resp)
 	return s, true
 }
 

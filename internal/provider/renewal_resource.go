@@ -262,13 +262,25 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 				"plan; when true, the plan replaces this resource, which runs the renewal.",
 			Computed: true,
 		},
-		"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+		"timeouts": describedTimeouts(timeouts.Attributes(ctx, timeouts.Opts{
 			Create:            true,
 			Read:              true,
 			CreateDescription: "How long the renewal may run (a Go duration). Default: `60m`.",
 			ReadDescription:   "How long reading the inventory may take, during refresh and plan. Default: `5m`.",
-		}),
+		})),
 	}
+}
+
+// describedTimeouts gives the timeouts attribute a description of its own, which the
+// timeouts library leaves empty.
+func describedTimeouts(a schema.Attribute) schema.Attribute {
+	nested, ok := a.(schema.SingleNestedAttribute)
+	if !ok {
+		return a
+	}
+	nested.MarkdownDescription = "How long operations may take, as Go durations. A nested attribute, written " +
+		"`timeouts = { create = \"90m\" }`, not a block."
+	return nested
 }
 
 // renewalResource implements the lifecycle shared by both resources.
@@ -540,59 +552,13 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 		resp.Diagnostics.AddError("Cannot renew", "The configuration is incomplete at apply time. Please report this issue to the provider developers.")
 		return
 	}
-	// The create timeout bounds the renewal itself, not the wait for other renewals on
-	// the same deployment; Ctrl-C still ends the wait.
-	release, err := r.data.acquireRenewal(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Renewal cancelled", fmt.Sprintf("%s for %s did not start: %s. Nothing was changed.", t.cmdlet(), t, err))
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	defer release()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	started := r.data.clock.Now()
-	tflog.Info(ctx, "renewal starting", map[string]any{"target": t.String(), "cmdlet": t.cmdlet(), "force": t.force})
-	err = t.renew(ctx, r.data.host)
-	r.data.invalidate()
-	if err != nil {
-		var nf *akshci.ClusterNotFoundError
-		switch {
-		case errors.As(err, &nf):
-			addTargetError(&resp.Diagnostics, err)
-		case errors.Is(err, akshci.ErrOutcomeUnknown), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			resp.Diagnostics.AddError("Renewal outcome unknown",
-				fmt.Sprintf("%s for %s ended before the host reported a result (%s), so it may or may not have completed. "+
-					"Nothing was recorded in the Terraform state: the next plan reads the host again, and applying again "+
-					"renews only what is still due. Raise timeouts.create if the host is just slow.\n\n%s",
-					t.cmdlet(), t, endCause(ctx, err), err))
-		default:
-			resp.Diagnostics.AddError("Renewal failed",
-				fmt.Sprintf("%s for %s failed, so nothing was recorded in the Terraform state and the next apply tries "+
-					"again.\n\n%s", t.cmdlet(), t, err))
-		}
-		resp.State.RemoveResource(ctx)
-		return
-	}
-
-	inv, err := r.data.inventory(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the AKS hybrid inventory after the renewal", err.Error())
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	st, err := renewalStatus(inv, t, window, schedule{})
-	if err != nil {
-		addTargetError(&resp.Diagnostics, err)
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if st.Ready {
-		resp.Diagnostics.AddError("Renewal did not take effect",
-			fmt.Sprintf("%s for %s completed, but %s still expires at %s, inside renew_before (%s). The host rotates "+
-				"credentials only when they are close to expiry unless forced: set force = true, or shorten renew_before.",
-				t.cmdlet(), t, st.Credential, st.ExpiresAt.Format(timeFormat), c.RenewBefore.ValueString()))
+	inv, st, ok := r.data.runRenewal(ctx, renewalRun{
+		target: t, window: window, windowText: c.RenewBefore.ValueString(), timeout: timeout, timeoutAttr: "timeouts.create",
+		failed: "so nothing was recorded in the Terraform state and the next apply tries again",
+		unknown: "Nothing was recorded in the Terraform state: the next plan reads the host again, and applying again " +
+			"renews only what is still due",
+	}, &resp.Diagnostics)
+	if !ok {
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -602,20 +568,6 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 	c.setStatus(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	resp.Diagnostics.Append(setDeployment(ctx, resp.Private, inv)...)
-	tflog.Info(ctx, "renewal finished", map[string]any{
-		"target": t.String(), "duration": r.data.clock.Now().Sub(started).String(), "expires_at": c.ExpiresAt.ValueString(),
-	})
-}
-
-// endCause says what ended a host call early.
-func endCause(ctx context.Context, err error) string {
-	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-		return "the create timeout passed"
-	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
-		return "it was cancelled"
-	}
-	return "the connection to the host broke"
 }
 
 // Read refreshes the expiry from the host. Out-of-band renewals simply move expires_at.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -99,7 +100,10 @@ func hours(d time.Duration) string { return fmt.Sprintf("%dh", int64(d/time.Hour
 // succeed, and without force a renewal planned too early would change nothing.
 type windowFitsForce struct{}
 
-var _ resource.ConfigValidator = windowFitsForce{}
+var (
+	_ resource.ConfigValidator = windowFitsForce{}
+	_ action.ConfigValidator   = windowFitsForce{}
+)
 
 func (windowFitsForce) Description(context.Context) string {
 	return "without force, renew_before is shorter than the " + hours(akshci.NoForceRotationLeft) + " the update cmdlets need"
@@ -108,10 +112,21 @@ func (windowFitsForce) Description(context.Context) string {
 func (v windowFitsForce) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
 func (windowFitsForce) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	checkWindowForce(ctx, req.Config, &resp.Diagnostics)
+}
+
+// ValidateAction applies the same rule to the renew-now actions: their renew_before is
+// the window the result is checked against, so without force a wider one would fail
+// every invocation after running the cmdlet.
+func (windowFitsForce) ValidateAction(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	checkWindowForce(ctx, req.Config, &resp.Diagnostics)
+}
+
+func checkWindowForce(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) {
 	var window types.String
 	var force types.Bool
-	if req.Config.GetAttribute(ctx, path.Root("renew_before"), &window).HasError() ||
-		req.Config.GetAttribute(ctx, path.Root("force"), &force).HasError() ||
+	if cfg.GetAttribute(ctx, path.Root("renew_before"), &window).HasError() ||
+		cfg.GetAttribute(ctx, path.Root("force"), &force).HasError() ||
 		window.IsUnknown() || force.IsUnknown() || window.IsNull() {
 		return
 	}
@@ -120,7 +135,7 @@ func (windowFitsForce) ValidateResource(ctx context.Context, req resource.Valida
 		return // reported by the attribute's own validator
 	}
 	if err := akshci.ValidateWindowForce(d, force.ValueBool()); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("renew_before"), "Renewal window needs force",
+		diags.AddAttributeError(path.Root("renew_before"), "Renewal window needs force",
 			fmt.Sprintf("renew_before %s: %s. Use at most %s (the default %s renews 30 days before expiry), or set "+
 				"force = true to rotate every credential in scope whenever a renewal is planned.",
 				quoted(window.ValueString()), err, quoted(hours(akshci.NoForceRotationLeft-time.Hour)), quoted(defaultRenewBefore)))
@@ -175,6 +190,7 @@ type positiveTimeouts struct{}
 var (
 	_ resource.ConfigValidator   = positiveTimeouts{}
 	_ datasource.ConfigValidator = positiveTimeouts{}
+	_ action.ConfigValidator     = positiveTimeouts{}
 )
 
 func (positiveTimeouts) Description(context.Context) string {
@@ -191,8 +207,12 @@ func (positiveTimeouts) ValidateDataSource(ctx context.Context, req datasource.V
 	checkTimeouts(ctx, req.Config, &resp.Diagnostics)
 }
 
+func (positiveTimeouts) ValidateAction(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	checkTimeouts(ctx, req.Config, &resp.Diagnostics)
+}
+
 func checkTimeouts(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) {
-	for _, name := range []string{"create", "read", "update", "delete"} {
+	for _, name := range []string{"create", "read", "update", "delete", "invoke"} {
 		var v types.String
 		at := path.Root("timeouts").AtName(name)
 		if cfg.GetAttribute(ctx, at, &v).HasError() || v.IsNull() || v.IsUnknown() {

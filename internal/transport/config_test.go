@@ -30,7 +30,7 @@ func TestNewSSHValidation(t *testing.T) {
 		{"host with user", func(c *transport.SSHConfig) { c.Host = "u@h" }, "host", "not a host name"},
 		{"bad port", func(c *transport.SSHConfig) { c.Port = 70000 }, "port", "not a TCP port"},
 		{"no user", func(c *transport.SSHConfig) { c.User = "" }, "user", "must be set"},
-		{"no auth", func(c *transport.SSHConfig) { c.PrivateKey = "" }, "password", "set password or private_key"},
+		{"no auth", func(c *transport.SSHConfig) { c.PrivateKey = "" }, "password", "set password, private_key or agent = true"},
 		{"both auth", func(c *transport.SSHConfig) { c.Password = "x" }, "password", "conflicts with private_key"},
 		{"bad key", func(c *transport.SSHConfig) { c.PrivateKey = "not a key" }, "private_key", "not a private key"},
 		{"bad host key", func(c *transport.SSHConfig) { c.HostKey = "ssh-ed25519 nope" }, "host_key", "public key line"},

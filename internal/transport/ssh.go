@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 )
 
 // SSHConfig says how to reach a host over OpenSSH. Field names in errors are the
@@ -29,10 +31,23 @@ type SSHConfig struct {
 	Port int
 	// User is the login name. Required.
 	User string
-	// Password or PrivateKey authenticates; exactly one is required.
+	// Password, PrivateKey and Agent authenticate: at least one is required, and
+	// Password conflicts with PrivateKey. Keys (PrivateKey, then the agent's) are
+	// offered before the password.
 	Password string
-	// PrivateKey is an unencrypted private key in PEM or OpenSSH format.
+	// PrivateKey is a private key in PEM or OpenSSH format, encrypted with
+	// PrivateKeyPassphrase when that is set.
 	PrivateKey string
+	// PrivateKeyPassphrase decrypts PrivateKey.
+	PrivateKeyPassphrase string
+	// Agent offers the keys of the running ssh-agent reached through AgentSocket.
+	Agent bool
+	// AgentSocket is the ssh-agent's Unix socket; default $SSH_AUTH_SOCK.
+	AgentSocket string
+	// Bastion, when set, is the jump host the connection to Host goes through (a
+	// direct-tcpip channel, like ssh -J). It has its own credentials and host key
+	// check; its Bastion, DialTimeout and KeepAlive are ignored.
+	Bastion *SSHConfig
 	// HostKey is the host's public key as an authorized_keys line
 	// ("ssh-ed25519 AAAA..."); a known_hosts line is accepted too.
 	HostKey string
@@ -73,12 +88,10 @@ const (
 // SSH runs programs on a remote host over one shared OpenSSH connection, dialled on
 // first use and redialled when it has died. Each Run is its own session.
 type SSH struct {
-	cfg      SSHConfig
-	addr     string
-	auth     []ssh.AuthMethod
-	method   string
-	verifier *hostKeyVerifier
-	warning  string
+	cfg     SSHConfig
+	addr    string
+	target  *endpoint
+	bastion *endpoint // nil without a jump host
 
 	sessions chan struct{}
 	dialing  chan struct{}
@@ -90,6 +103,7 @@ type SSH struct {
 
 type sshConn struct {
 	client *ssh.Client
+	via    *ssh.Client   // the bastion's connection, or nil
 	done   chan struct{} // closed once the connection has ended and reason is set
 	failed atomic.Bool
 	once   sync.Once
@@ -101,6 +115,9 @@ func (c *sshConn) fail(err error) {
 	c.once.Do(func() { c.reason = err })
 	c.failed.Store(true)
 	_ = c.client.Close()
+	if c.via != nil {
+		_ = c.via.Close()
+	}
 }
 
 func (c *sshConn) alive() bool {
@@ -127,12 +144,59 @@ func (c *sshConn) endReason() error {
 
 // NewSSH validates cfg and returns a runner. It does not connect: the first Run does.
 func NewSSH(cfg SSHConfig) (*SSH, error) {
+	if cfg.DialTimeout < 0 {
+		return nil, &ConfigError{"dial_timeout", "must not be negative"}
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = defaultDialTimeout
+	}
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = defaultKeepAlive
+	}
+	target, err := newEndpoint(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &SSH{
+		cfg:      cfg,
+		addr:     target.addr,
+		target:   target,
+		sessions: make(chan struct{}, maxSessions),
+		dialing:  make(chan struct{}, 1),
+	}
+	if cfg.Bastion != nil {
+		b, err := newEndpoint(*cfg.Bastion)
+		if err != nil {
+			var ce *ConfigError
+			if errors.As(err, &ce) {
+				return nil, &ConfigError{Field: "bastion." + ce.Field, Reason: ce.Reason}
+			}
+			return nil, err
+		}
+		s.bastion = b
+	}
+	return s, nil
+}
+
+// endpoint is one SSH server the runner logs in to: the host, or the bastion on the way.
+type endpoint struct {
+	cfg      SSHConfig
+	addr     string
+	methods  []string // what authenticates, for error messages: "private_key", "agent", "password"
+	signer   ssh.Signer
+	verifier *hostKeyVerifier
+	warning  string
+}
+
+// newEndpoint validates one server's address, credentials and host key settings.
+func newEndpoint(cfg SSHConfig) (*endpoint, error) {
 	// A control character (a newline above all) in the host or user would reach the
-	// resolver or sshd as part of the value: refuse it rather than trim it away.
-	for field, v := range map[string]string{"host": cfg.Host, "user": cfg.User} {
-		if i := strings.IndexFunc(v, unicode.IsControl); i >= 0 {
-			r, _ := utf8.DecodeRuneInString(v[i:])
-			return nil, &ConfigError{field, fmt.Sprintf("contains the control character %q at byte %d; give the value without line breaks, tabs or other control characters", r, i)}
+	// resolver or sshd as part of the value: refuse it rather than trim it away. The
+	// bastion's host and user are checked the same way (as bastion.host, bastion.user).
+	for _, f := range []struct{ field, v string }{{"host", cfg.Host}, {"user", cfg.User}} {
+		if i := strings.IndexFunc(f.v, unicode.IsControl); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(f.v[i:])
+			return nil, &ConfigError{f.field, fmt.Sprintf("contains the control character %q at byte %d; give the value without line breaks, tabs or other control characters", r, i)}
 		}
 	}
 	host := strings.TrimSpace(cfg.Host)
@@ -154,58 +218,40 @@ func NewSSH(cfg SSHConfig) (*SSH, error) {
 	if cfg.User == "" {
 		return nil, &ConfigError{"user", "must be set to the login name on the host"}
 	}
-	if cfg.DialTimeout < 0 {
-		return nil, &ConfigError{"dial_timeout", "must not be negative"}
-	}
-	if cfg.DialTimeout == 0 {
-		cfg.DialTimeout = defaultDialTimeout
-	}
-	if cfg.KeepAlive == 0 {
-		cfg.KeepAlive = defaultKeepAlive
-	}
-	s := &SSH{
-		cfg:      cfg,
-		addr:     net.JoinHostPort(host, strconv.Itoa(cfg.Port)),
-		sessions: make(chan struct{}, maxSessions),
-		dialing:  make(chan struct{}, 1),
-	}
+	e := &endpoint{cfg: cfg, addr: net.JoinHostPort(host, strconv.Itoa(cfg.Port))}
 
-	switch {
-	case cfg.Password != "" && cfg.PrivateKey != "":
+	if cfg.Password != "" && cfg.PrivateKey != "" {
 		return nil, &ConfigError{"password", "conflicts with private_key: set only one of them"}
-	case cfg.PrivateKey != "":
-		signer, err := ssh.ParsePrivateKey([]byte(cfg.PrivateKey))
+	}
+	if cfg.PrivateKeyPassphrase != "" && cfg.PrivateKey == "" {
+		return nil, &ConfigError{"private_key_passphrase", "is set without private_key: it decrypts private_key, set both or neither"}
+	}
+	if cfg.PrivateKey != "" {
+		signer, err := parsePrivateKey(cfg.PrivateKey, cfg.PrivateKeyPassphrase)
 		if err != nil {
-			var pe *ssh.PassphraseMissingError
-			if errors.As(err, &pe) {
-				return nil, &ConfigError{"private_key", "is protected by a passphrase, which is not supported: give an unencrypted key"}
-			}
-			return nil, &ConfigError{"private_key", "is not a private key in PEM or OpenSSH format: " + err.Error()}
+			return nil, err
 		}
-		s.auth = []ssh.AuthMethod{ssh.PublicKeys(signer)}
-		s.method = "private_key"
-	case cfg.Password != "":
-		pw := cfg.Password
-		s.auth = []ssh.AuthMethod{
-			ssh.Password(pw),
-			// Hosts that only offer keyboard-interactive get the password for every
-			// prompt that does not echo.
-			ssh.KeyboardInteractive(func(_, _ string, questions []string, echos []bool) ([]string, error) {
-				answers := make([]string, len(questions))
-				for i := range questions {
-					if !echos[i] {
-						answers[i] = pw
-					}
-				}
-				return answers, nil
-			}),
+		e.signer = signer
+		e.methods = append(e.methods, "private_key")
+	}
+	if cfg.Agent {
+		if cfg.AgentSocket == "" {
+			cfg.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
+			e.cfg.AgentSocket = cfg.AgentSocket
 		}
-		s.method = "password"
-	default:
-		return nil, &ConfigError{"password", "set password or private_key to authenticate"}
+		if cfg.AgentSocket == "" {
+			return nil, &ConfigError{"agent", "is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment Terraform runs in, or use private_key"}
+		}
+		e.methods = append(e.methods, "agent")
+	}
+	if cfg.Password != "" {
+		e.methods = append(e.methods, "password")
+	}
+	if len(e.methods) == 0 {
+		return nil, &ConfigError{"password", "set password, private_key or agent = true to authenticate"}
 	}
 
-	v := &hostKeyVerifier{addr: s.addr}
+	v := &hostKeyVerifier{addr: e.addr}
 	switch {
 	case cfg.InsecureIgnoreHostKey && cfg.HostKey != "":
 		return nil, &ConfigError{"insecure_ignore_host_key", "conflicts with host_key: remove one of them"}
@@ -215,7 +261,7 @@ func NewSSH(cfg SSHConfig) (*SSH, error) {
 		return nil, &ConfigError{"host_key", "conflicts with known_hosts_path: set only one of them"}
 	case cfg.InsecureIgnoreHostKey:
 		v.insecure = true
-		s.warning = "insecure_ignore_host_key is set: the identity of " + s.addr + " is not verified, so anyone able to intercept " +
+		e.warning = "insecure_ignore_host_key is set: the identity of " + e.addr + " is not verified, so anyone able to intercept " +
 			"the connection can impersonate the host and receive the commands and password sent to it. " +
 			"Set host_key (the host's public key line, e.g. from ssh-keyscan) or known_hosts_path instead."
 	case cfg.HostKey != "":
@@ -250,13 +296,91 @@ func NewSSH(cfg SSHConfig) (*SSH, error) {
 			return nil, &ConfigError{field, err.Error()}
 		}
 	}
-	s.verifier = v
-	return s, nil
+	e.verifier = v
+	return e, nil
+}
+
+// parsePrivateKey parses a private key, decrypting it with passphrase when one is given.
+func parsePrivateKey(key, passphrase string) (ssh.Signer, error) {
+	var signer ssh.Signer
+	var err error
+	if passphrase != "" {
+		signer, err = ssh.ParsePrivateKeyWithPassphrase([]byte(key), []byte(passphrase))
+	} else {
+		signer, err = ssh.ParsePrivateKey([]byte(key))
+	}
+	if err == nil {
+		return signer, nil
+	}
+	var pe *ssh.PassphraseMissingError
+	switch {
+	case errors.As(err, &pe):
+		return nil, &ConfigError{"private_key_passphrase", "must be set: private_key is protected by a passphrase"}
+	case passphrase != "" && errors.Is(err, x509.IncorrectPasswordError):
+		return nil, &ConfigError{"private_key_passphrase", "does not decrypt private_key (wrong passphrase)"}
+	case passphrase != "" && (strings.Contains(err.Error(), "not password protected") || strings.Contains(err.Error(), "not an encrypted key")):
+		return nil, &ConfigError{"private_key_passphrase", "is set but private_key is not encrypted: remove private_key_passphrase"}
+	}
+	return nil, &ConfigError{"private_key", "is not a private key in PEM or OpenSSH format: " + err.Error()}
+}
+
+// authMethods returns the methods to offer, in order, and a function that releases
+// what they hold (the connection to the agent) once the handshake is over.
+func (e *endpoint) authMethods() ([]ssh.AuthMethod, func(), error) {
+	var methods []ssh.AuthMethod
+	release := func() {}
+	var signers []ssh.Signer
+	if e.signer != nil {
+		signers = append(signers, e.signer)
+	}
+	if e.cfg.Agent {
+		conn, err := net.Dial("unix", e.cfg.AgentSocket)
+		if err != nil {
+			return nil, release, fmt.Errorf("ssh-agent at %s (SSH_AUTH_SOCK): %w", e.cfg.AgentSocket, err)
+		}
+		release = func() { _ = conn.Close() }
+		client := agent.NewClient(conn)
+		own := signers
+		methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+			fromAgent, err := client.Signers()
+			if err != nil {
+				return nil, fmt.Errorf("list the keys of ssh-agent at %s: %w", e.cfg.AgentSocket, err)
+			}
+			return append(append([]ssh.Signer{}, own...), fromAgent...), nil
+		}))
+	} else if len(signers) > 0 {
+		methods = append(methods, ssh.PublicKeys(signers...))
+	}
+	if pw := e.cfg.Password; pw != "" {
+		methods = append(methods,
+			ssh.Password(pw),
+			// Hosts that only offer keyboard-interactive get the password for every
+			// prompt that does not echo.
+			ssh.KeyboardInteractive(func(_, _ string, questions []string, echos []bool) ([]string, error) {
+				answers := make([]string, len(questions))
+				for i := range questions {
+					if !echos[i] {
+						answers[i] = pw
+					}
+				}
+				return answers, nil
+			}))
+	}
+	return methods, release, nil
 }
 
 // Warning returns text the caller should show the user, or "" (it is set when host key
 // verification is off).
-func (s *SSH) Warning() string { return s.warning }
+func (s *SSH) Warning() string {
+	var w []string
+	if s.bastion != nil && s.bastion.warning != "" {
+		w = append(w, "bastion: "+s.bastion.warning)
+	}
+	if s.target.warning != "" {
+		w = append(w, s.target.warning)
+	}
+	return strings.Join(w, "\n")
+}
 
 // Addr is the host:port this runner connects to.
 func (s *SSH) Addr() string { return s.addr }
@@ -308,28 +432,97 @@ func (s *SSH) connect(ctx context.Context) (*sshConn, error) {
 }
 
 func (s *SSH) dial(ctx context.Context) (*sshConn, error) {
-	callback, algos, err := s.verifier.prepare()
-	if err != nil {
-		return nil, s.connectErr(err)
-	}
-	d := net.Dialer{Timeout: s.cfg.DialTimeout}
-	nc, err := d.DialContext(ctx, "tcp", s.addr)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, s.connectErr(ctx.Err())
+	var via *ssh.Client
+	if s.bastion != nil {
+		b, err := s.handshake(ctx, s.bastion, nil)
+		if err != nil {
+			return nil, err
 		}
-		return nil, s.connectErr(err)
+		via = b
 	}
-	_ = nc.SetDeadline(time.Now().Add(s.cfg.DialTimeout))
-	// Ending ctx aborts the handshake by expiring the deadline.
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	client, err := s.handshake(ctx, s.target, via)
+	if err != nil {
+		if via != nil {
+			_ = via.Close()
+		}
+		return nil, err
+	}
+	c := &sshConn{client: client, via: via, done: make(chan struct{})}
+	go func() {
+		err := c.client.Wait()
+		if err == nil {
+			err = io.EOF
+		}
+		if c.via != nil {
+			_ = c.via.Close()
+		}
+		c.once.Do(func() { c.reason = err })
+		close(c.done)
+	}()
+	if s.cfg.KeepAlive > 0 {
+		go s.keepAlive(c)
+	}
+	return c, nil
+}
+
+// handshake connects to e, directly or through the jump host via, verifies its host key
+// and logs in, all within the dial timeout and ctx.
+func (s *SSH) handshake(ctx context.Context, e *endpoint, via *ssh.Client) (*ssh.Client, error) {
+	label := e.addr
+	switch {
+	case via != nil:
+		label = e.addr + " through bastion " + s.bastion.addr
+	case e != s.target:
+		label = "bastion " + e.addr
+	}
+	connectErr := func(err error) error { return fmt.Errorf("ssh connect to %s: %w", label, err) }
+
+	callback, algos, err := e.verifier.prepare()
+	if err != nil {
+		return nil, connectErr(err)
+	}
+	auth, release, err := e.authMethods()
+	defer release()
+	if err != nil {
+		return nil, connectErr(err)
+	}
+
+	var nc net.Conn
+	var timedOut atomic.Bool
+	var stop func() bool
+	if via == nil {
+		d := net.Dialer{Timeout: s.cfg.DialTimeout}
+		nc, err = d.DialContext(ctx, "tcp", e.addr)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, connectErr(ctx.Err())
+			}
+			return nil, connectErr(err)
+		}
+		_ = nc.SetDeadline(time.Now().Add(s.cfg.DialTimeout))
+		// Ending ctx aborts the handshake by expiring the deadline.
+		stop = context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	} else {
+		nc, err = via.DialContext(ctx, "tcp", e.addr)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, connectErr(ctx.Err())
+			}
+			return nil, connectErr(fmt.Errorf("the bastion could not open a connection to %s: %w", e.addr, err))
+		}
+		// A forwarded channel has no deadlines: closing it is what ends a handshake
+		// that takes too long or is cancelled.
+		timer := time.AfterFunc(s.cfg.DialTimeout, func() { timedOut.Store(true); _ = nc.Close() })
+		cancel := context.AfterFunc(ctx, func() { _ = nc.Close() })
+		stop = func() bool { timer.Stop(); return cancel() }
+	}
 
 	// The callback also runs at every later key re-exchange, in another goroutine.
 	var hostKeyMu sync.Mutex
 	var hostKeyErr error
 	config := &ssh.ClientConfig{
-		User: s.cfg.User,
-		Auth: s.auth,
+		User: e.cfg.User,
+		Auth: auth,
 		HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 			err := callback(hostname, remote, key)
 			hostKeyMu.Lock()
@@ -340,47 +533,40 @@ func (s *SSH) dial(ctx context.Context) (*sshConn, error) {
 		HostKeyAlgorithms: algos,
 		Timeout:           s.cfg.DialTimeout,
 	}
-	cc, chans, reqs, err := ssh.NewClientConn(nc, s.addr, config)
+	cc, chans, reqs, err := ssh.NewClientConn(nc, e.addr, config)
 	if !stop() {
 		// ctx ended while handshaking; treat it as cancelled either way.
 		if err == nil {
 			_ = cc.Close()
 		}
 		_ = nc.Close()
-		return nil, s.connectErr(ctx.Err())
+		return nil, connectErr(ctx.Err())
 	}
 	if err != nil {
 		_ = nc.Close()
 		hostKeyMu.Lock()
 		defer hostKeyMu.Unlock()
 		var herr *HostKeyError
+		methods := strings.Join(e.methods, ", ")
 		switch {
+		case errors.As(hostKeyErr, &herr) && e != s.target:
+			return nil, fmt.Errorf("bastion: %w", herr)
 		case errors.As(hostKeyErr, &herr):
 			return nil, herr
 		case hostKeyErr != nil:
-			return nil, s.connectErr(hostKeyErr)
+			return nil, connectErr(hostKeyErr)
 		case strings.Contains(err.Error(), "unable to authenticate"):
-			return nil, s.connectErr(fmt.Errorf("authentication as %s@%s with %s failed: the host refused the credentials (check user and %s): %w",
-				s.cfg.User, s.addr, s.method, s.method, err))
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			return nil, s.connectErr(fmt.Errorf("no SSH handshake within %s: %w", s.cfg.DialTimeout, err))
+			return nil, connectErr(fmt.Errorf("authentication as %s@%s with %s failed: the host refused the credentials (check user and %s): %w",
+				e.cfg.User, e.addr, methods, methods, err))
+		case errors.Is(err, os.ErrDeadlineExceeded) || timedOut.Load():
+			return nil, connectErr(fmt.Errorf("no SSH handshake within %s: %w", s.cfg.DialTimeout, err))
 		}
-		return nil, s.connectErr(err)
+		return nil, connectErr(err)
 	}
-	_ = nc.SetDeadline(time.Time{})
-	c := &sshConn{client: ssh.NewClient(cc, chans, reqs), done: make(chan struct{})}
-	go func() {
-		err := c.client.Wait()
-		if err == nil {
-			err = io.EOF
-		}
-		c.once.Do(func() { c.reason = err })
-		close(c.done)
-	}()
-	if s.cfg.KeepAlive > 0 {
-		go s.keepAlive(c)
+	if via == nil {
+		_ = nc.SetDeadline(time.Time{})
 	}
-	return c, nil
+	return ssh.NewClient(cc, chans, reqs), nil
 }
 
 // keepAlive sends keepalive@openssh.com requests (any reply, even a refusal, proves the

@@ -104,6 +104,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return updateManagement(ctx, emu, o, s, stdout, stderr)
 	case "update-cluster":
 		return updateCluster(ctx, emu, o, s, stdout, stderr)
+	case powershell.OpKubeconfig:
+		return kubeconfig(ctx, emu, o, s, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "pwshstandin: unknown op %q\n", o.Op)
 	return exitContract

@@ -55,3 +55,23 @@ func SharedDir(t testing.TB) string {
 	}
 	return dir
 }
+
+// NewEncryptedKeyPair returns a fresh Ed25519 key as an authorized_keys line and an
+// OpenSSH PEM private key encrypted with passphrase (bcrypt KDF, aes256-ctr, as
+// ssh-keygen -N writes it).
+func NewEncryptedKeyPair(t testing.TB, passphrase string) (publicLine, privatePEM string) {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKeyWithPassphrase(priv, "", []byte(passphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return authorizedLine(sshPub), string(pem.EncodeToMemory(block))
+}

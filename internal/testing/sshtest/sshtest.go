@@ -46,6 +46,8 @@ type Server struct {
 	// user (sshd reads authorized_keys as the user logging in); the host key is not.
 	Dir string
 
+	extra []string
+
 	cmd  *exec.Cmd
 	log  *syncBuffer
 	done chan struct{}
@@ -55,6 +57,13 @@ type Server struct {
 // ClientKeyPEM (AuthorizedKeysFile is one absolute path), not only User. Without sshd the test fails, unless
 // it is skipped knowingly (see package prereq).
 func Start(t testing.TB) *Server {
+	t.Helper()
+	return StartWith(t)
+}
+
+// StartWith is Start with extra sshd_config lines, e.g. "AllowTcpForwarding no" for a
+// jump host that refuses to forward.
+func StartWith(t testing.TB, extraConfig ...string) *Server {
 	t.Helper()
 	if _, err := os.Stat(SSHDPath); err != nil {
 		prereq.Missing(t, "sshd", "sshtest: "+SSHDPath+" is missing ("+err.Error()+")", "Install it with: "+InstallHint)
@@ -80,6 +89,7 @@ func Start(t testing.TB) *Server {
 		ClientKeyPEM: string(clientPEM),
 		HostKeyLine:  authorizedLine(hostPub),
 		Dir:          dir,
+		extra:        extraConfig,
 	}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
@@ -99,12 +109,12 @@ func (s *Server) start(t testing.TB) error {
 	}
 	s.Port = port
 	s.Addr = net.JoinHostPort(s.Host, strconv.Itoa(port))
-	config := strings.Join([]string{
-		"Port " + strconv.Itoa(port),
-		"ListenAddress " + s.Host,
-		"HostKey " + filepath.Join(s.Dir, "ssh_host_ed25519_key"),
-		"PidFile " + filepath.Join(s.Dir, "sshd.pid"),
-		"AuthorizedKeysFile " + filepath.Join(s.Dir, "authorized_keys"),
+	config := strings.Join(append(append([]string{}, s.extra...),
+		"Port "+strconv.Itoa(port),
+		"ListenAddress "+s.Host,
+		"HostKey "+filepath.Join(s.Dir, "ssh_host_ed25519_key"),
+		"PidFile "+filepath.Join(s.Dir, "sshd.pid"),
+		"AuthorizedKeysFile "+filepath.Join(s.Dir, "authorized_keys"),
 		"UsePAM no",
 		"StrictModes no",
 		"PermitRootLogin yes",
@@ -119,7 +129,7 @@ func (s *Server) start(t testing.TB) error {
 		"MaxStartups 64",
 		"LogLevel VERBOSE",
 		"",
-	}, "\n")
+	), "\n")
 	cfgPath := filepath.Join(s.Dir, "sshd_config")
 	writeFile(t, cfgPath, []byte(config), 0o600)
 

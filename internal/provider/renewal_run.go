@@ -1,0 +1,112 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+)
+
+// renewalRun is one renewal of a target on the host followed by the check that it took
+// effect: what the resources' Create and the renew-now actions share.
+type renewalRun struct {
+	target renewalTarget
+	// window is renew_before; windowText is how the configuration wrote it, for messages.
+	window     time.Duration
+	windowText string
+	// timeout bounds the renewal itself, not the wait for another renewal to finish.
+	timeout time.Duration
+	// timeoutAttr names the timeout that bounds the run in messages: "timeouts.create" or
+	// "timeouts.invoke".
+	timeoutAttr string
+	// failed says, after "failed, ", what a failure leaves behind; unknown says the same
+	// when the outcome is unknown (issue 10: a timeout, a cancellation or a broken
+	// connection while the cmdlet ran).
+	failed, unknown string
+	// progress, when set, hears each step (the actions' progress messages).
+	progress func(msg string)
+}
+
+func (rr *renewalRun) say(msg string) {
+	if rr.progress != nil {
+		rr.progress(msg)
+	}
+}
+
+// run renews rr.target and verifies it: apply never reports success for a renewal that
+// did not happen. On failure it adds an error to diags and returns ok false.
+func (d *providerData) runRenewal(ctx context.Context, rr renewalRun, diags *diag.Diagnostics) (inv *akshci.Inventory, st akshci.Status, ok bool) {
+	t := rr.target
+	// The timeout bounds the renewal itself, not the wait for other renewals on the
+	// same deployment; Ctrl-C still ends the wait.
+	release, err := d.acquireRenewal(ctx)
+	if err != nil {
+		diags.AddError("Renewal cancelled", fmt.Sprintf("%s for %s did not start: %s. Nothing was changed.", t.cmdlet(), t, err))
+		return nil, st, false
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(ctx, rr.timeout)
+	defer cancel()
+
+	started := d.clock.Now()
+	tflog.Info(ctx, "renewal starting", map[string]any{"target": t.String(), "cmdlet": t.cmdlet(), "force": t.force})
+	rr.say(fmt.Sprintf("Running %s for %s", t.cmdlet(), t))
+	err = t.renew(ctx, d.host)
+	d.invalidate()
+	if err != nil {
+		var nf *akshci.ClusterNotFoundError
+		switch {
+		case errors.As(err, &nf):
+			addTargetError(diags, err)
+		case errors.Is(err, akshci.ErrOutcomeUnknown), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			diags.AddError("Renewal outcome unknown",
+				fmt.Sprintf("%s for %s ended before the host reported a result (%s), so it may or may not have completed. "+
+					"%s. Raise %s if the host is just slow.\n\n%s",
+					t.cmdlet(), t, endCause(ctx, err, rr.timeoutAttr), rr.unknown, rr.timeoutAttr, err))
+		default:
+			diags.AddError("Renewal failed",
+				fmt.Sprintf("%s for %s failed, %s.\n\n%s", t.cmdlet(), t, rr.failed, err))
+		}
+		return nil, st, false
+	}
+
+	rr.say(fmt.Sprintf("%s finished; reading the credentials back from the host", t.cmdlet()))
+	inv, err = d.inventory(ctx)
+	if err != nil {
+		diags.AddError("Cannot read the AKS hybrid inventory after the renewal", err.Error())
+		return nil, st, false
+	}
+	st, err = renewalStatus(inv, t, rr.window, schedule{})
+	if err != nil {
+		addTargetError(diags, err)
+		return nil, st, false
+	}
+	if st.Ready {
+		diags.AddError("Renewal did not take effect",
+			fmt.Sprintf("%s for %s completed, but %s still expires at %s, inside renew_before (%s). The host rotates "+
+				"credentials only when they are close to expiry unless forced: set force = true, or shorten renew_before.",
+				t.cmdlet(), t, st.Credential, st.ExpiresAt.Format(timeFormat), rr.windowText))
+		return nil, st, false
+	}
+	tflog.Info(ctx, "renewal finished", map[string]any{
+		"target": t.String(), "duration": d.clock.Now().Sub(started).String(), "expires_at": timeValue(st.ExpiresAt).ValueString(),
+	})
+	return inv, st, true
+}
+
+// endCause says what ended a host call early; timeoutAttr names the timeout that bounds it.
+func endCause(ctx context.Context, err error, timeoutAttr string) string {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return "the " + strings.TrimPrefix(timeoutAttr, "timeouts.") + " timeout passed"
+	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
+		return "it was cancelled"
+	}
+	return "the connection to the host broke"
+}
