@@ -50,3 +50,30 @@ func TestNameAloneIsTheKubeletScope(t *testing.T) {
 		t.Error("-fixCloudCredentials covers the kubelet scope")
 	}
 }
+
+// A lockout's diagnostic names whose client is locked out: the management cluster's when
+// Cluster is empty, the workload cluster's otherwise.
+func TestLockoutErrorNamesTheClusterWhoseClientIsLockedOut(t *testing.T) {
+	mgmt := ClientLockout("", "CloudOperator", "login failed.", "run Update-AksHciCertificates.", "[#1]").Error()
+	if want := "the management cluster's CloudOperator is locked out: login failed. Recovery: run Update-AksHciCertificates. (sources: [#1])"; mgmt != want {
+		t.Errorf("management lockout:\n got %q\nwant %q", mgmt, want)
+	}
+	wl := ClientLockout("demo", "LoadBalancer", "VIP unreachable.", "run -patchLoadBalancer.", "[#2]").Error()
+	if want := `workload cluster "demo"'s LoadBalancer is locked out: VIP unreachable. Recovery: run -patchLoadBalancer. (sources: [#2])`; wl != want {
+		t.Errorf("workload lockout:\n got %q\nwant %q", wl, want)
+	}
+}
+
+// The management cluster's lockouts are its own only: a cluster's lockout that blocks the
+// cluster list belongs to every workload cluster, not to the management cluster.
+func TestLockoutsOfTheManagementClusterLeaveOutClusterListBlocks(t *testing.T) {
+	listBlock := Lockout{Kind: LockoutClient, Cluster: "other", Client: "KVA", BlocksClusterList: true}
+	own := ClientLockout("", "KMS", "s", "r", "[#3]")
+	inv := &Inventory{Lockouts: []Lockout{listBlock, own}}
+	if got := inv.LockoutsOf(""); len(got) != 1 || got[0].Client != "KMS" {
+		t.Errorf("management lockouts: %+v, want only the KMS one", got)
+	}
+	if got := inv.LockoutsOf("demo"); len(got) != 1 || got[0].Cluster != "other" {
+		t.Errorf("lockouts of demo: %+v, want the cluster-list block", got)
+	}
+}

@@ -608,7 +608,7 @@ func TestPowerOff5Days(t *testing.T) {
 
 	err := f.e.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixKubeletCredentials: true, Force: true})
 	var off *PoweredOffError
-	if !errors.As(err, &off) || !strings.Contains(err.Error(), "powered off") {
+	if !errors.As(err, &off) || !strings.HasPrefix(err.Error(), `workload cluster "demo" is powered off`) {
 		t.Fatalf("update while off: %v", err)
 	}
 
@@ -762,4 +762,15 @@ func issuerRole(inv *akshci.Inventory, c akshci.Credential) string {
 		return "current"
 	}
 	return "other"
+}
+
+// A cluster update that finds kvactl's certificate due renews it on the way (kvactl runs
+// the update) and still updates the cluster.
+func TestClusterUpdateRenewsKvactlOnTheWay(t *testing.T) {
+	f := newFixture(t, "demo")
+	f.advance(64 * day) // past 70 % of kvactl's 90-day certificate
+	f.must(f.e.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixCloudCredentials: true, Force: true}))
+	inv := f.inventory()
+	wantNotAfter(t, inv, "demo", "KMS", akshci.Token, 154*day)
+	wantNotAfter(t, inv, "", "KVA", akshci.Certificate, 154*day)
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -152,18 +153,23 @@ func TestLockContention(t *testing.T) {
 		t.Errorf("message %q\nwant    %q", err, want)
 	}
 
+	// An operation with a long lock timeout waits for the child and then succeeds. It must
+	// not finish before the test lets the child go: releasing is set just before that.
 	long, _ := New(Config{StatePath: f.path, Clock: f.clock, LockTimeout: 30 * time.Second})
+	var releasing atomic.Bool
 	done := make(chan error, 1)
 	go func() {
 		_, err := long.Inventory(ctx)
+		if err == nil && !releasing.Load() {
+			err = errors.New("operation finished while the child held the lock")
+		}
 		done <- err
 	}()
-	time.Sleep(300 * time.Millisecond)
-	select {
-	case err := <-done:
-		t.Fatalf("operation finished while the child held the lock: %v", err)
-	default:
+	// A second contender that gives up shows the lock still held while the long one waits.
+	if _, err := short.Inventory(ctx); !errors.As(err, &le) {
+		t.Fatalf("short timeout while the long operation waits: %v", err)
 	}
+	releasing.Store(true)
 	_ = stdin.Close() // the child finishes its operation and exits
 	if err := <-done; err != nil {
 		t.Fatalf("after the child released the lock: %v", err)

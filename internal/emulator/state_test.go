@@ -330,8 +330,8 @@ func TestWorkloadClusters(t *testing.T) {
 	if err := e.AddCluster(ctx, "b"); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("duplicate AddCluster: %v", err)
 	}
-	if err := e.AddCluster(ctx, ""); err == nil {
-		t.Error("empty AddCluster name accepted")
+	if err := e.AddCluster(ctx, ""); err == nil || !strings.Contains(err.Error(), "must not be empty") {
+		t.Errorf("empty AddCluster name: %v", err)
 	}
 	f.advance(day)
 	f.must(e.AddCluster(ctx, "d"))

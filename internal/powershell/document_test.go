@@ -1,9 +1,11 @@
 package powershell
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +251,35 @@ func TestParseInventoryMissingAccessFiles(t *testing.T) {
 	}
 }
 
+// Without kvactl's access file the KVA certificate is unknown; the reason is the
+// script's error code when it reported one, otherwise that the file is missing.
+func TestParseInventoryKVAReasonFollowsTheAccessFilesError(t *testing.T) {
+	f := newFixture(t)
+	f["accessFiles"] = []any{}
+	f["accessFilesError"] = "denied"
+	kva := cred(t, f.parse(t).Management, "KVA certificate")
+	if !strings.HasPrefix(kva.UnknownReason, "denied: ") || !strings.Contains(kva.UnknownReason, `%USERPROFILE%\.wssd`) {
+		t.Errorf("access files denied: KVA reason %q", kva.UnknownReason)
+	}
+	f["accessFilesError"] = nil
+	kva = cred(t, f.parse(t).Management, "KVA certificate")
+	if !strings.HasPrefix(kva.UnknownReason, "not-found: ") || !strings.Contains(kva.UnknownReason, `kvactl\cloudconfig`) {
+		t.Errorf("no access files, no error: KVA reason %q", kva.UnknownReason)
+	}
+}
+
+// A lifetime of 0 seconds from mocctl explains nothing, so the reason does not quote it.
+func TestParseInventoryZeroTokenLifetimeIsNotQuoted(t *testing.T) {
+	f := newFixture(t)
+	f.zeta()["kmsToken"] = map[string]any{"exp": nil, "error": "no-exp"}
+	f.zeta()["kmsIdentity"] = map[string]any{"tokenexpiryinseconds": "0", "tokenexpiry": "0", "revoked": "false", "error": nil}
+	zeta, _ := f.parse(t).Cluster("zeta")
+	if k := cred(t, zeta.Credentials, "KMS token"); k.Known() || !strings.HasPrefix(k.UnknownReason, "no-exp") ||
+		strings.Contains(k.UnknownReason, "tokenexpiryinseconds") {
+		t.Errorf("KMS token reason %q: want no-exp without a lifetime", k.UnknownReason)
+	}
+}
+
 func TestParseInventoryAPIServerDown(t *testing.T) {
 	f := newFixture(t)
 	z := f.zeta()
@@ -341,6 +372,21 @@ func TestParseInventoryProbeOfNameAlone(t *testing.T) {
 	}}
 	if err := f.parse(t).Cmdlets.CheckCluster(akshci.ClusterOptions{}); err != nil {
 		t.Errorf("-name alone with an optional set = %v", err)
+	}
+}
+
+// "Every parameter set makes a fix switch mandatory" says nothing when the probe saw no
+// parameter set at all: -name alone is then not refused on the probe's word.
+func TestParseInventoryProbeWithoutParameterSetsRefusesNothing(t *testing.T) {
+	f := newFixture(t)
+	f["probe"] = map[string]any{"module": "1.1.60", "commands": []any{
+		map[string]any{"name": "Update-AksHciCertificates", "target": nil, "sets": []any{}},
+		map[string]any{"name": "Update-AksHciClusterCertificates", "target": "Repair-AksHciClusterCerts", "sets": []any{}},
+	}}
+	inv := f.parse(t)
+	if inv.Cmdlets.Cluster.NameAloneRefused || inv.Cmdlets.Management.NameAloneRefused {
+		t.Errorf("no parameter sets: NameAloneRefused cluster %v, management %v; want false",
+			inv.Cmdlets.Cluster.NameAloneRefused, inv.Cmdlets.Management.NameAloneRefused)
 	}
 }
 
@@ -492,6 +538,7 @@ func TestParseInventoryMarkers(t *testing.T) {
 		"end without begin": {"AKSHYBRID-END-" + testNonce, "end marker came without a begin marker"},
 		"truncated":         {string(good[:len(good)/2]), "truncated"},
 		"twice":             {string(good) + string(good), "more than once"},
+		"empty document":    {"AKSHYBRID-BEGIN-" + testNonce + "AKSHYBRID-END-" + testNonce, "the document is not valid JSON"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseInventory([]byte(tc.out), testNonce)
@@ -508,8 +555,37 @@ func FuzzParseInventory(f *testing.F) {
 	f.Add(utf16le("AKSHYBRID-BEGIN-"+testNonce, true))
 	f.Fuzz(func(t *testing.T, out []byte) {
 		inv, err := ParseInventory(out, testNonce)
-		if err == nil && inv == nil {
+		if err != nil {
+			// Whatever the host printed, the refusal is an inventory error that says why.
+			var ie *InventoryError
+			if inv != nil || !errors.As(err, &ie) || ie.Reason == "" {
+				t.Fatalf("refusal %T %v with inventory %v, want an *InventoryError with a reason and no inventory", err, err, inv)
+			}
+			return
+		}
+		if inv == nil {
 			t.Fatal("nil inventory without an error")
+		}
+		// Accepted output carries this run's begin marker, in UTF-8 or in UTF-16LE (byte
+		// order marks, which PowerShell may print anywhere, left out).
+		marker := "AKSHYBRID-BEGIN-" + testNonce
+		utf8Text := bytes.ReplaceAll(out, []byte("\xEF\xBB\xBF"), nil)
+		utf16Text := bytes.ReplaceAll(out, []byte("\xFF\xFE"), nil)
+		if !bytes.Contains(utf8Text, []byte(marker)) && !bytes.Contains(utf16Text, utf16le(marker, false)) {
+			t.Fatalf("accepted output without the begin marker %q", marker)
+		}
+		if inv.Now.IsZero() {
+			t.Error("accepted a document without the host's time")
+		}
+		// Workload clusters come sorted by name, once each, never the management cluster.
+		for i, c := range inv.Clusters {
+			if c.Name == inv.ManagementCluster || (i > 0 && inv.Clusters[i-1].Name >= c.Name) {
+				t.Fatalf("clusters %v (management %q): not sorted, unique and workload-only", inv.ClusterNames(), inv.ManagementCluster)
+			}
+		}
+		again, err := ParseInventory(out, testNonce)
+		if err != nil || !reflect.DeepEqual(inv, again) {
+			t.Fatalf("a second parse of the same output differs: %v", err)
 		}
 	})
 }

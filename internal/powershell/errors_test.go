@@ -217,3 +217,72 @@ func TestLocalPowerShellMissing(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// hostErr runs a management update whose powershell.exe exits with code, stderr and stdout, and returns the *Error.
+func hostErr(t *testing.T, code int, stderr, stdout string) *Error {
+	t.Helper()
+	f := &fakeRunner{err: exitErr(code, stderr), stdout: stdout}
+	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %T %v, want *Error", err, err)
+	}
+	return e
+}
+
+// With nothing on stderr, the tail of stdout (its last 1000 characters) is the clue.
+func TestErrorFallsBackToTheTailOfStdout(t *testing.T) {
+	if e := hostErr(t, 1, "", "WARNING: banner\r\nImport-Module : module AksHci not loaded\r\n"); e.Details != "WARNING: banner\nImport-Module : module AksHci not loaded" {
+		t.Errorf("details %q, want stdout", e.Details)
+	}
+	exactly := strings.Repeat("abc ", 249) + "abcd" // 1000 characters; words, so no secret pattern masks them
+	if e := hostErr(t, 1, "", exactly); e.Details != exactly {
+		t.Errorf("1000 characters of stdout: details %d characters, starting %q", len(e.Details), e.Details[:3])
+	}
+	if e := hostErr(t, 1, "", "y"+exactly); e.Details != "…"+exactly {
+		t.Errorf("1001 characters of stdout: details %q…, want the last 1000 after an ellipsis", e.Details[:5])
+	}
+	// A message on stderr: stdout is not shown.
+	if e := hostErr(t, 1, record("boom"), "stdout noise"); strings.Contains(e.Details, "stdout noise") || e.Message != "boom" {
+		t.Errorf("message %q, details %q", e.Message, e.Details)
+	}
+}
+
+// Exit 127 (sh) and 9009 (cmd.exe) without the catch block's line mean the shell could not start PowerShell;
+// another exit status says nothing of the kind.
+func TestErrorShellCouldNotStartPowerShell(t *testing.T) {
+	const remedy = "the host could not start \"powershell.exe\""
+	for _, tt := range []struct {
+		code   int
+		stderr string
+		want   bool
+	}{
+		{127, "", true},
+		{9009, "", true},
+		{1, "", false},
+		{127, record("boom"), false},
+	} {
+		e := hostErr(t, tt.code, tt.stderr, "")
+		if got := strings.Contains(strings.Join(e.Remedies, "\n"), remedy); got != tt.want {
+			t.Errorf("exit %d, stderr %q: remedy %v, want %v (%v)", tt.code, tt.stderr, got, tt.want, e.Remedies)
+		}
+	}
+}
+
+// excerptN keeps texts of up to n characters whole; a longer one keeps its first three quarters of n and the rest
+// from its end, and says how many characters it left out.
+func TestExcerptKeepsHeadAndTail(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abcdefgh", 8, "abcdefgh"},
+		{"abcdefghij", 8, "abcdef … [2 characters omitted] … ij"},
+		{"ääääöööü", 4, "äää … [4 characters omitted] … ü"},
+	} {
+		if got := excerptN(tt.in, tt.n); got != tt.want {
+			t.Errorf("excerptN(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}

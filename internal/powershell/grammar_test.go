@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/prereq"
 )
 
 // grammarNameRunes are the characters fuzzed cluster names are made of: the ones that
@@ -35,23 +36,16 @@ func fuzzedNames(n int) []string {
 
 // TestScriptsParseWithPowerShellGrammar parses every golden script and scripts built
 // from fuzzed cluster names with tree-sitter-powershell (scripts/psgrammar.sh), a real
-// third-party PowerShell grammar, and fails on any syntax error. In CI (CI=true) it
-// never skips; elsewhere it skips, saying why, when node or npm is missing.
+// third-party PowerShell grammar, and fails on any syntax error. Without node or npm it
+// fails, naming what is missing, unless AKSHYBRID_TEST_SKIP names psgrammar (package
+// prereq); scripts/mutation.sh skips it knowingly, as one run takes most of a minute.
 func TestScriptsParseWithPowerShellGrammar(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checker := filepath.Join(root, "scripts", "psgrammar.sh")
-	inCI := os.Getenv("CI") == "true"
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if inCI {
-				t.Fatalf("CI=true but %s is not installed: the PowerShell grammar check cannot run", tool)
-			}
-			t.Skipf("%s is not installed, so the PowerShell grammar check (tree-sitter-powershell) cannot run here; CI runs it", tool)
-		}
-	}
+	requireGrammarTools(t, "node", "npm")
 	dir := t.TempDir()
 	var files []string
 	write := func(name, script string) {
@@ -101,12 +95,7 @@ func TestScriptsParseWithPowerShellGrammar(t *testing.T) {
 // TestPowerShellGrammarCatchesErrors proves the checker fails on broken PowerShell, so a
 // pass above means something.
 func TestPowerShellGrammarCatchesErrors(t *testing.T) {
-	if _, err := exec.LookPath("node"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but node is not installed")
-		}
-		t.Skip("node is not installed, so the PowerShell grammar check cannot run here; CI runs it")
-	}
+	requireGrammarTools(t, "node")
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	dir := t.TempDir()
 	var files []string
@@ -130,6 +119,22 @@ func TestPowerShellGrammarCatchesErrors(t *testing.T) {
 	for _, f := range files {
 		if !strings.Contains(string(out), f+":") {
 			t.Errorf("no error reported for %s:\n%s", filepath.Base(f), out)
+		}
+	}
+}
+
+// requireGrammarTools ends the test when a tool the grammar check needs is missing: a
+// failure, or a skip when AKSHYBRID_TEST_SKIP names psgrammar.
+func requireGrammarTools(t *testing.T, tools ...string) {
+	t.Helper()
+	if prereq.Skipped("psgrammar") {
+		prereq.Missing(t, "psgrammar", "the PowerShell grammar check (tree-sitter-powershell) is skipped", "")
+		return
+	}
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			prereq.Missing(t, "psgrammar", tool+" is not installed, so the PowerShell grammar check (tree-sitter-powershell) cannot run",
+				"Install Node.js with npm")
 		}
 	}
 }

@@ -35,54 +35,77 @@ func TestHostCommandLine(t *testing.T) {
 	}
 }
 
+// Each inventory asks for a new nonce, sends it in its script, and accepts only output
+// marked with it: output marked with an earlier run's nonce (a stale or replayed
+// document, or text a cluster name smuggled in) is refused.
 func TestHostInventoryUsesFreshNonce(t *testing.T) {
 	j, err := json.Marshal(newFixture(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := string(j)
+	first, second := strings.Repeat("a", 32), strings.Repeat("b", 32)
 	f := &fakeRunner{}
 	h := New(f, "")
-	var nonces []string
+	var handed []string
+	next := []string{first, second}
 	h.nonce = func() (string, error) {
-		n := strings.Repeat(string(rune('a'+len(nonces))), 32)
-		nonces = append(nonces, n)
-		f.stdout = wrapOutput(doc, n)
+		n := next[len(handed)]
+		handed = append(handed, n)
 		return n, nil
 	}
-	for range 2 {
-		inv, err := h.Inventory(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Join(inv.ClusterNames(), ",") != "alpha,zeta" {
-			t.Fatalf("clusters %v", inv.ClusterNames())
-		}
+	f.stdout = wrapOutput(doc, first)
+	inv, err := h.Inventory(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(inv.ClusterNames(), ",") != "alpha,zeta" || !strings.Contains(f.script, `"nonce":"`+first+`"`) {
+		t.Fatalf("first run: clusters %v, script:\n%s", inv.ClusterNames(), f.script)
+	}
+	// The host answers the second run with the first run's document.
+	_, err = h.Inventory(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no begin marker") {
+		t.Fatalf("second run answered with the first run's markers: err = %v, want no begin marker", err)
+	}
+	if len(handed) != 2 || !strings.Contains(f.script, `"nonce":"`+second+`"`) {
+		t.Fatalf("nonces handed out %v; second script:\n%s", handed, f.script)
 	}
 	// The inventory goes on standard input, behind the short bootstrap command line.
 	if fmt.Sprint(f.args) != fmt.Sprint(StdinArguments()) {
 		t.Fatalf("arguments %v, want the stdin bootstrap", f.args)
 	}
-	if nonces[0] == nonces[1] || !strings.Contains(f.script, `"nonce":"`+nonces[1]+`"`) {
-		t.Fatalf("nonces %v, script:\n%s", nonces, f.script)
-	}
-	n1, _ := randomNonce()
-	n2, _ := randomNonce()
-	if len(n1) != 32 || n1 == n2 {
-		t.Fatalf("randomNonce: %q %q", n1, n2)
+}
+
+// randomNonce gives 128 random bits as 32 lowercase hex digits.
+func TestRandomNonce(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		n, err := randomNonce()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(n) != 32 || strings.Trim(n, "0123456789abcdef") != "" || seen[n] {
+			t.Fatalf("randomNonce %q (seen before: %v)", n, seen[n])
+		}
+		seen[n] = true
 	}
 }
 
 func TestHostRefusesBadInputBeforeRunning(t *testing.T) {
 	f := &fakeRunner{}
 	h := New(f, "")
-	for _, name := range []string{"", "a\nb"} {
-		if err := h.UpdateClusterCertificates(context.Background(), name, akshci.ClusterOptions{FixCloudCredentials: true}); err == nil {
-			t.Errorf("%q accepted", name)
+	for name, want := range map[string]string{
+		"":     "workload cluster name is empty",
+		"a\nb": "contains the control character U+000A",
+	} {
+		err := h.UpdateClusterCertificates(context.Background(), name, akshci.ClusterOptions{FixCloudCredentials: true})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want it to say %q", name, err, want)
 		}
 	}
-	if err := h.UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{PatchLoadBalancer: true}); err == nil {
-		t.Error("-patchLoadBalancer without -fixCloudCredentials accepted")
+	err := h.UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{PatchLoadBalancer: true})
+	if err == nil || !strings.Contains(err.Error(), "works only together with fix_cloud_credentials") {
+		t.Errorf("-patchLoadBalancer without -fixCloudCredentials: err = %v", err)
 	}
 	if f.program != "" {
 		t.Fatal("a script ran")

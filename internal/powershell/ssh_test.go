@@ -53,7 +53,9 @@ func TestSSHConnectionDroppedMidUpdate(t *testing.T) {
 	go func() {
 		done <- slow.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixCloudCredentials: true, Force: true})
 	}()
-	time.Sleep(700 * time.Millisecond)
+	// The stand-in logs each op before it starts on it (and then waits 3 s): once the
+	// update is in the log, it is running on the host.
+	waitFor(t, 5*time.Second, "the update to start on the host", func() bool { return d.logged(t, `"op":"update-cluster"`) })
 	_ = slow.Close() // the connection goes away mid-update
 	select {
 	case err := <-done:
@@ -100,21 +102,12 @@ func TestSSHCancelStopsUpdate(t *testing.T) {
 		t.Fatalf("returned %s after the start", d)
 	}
 	// The stand-in's command line names this test's state file, so pgrep finds only it.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		out, err := exec.Command("pgrep", "-f", d.state).Output()
-		if err != nil {
-			break
+	if !poll(5*time.Second, func() bool { return len(processes(t, d.state)) == 0 }) {
+		pids := processes(t, d.state)
+		for _, p := range pids {
+			_ = syscall.Kill(p, syscall.SIGKILL) // this test's own stand-in
 		}
-		if time.Now().After(deadline) {
-			for _, pid := range strings.Fields(string(out)) {
-				if p, err := strconv.Atoi(pid); err == nil {
-					_ = syscall.Kill(p, syscall.SIGKILL) // this test's own stand-in
-				}
-			}
-			t.Fatalf("stand-in still running after cancel: %s", out)
-		}
-		time.Sleep(50 * time.Millisecond)
+		t.Fatalf("stand-in still running 5 s after cancel: pids %v", pids)
 	}
 	after, err := h.Inventory(ctx)
 	if err != nil {
@@ -139,4 +132,61 @@ func TestSSHHostKeyMismatchThroughHost(t *testing.T) {
 	if !errors.As(err, &herr) || !strings.Contains(err.Error(), fmt.Sprintf("host key mismatch for %s", srv.Addr)) {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// processes returns the pids of the processes whose command line contains pattern. pgrep
+// exits 1 when nothing matches; any other failure ends the test rather than reading as
+// "no such process".
+func processes(t *testing.T, pattern string) []int {
+	t.Helper()
+	out, err := exec.Command("pgrep", "-f", pattern).Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("pgrep -f %q: %v", pattern, err)
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(out)) {
+		p, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatalf("pgrep printed %q", out)
+		}
+		pids = append(pids, p)
+	}
+	return pids
+}
+
+// poll reports whether cond became true before timeout, checking every 20 ms.
+func poll(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond) // the interval between checks, not a wait for the event
+	}
+	return true
+}
+
+// waitFor ends the test when cond is not true within timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if !poll(timeout, cond) {
+		t.Fatalf("timed out after %v waiting for %s", timeout, what)
+	}
+}
+
+// logged reports whether the stand-in's op log contains text.
+func (d *deployment) logged(t *testing.T, text string) bool {
+	t.Helper()
+	b, err := os.ReadFile(d.log)
+	if errors.Is(err, os.ErrNotExist) {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(string(b), text)
 }

@@ -22,10 +22,17 @@ import (
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/sshtest"
 )
 
-// These tests drive the provider through a real OpenSSH server. On the server side a
-// stand-in for powershell.exe decodes each -EncodedCommand script and runs it against an
-// emulated deployment (no PowerShell exists on these machines); the golden tests of
-// internal/powershell prove the scripts themselves.
+// These tests drive the provider through a real OpenSSH server. They prove the path from
+// Terraform to the host and back: connection and host key handling, scripts sent on the
+// command line and on standard input, the mapping of host failures to diagnostics, and
+// what the provider does with the answers. On the server a stand-in for powershell.exe
+// (internal/testing/pwshstandin) decodes each script, checks that its op comment matches
+// the cmdlet lines it runs and that the inventory script makes every call the stand-in
+// models, and answers from an emulated deployment. No PowerShell runs here, so nothing in
+// these tests shows that the scripts work on Windows. About the scripts themselves,
+// internal/powershell has: golden files that freeze their text (a change shows up for
+// review, nothing more), a parse of every script with a PowerShell grammar
+// (TestScriptsParseWithPowerShellGrammar) and fuzz tests of the quoting of cluster names.
 
 // sshEnv is one test's real-host world: sshd, an emulator state behind the stand-in,
 // and wrappers that start the stand-in with given settings.

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/prereq"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/testing/sshtest"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
 )
@@ -244,11 +245,7 @@ func TestSSHCancelKillsRemoteCommand(t *testing.T) {
 		stdin []byte
 	}{{"without stdin", nil}, {"with stdin", bigInput()}} {
 		t.Run(tc.name, func(t *testing.T) {
-			// A uniquely named link to sleep lets pgrep find exactly this run's process.
-			marker := filepath.Join(sshtest.SharedDir(t), fmt.Sprintf("akshybrid-sleep-%d", time.Now().UnixNano()))
-			if err := os.Symlink("/bin/sleep", marker); err != nil {
-				t.Fatal(err)
-			}
+			marker := sleepMarker(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 			defer cancel()
 			start := time.Now()
@@ -275,30 +272,33 @@ func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
 	srv := sshtest.Start(t)
 	cfg := keyConfig(srv)
 	if cfg.User != "root" {
-		t.Skip("needs a root login, where OpenSSH refuses signal requests")
+		prereq.Missing(t, "sshd", "TestSSHCancelUnconfirmedIsOutcomeUnknown needs a root login (OpenSSH refuses signal requests there) and the tests run as "+cfg.User,
+			"Run the tests as root, as CI does")
+		return
 	}
 	r := newSSH(t, cfg)
-	marker := filepath.Join(sshtest.SharedDir(t), fmt.Sprintf("akshybrid-sleep-%d", time.Now().UnixNano()))
-	if err := os.Symlink("/bin/sleep", marker); err != nil {
-		t.Fatal(err)
-	}
+	marker := sleepMarker(t)
 	t.Cleanup(func() {
 		// This test's own remote process, found by its unique path.
-		out, _ := exec.Command("pgrep", "-f", marker).Output()
-		for _, pid := range strings.Fields(string(out)) {
-			if p, err := strconv.Atoi(pid); err == nil {
-				_ = syscall.Kill(p, syscall.SIGKILL)
-			}
+		for _, p := range processes(t, marker) {
+			_ = syscall.Kill(p, syscall.SIGKILL)
 		}
 	})
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
 		t.Fatalf("%v\n%s", err, srv.Log())
 	}
 	for _, stdin := range [][]byte{nil, bigInput()} {
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		// Cancel once the command runs on the server (one more process with the marker),
+		// not after a fixed time that a loaded machine may spend opening the session.
+		before := len(processes(t, marker))
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			poll(10*time.Second, func() bool { return len(processes(t, marker)) > before })
+			cancel()
+		}()
 		_, _, err := r.RunInput(ctx, marker, []string{"300"}, stdin)
 		cancel()
-		if !errors.Is(err, transport.ErrStopUnconfirmed) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "outcome is unknown") {
+		if !errors.Is(err, transport.ErrStopUnconfirmed) || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "outcome is unknown") {
 			t.Fatalf("stdin of %d bytes: want an unconfirmed stop, got %v", len(stdin), err)
 		}
 	}
@@ -306,22 +306,60 @@ func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
 
 func waitGone(t *testing.T, marker string, srv *sshtest.Server) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		out, err := exec.Command("pgrep", "-f", marker).Output()
-		if err != nil {
-			return // pgrep exits 1 when nothing matches
+	if !poll(5*time.Second, func() bool { return len(processes(t, marker)) == 0 }) {
+		pids := processes(t, marker)
+		for _, p := range pids {
+			_ = syscall.Kill(p, syscall.SIGKILL) // this test's own process
 		}
-		if time.Now().After(deadline) {
-			for _, pid := range strings.Fields(string(out)) {
-				if p, err := strconv.Atoi(pid); err == nil {
-					_ = syscall.Kill(p, syscall.SIGKILL) // this test's own process
-				}
-			}
-			t.Fatalf("remote process still running after cancel: pids %s\n%s", out, srv.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
+		t.Fatalf("remote process still running 5 s after cancel: pids %v\n%s", pids, srv.Log())
 	}
+}
+
+// processes returns the pids of the processes whose command line contains pattern. pgrep
+// exits 1 when nothing matches; any other failure ends the test rather than reading as
+// "no such process".
+func processes(t *testing.T, pattern string) []int {
+	t.Helper()
+	out, err := exec.Command("pgrep", "-f", pattern).Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("pgrep -f %q: %v", pattern, err)
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(out)) {
+		p, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatalf("pgrep printed %q", out)
+		}
+		pids = append(pids, p)
+	}
+	return pids
+}
+
+// poll reports whether cond became true before timeout, checking every 20 ms.
+func poll(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond) // the interval between checks, not a wait for the event
+	}
+	return true
+}
+
+// sleepMarker links a uniquely named path to sleep, so that pgrep finds exactly the
+// process a test started through it.
+func sleepMarker(t *testing.T) string {
+	t.Helper()
+	marker := filepath.Join(sshtest.SharedDir(t), fmt.Sprintf("akshybrid-sleep-%d", time.Now().UnixNano()))
+	if err := os.Symlink("/bin/sleep", marker); err != nil {
+		t.Fatal(err)
+	}
+	return marker
 }
 
 func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
@@ -385,12 +423,21 @@ func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
 		t.Fatal(err)
 	}
+	marker := sleepMarker(t)
+	t.Cleanup(func() {
+		for _, p := range processes(t, marker) {
+			_ = syscall.Kill(p, syscall.SIGKILL) // this test's own remote process
+		}
+	})
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := r.Run(context.Background(), "/bin/sleep", []string{"4"})
+		_, _, err := r.Run(context.Background(), marker, []string{"4"})
 		done <- err
 	}()
-	time.Sleep(300 * time.Millisecond)
+	// Freeze once the command runs on the server, so the run is in flight.
+	if !poll(5*time.Second, func() bool { return len(processes(t, marker)) > 0 }) {
+		t.Fatalf("the remote command did not start within 5 s\n%s", srv.Log())
+	}
 	px.Freeze() // the peer goes silent without closing the TCP connection
 	select {
 	case err := <-done:
