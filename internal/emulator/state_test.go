@@ -330,7 +330,8 @@ func TestWorkloadClusters(t *testing.T) {
 	if err := e.AddCluster(ctx, "b"); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("duplicate AddCluster: %v", err)
 	}
-	if err := e.AddCluster(ctx, ""); err == nil || !strings.Contains(err.Error(), "must not be empty") {
+	// The one cluster-name rule (akshci.ValidateClusterName): DNS labels, so the empty name is refused.
+	if err := e.AddCluster(ctx, ""); err == nil || !strings.Contains(err.Error(), "DNS labels") || !strings.Contains(err.Error(), `got ""`) {
 		t.Errorf("empty AddCluster name: %v", err)
 	}
 	f.advance(day)

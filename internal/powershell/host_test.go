@@ -104,7 +104,7 @@ func TestHostRefusesBadInputBeforeRunning(t *testing.T) {
 		}
 	}
 	err := h.UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{PatchLoadBalancer: true})
-	if err == nil || !strings.Contains(err.Error(), "works only together with fix_cloud_credentials") {
+	if err == nil || !strings.Contains(err.Error(), "-patchLoadBalancer works only together with -fixCloudCredentials") {
 		t.Errorf("-patchLoadBalancer without -fixCloudCredentials: err = %v", err)
 	}
 	if f.program != "" {

@@ -115,7 +115,7 @@ func TestClusterScriptOrderAndOptions(t *testing.T) {
 		t.Errorf("-name alone:\n%s", alone)
 	}
 	if _, err := clusterScript("demo", akshci.ClusterOptions{FixKubeletCredentials: true, PatchLoadBalancer: true}); err == nil ||
-		!strings.Contains(err.Error(), "-patchLoadBalancer) works only together with fix_cloud_credentials") {
+		!strings.Contains(err.Error(), "-patchLoadBalancer works only together with -fixCloudCredentials") {
 		t.Errorf("patchLoadBalancer without fixCloudCredentials: err = %v", err)
 	}
 }
