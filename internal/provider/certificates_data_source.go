@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -27,17 +28,17 @@ type certificatesDataSource struct{ data *providerData }
 func NewCertificatesDataSource() datasource.DataSource { return &certificatesDataSource{} }
 
 type certificatesDataSourceModel struct {
-	ClusterName        types.String     `tfsdk:"cluster_name"`
-	RenewBefore        types.String     `tfsdk:"renew_before"`
-	ObservedAt         types.String     `tfsdk:"observed_at"`
-	CAExpiresAt        types.String     `tfsdk:"ca_expires_at"`
-	CAExpired          types.Bool       `tfsdk:"ca_expired"`
-	ExpiresAt          types.String     `tfsdk:"expires_at"`
-	ExpiringCredential types.String     `tfsdk:"expiring_credential"`
-	ReadyForRenewal    types.Bool       `tfsdk:"ready_for_renewal"`
-	Credentials        types.List       `tfsdk:"credentials"`
-	Lockouts           types.List       `tfsdk:"lockouts"`
-	Timeouts           dstimeouts.Value `tfsdk:"timeouts"`
+	ClusterName        types.String      `tfsdk:"cluster_name"`
+	RenewBefore        types.String      `tfsdk:"renew_before"`
+	ObservedAt         timetypes.RFC3339 `tfsdk:"observed_at"`
+	CAExpiresAt        timetypes.RFC3339 `tfsdk:"ca_expires_at"`
+	CAExpired          types.Bool        `tfsdk:"ca_expired"`
+	ExpiresAt          timetypes.RFC3339 `tfsdk:"expires_at"`
+	ExpiringCredential types.String      `tfsdk:"expiring_credential"`
+	ReadyForRenewal    types.Bool        `tfsdk:"ready_for_renewal"`
+	Credentials        types.List        `tfsdk:"credentials"`
+	Lockouts           types.List        `tfsdk:"lockouts"`
+	Timeouts           dstimeouts.Value  `tfsdk:"timeouts"`
 }
 
 var lockoutAttrTypes = map[string]attr.Type{
@@ -51,7 +52,7 @@ var lockoutAttrTypes = map[string]attr.Type{
 var credentialAttrTypes = map[string]attr.Type{
 	"client":         types.StringType,
 	"type":           types.StringType,
-	"not_after":      types.StringType,
+	"not_after":      timetypes.RFC3339Type{},
 	"expired":        types.BoolType,
 	"auto_renew":     types.BoolType,
 	"source":         types.StringType,
@@ -90,10 +91,12 @@ func (d *certificatesDataSource) Schema(ctx context.Context, _ datasource.Schema
 				Validators: []validator.String{renewBeforeValidator{}},
 			},
 			"observed_at": schema.StringAttribute{
+				CustomType:          timetypes.RFC3339Type{},
 				MarkdownDescription: "RFC 3339 time on the host's clock when the credentials were read.",
 				Computed:            true,
 			},
 			"ca_expires_at": schema.StringAttribute{
+				CustomType: timetypes.RFC3339Type{},
 				MarkdownDescription: "RFC 3339 expiry of the cloud agent CA (365 days; rotated only with " +
 					"`Invoke-AksHciRotateCACertificate`, see `akshybrid_cloud_agent_ca`). Null when the host cannot report it. " +
 					"From " + akshci.Days(akshci.CARenewBefore) + " before it, every read warns.",
@@ -106,6 +109,7 @@ func (d *certificatesDataSource) Schema(ctx context.Context, _ datasource.Schema
 				Computed: true,
 			},
 			"expires_at": schema.StringAttribute{
+				CustomType: timetypes.RFC3339Type{},
 				MarkdownDescription: "Earliest expiry among the listed credentials that do not renew themselves; a " +
 					"self-renewing credential counts only once expired. The same rule as the resources, applied to every " +
 					"listed credential, including the load balancer and kubelet ones.",
@@ -128,7 +132,7 @@ func (d *certificatesDataSource) Schema(ctx context.Context, _ datasource.Schema
 					Attributes: map[string]schema.Attribute{
 						"client":     schema.StringAttribute{Computed: true, MarkdownDescription: "Client holding the credential, e.g. `KMS`, `LoadBalancer`, `Kubelet`."},
 						"type":       schema.StringAttribute{Computed: true, MarkdownDescription: "`certificate` or `token`."},
-						"not_after":  schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 expiry; null when the host cannot report it."},
+						"not_after":  schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, MarkdownDescription: "RFC 3339 expiry; null when the host cannot report it."},
 						"expired":    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether `not_after` has passed on the host's clock."},
 						"auto_renew": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the credential renews itself while its client runs."},
 						"source": schema.StringAttribute{Computed: true, MarkdownDescription: "Where `not_after` was read: " +

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -122,7 +123,7 @@ func (r *cloudAgentCAResource) ModifyPlan(ctx context.Context, req resource.Modi
 	if resp.Diagnostics.HasError() || req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
-	var renewedAt types.String
+	var renewedAt timetypes.RFC3339
 	var allow types.Bool
 	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("renewed_at"), &renewedAt)...)
 	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("allow_downtime"), &allow)...)

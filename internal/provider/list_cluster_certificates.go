@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -105,7 +106,7 @@ func (l *clusterCertificatesListResource) result(ctx context.Context, req list.L
 			RenewBefore: types.StringValue(defaultRenewBefore),
 			RenewEvery:  types.StringNull(),
 			Triggers:    types.MapNull(types.StringType),
-			RenewedAt:   types.StringNull(),
+			RenewedAt:   timetypes.NewRFC3339Null(),
 			Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
 				"create": types.StringType, "read": types.StringType,
 			})},

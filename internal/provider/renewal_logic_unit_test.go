@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -33,8 +34,8 @@ func defaultRenewal() renewalModel {
 		RenewBefore:        types.StringValue(defaultRenewBefore),
 		RenewEvery:         types.StringNull(),
 		Triggers:           types.MapNull(types.StringType),
-		RenewedAt:          types.StringUnknown(),
-		ExpiresAt:          types.StringUnknown(),
+		RenewedAt:          timetypes.NewRFC3339Unknown(),
+		ExpiresAt:          timetypes.NewRFC3339Unknown(),
 		ExpiringCredential: types.StringUnknown(),
 		ReadyForRenewal:    types.BoolUnknown(),
 		Timeouts:           nullTimeouts(),
@@ -333,7 +334,7 @@ func TestModifyPlan_renewEveryAgesTheLastRenewal(t *testing.T) {
 	} {
 		m := clusterModel()
 		m.RenewEvery = types.StringValue("1440h")
-		m.RenewedAt = types.StringValue(unitNow.Add(-tt.renewedAgo).Format(time.RFC3339))
+		m.RenewedAt = timetypes.NewRFC3339TimeValue(unitNow.Add(-tt.renewedAgo))
 		got := modifyPlan(t, clusterResourceWith(newScriptedHost(80*day)), m, false)
 		if got.diags.HasError() || got.replace != tt.replace {
 			t.Errorf("renewed %v ago with renew_every 1440h: %v, replace %v, want %v", tt.renewedAgo, summaries(got.diags), got.replace, tt.replace)
@@ -370,8 +371,8 @@ func readState(t *testing.T, r resource.Resource, m any) *resource.ReadResponse 
 func recorded() *clusterCertificatesModel {
 	m := clusterModel()
 	m.ID = types.StringValue("demo")
-	m.RenewedAt = types.StringValue("2027-01-01T00:00:00Z")
-	m.ExpiresAt = types.StringValue("2027-03-31T00:00:00Z")
+	m.RenewedAt = timetypes.NewRFC3339ValueMust("2027-01-01T00:00:00Z")
+	m.ExpiresAt = timetypes.NewRFC3339ValueMust("2027-03-31T00:00:00Z")
 	m.ExpiringCredential = types.StringValue("KMS token")
 	m.ReadyForRenewal = types.BoolValue(false)
 	return m
@@ -426,7 +427,7 @@ func TestUpdate_evaluatesWhatThePlanLeftUnknownAndNeverRenews(t *testing.T) {
 	host := newScriptedHost(45 * day)
 	m := recorded()
 	m.RenewBefore = types.StringValue("1080h") // 45 days: now due
-	m.ExpiresAt, m.ExpiringCredential, m.ReadyForRenewal = types.StringUnknown(), types.StringUnknown(), types.BoolUnknown()
+	m.ExpiresAt, m.ExpiringCredential, m.ReadyForRenewal = timetypes.NewRFC3339Unknown(), types.StringUnknown(), types.BoolUnknown()
 	resp := update(t, clusterResourceWith(host), recorded(), m)
 	var got clusterCertificatesModel
 	if d := resp.State.Get(context.Background(), &got); d.HasError() || resp.Diagnostics.HasError() {
@@ -445,7 +446,7 @@ func TestUpdate_keepsTheKnownExpiryWhileTheClusterListIsBlocked(t *testing.T) {
 	host.inv.Lockouts = []akshci.Lockout{akshci.KVATokenLockout()}
 	m := recorded()
 	m.RenewBefore = types.StringValue("1080h")
-	m.ExpiresAt, m.ExpiringCredential, m.ReadyForRenewal = types.StringUnknown(), types.StringUnknown(), types.BoolUnknown()
+	m.ExpiresAt, m.ExpiringCredential, m.ReadyForRenewal = timetypes.NewRFC3339Unknown(), types.StringUnknown(), types.BoolUnknown()
 	resp := update(t, clusterResourceWith(host), recorded(), m)
 	var got clusterCertificatesModel
 	if d := resp.State.Get(context.Background(), &got); d.HasError() || resp.Diagnostics.HasError() {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -41,15 +42,15 @@ var (
 
 // renewalModel is the part of the state every renewal resource shares.
 type renewalModel struct {
-	ID                 types.String   `tfsdk:"id"`
-	RenewBefore        types.String   `tfsdk:"renew_before"`
-	RenewEvery         types.String   `tfsdk:"renew_every"`
-	Triggers           types.Map      `tfsdk:"triggers"`
-	RenewedAt          types.String   `tfsdk:"renewed_at"`
-	ExpiresAt          types.String   `tfsdk:"expires_at"`
-	ExpiringCredential types.String   `tfsdk:"expiring_credential"`
-	ReadyForRenewal    types.Bool     `tfsdk:"ready_for_renewal"`
-	Timeouts           timeouts.Value `tfsdk:"timeouts"`
+	ID                 types.String      `tfsdk:"id"`
+	RenewBefore        types.String      `tfsdk:"renew_before"`
+	RenewEvery         types.String      `tfsdk:"renew_every"`
+	Triggers           types.Map         `tfsdk:"triggers"`
+	RenewedAt          timetypes.RFC3339 `tfsdk:"renewed_at"`
+	ExpiresAt          timetypes.RFC3339 `tfsdk:"expires_at"`
+	ExpiringCredential types.String      `tfsdk:"expiring_credential"`
+	ReadyForRenewal    types.Bool        `tfsdk:"ready_for_renewal"`
+	Timeouts           timeouts.Value    `tfsdk:"timeouts"`
 }
 
 // renewalState is a resource model: the shared part plus the resource's target.
@@ -128,7 +129,7 @@ func (m *renewalModel) schedule() (schedule, bool) {
 		sch.every = d
 	}
 	if !m.RenewedAt.IsNull() && !m.RenewedAt.IsUnknown() {
-		if t, err := time.Parse(timeFormat, m.RenewedAt.ValueString()); err == nil {
+		if t, d := m.RenewedAt.ValueRFC3339Time(); !d.HasError() {
 			sch.renewedAt = t
 		}
 	}
@@ -178,11 +179,13 @@ func importDefaults(ctx context.Context, resp *resource.ImportStateResponse, win
 	}
 }
 
-func timeValue(t time.Time) types.String {
+// timeValue is a timestamp as the schema's RFC 3339 attributes hold it: in UTC, so the
+// string in state is the same whatever the host's zone; null for the zero time.
+func timeValue(t time.Time) timetypes.RFC3339 {
 	if t.IsZero() {
-		return types.StringNull()
+		return timetypes.NewRFC3339Null()
 	}
-	return types.StringValue(t.UTC().Format(timeFormat))
+	return timetypes.NewRFC3339TimeValue(t.UTC())
 }
 
 // forceAttribute is -force of the two update cmdlets.
@@ -232,12 +235,14 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 			PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 		},
 		"renewed_at": schema.StringAttribute{
+			CustomType: timetypes.RFC3339Type{},
 			MarkdownDescription: "RFC 3339 time, on the host's clock, at which this resource last ran the renewal. Null after " +
 				"an import.",
 			Computed:      true,
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"expires_at": schema.StringAttribute{
+			CustomType: timetypes.RFC3339Type{},
 			MarkdownDescription: "RFC 3339 time of the earliest expiry among the " + scope + " that do not renew themselves " +
 				"(tokens, certificates of clients without auto-renewal). A self-renewing credential counts only once it has " +
 				"expired, which means its own renewal failed. Null when the host reports no such expiry.",
@@ -362,7 +367,7 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 			// Nothing is due: the create only starts watching, and the plan says so.
 			c := plan.common()
 			c.ID = types.StringValue(t.id())
-			c.RenewedAt = types.StringNull()
+			c.RenewedAt = timetypes.NewRFC3339Null()
 			c.setStatus(st)
 			resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 		}
@@ -376,9 +381,9 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 			"due_by_renew_every": st.DueByAge, "revoked": st.Revoked,
 		})
 		c.ReadyForRenewal = types.BoolUnknown()
-		c.ExpiresAt = types.StringUnknown()
+		c.ExpiresAt = timetypes.NewRFC3339Unknown()
 		c.ExpiringCredential = types.StringUnknown()
-		c.RenewedAt = types.StringUnknown()
+		c.RenewedAt = timetypes.NewRFC3339Unknown()
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_renewal"))
 	} else {
 		c.setStatus(st)
@@ -545,7 +550,7 @@ func (r *renewalResource) adopt(ctx context.Context, plan renewalState, t renewa
 	}
 	c := plan.common()
 	c.ID = types.StringValue(t.id())
-	c.RenewedAt = types.StringNull()
+	c.RenewedAt = timetypes.NewRFC3339Null()
 	c.setStatus(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	resp.Diagnostics.Append(rememberCA(ctx, resp.Private, inv)...)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -108,8 +109,8 @@ func plannedCluster(t *testing.T, r resource.Resource) tfsdk.Plan {
 			ID:                 types.StringValue("demo"),
 			RenewBefore:        types.StringValue(defaultRenewBefore),
 			Triggers:           types.MapNull(types.StringType),
-			RenewedAt:          types.StringUnknown(),
-			ExpiresAt:          types.StringUnknown(),
+			RenewedAt:          timetypes.NewRFC3339Unknown(),
+			ExpiresAt:          timetypes.NewRFC3339Unknown(),
 			ExpiringCredential: types.StringUnknown(),
 			ReadyForRenewal:    types.BoolUnknown(),
 			Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
