@@ -47,11 +47,12 @@ func NewCloudAgentCAResource() resource.Resource {
 // caWindow is the rotation window: 60 days by default, shorter than the CA's 365 days.
 var caWindow = windowSpec{def: akshci.Hours(akshci.CARenewBefore), parse: parseCAWindow}
 
+// parseCAWindow parses the rotation window with parseDuration's messages (hence a string,
+// not timetypes.GoDuration), then checks it against the CA's lifetime.
 func parseCAWindow(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
+	d, err := parseDuration("renew_before", s, quoted(akshci.Hours(akshci.CARenewBefore))+" ("+akshci.Days(akshci.CARenewBefore)+")")
 	if err != nil {
-		return 0, fmt.Errorf("renew_before must be a Go duration in hours, such as %q for %s; got %s",
-			akshci.Hours(akshci.CARenewBefore), akshci.Days(akshci.CARenewBefore), quoted(s))
+		return 0, err
 	}
 	if d < akshci.MinRenewBefore || d >= akshci.CALifetime {
 		return 0, fmt.Errorf("renew_before %s must be at least "+akshci.Hours(akshci.MinRenewBefore)+" and shorter than the CA's lifetime of %s (%s), "+
@@ -192,6 +193,8 @@ func cloudAgentCASchema(ctx context.Context) schema.Schema {
 	}
 }
 
+// caWindowValidator checks the rotation window at validate time (parseCAWindow; no library
+// validator reads durations).
 type caWindowValidator struct{}
 
 func (caWindowValidator) Description(context.Context) string {

@@ -197,7 +197,9 @@ func (r *clusterCertificatesResource) ConfigValidators(ctx context.Context) []re
 	return append(r.renewalResource.ConfigValidators(ctx), clusterSwitchesValidator{})
 }
 
-// clusterSwitchesValidator enforces the cmdlet's parameter sets at plan time.
+// clusterSwitchesValidator enforces the cmdlet's parameter sets at plan time. Not
+// boolvalidator.ConflictsWith or AlsoRequires: those look at whether an attribute is set,
+// while the rule is about values (fix_cloud_credentials unset means true).
 type clusterSwitchesValidator struct{}
 
 func (clusterSwitchesValidator) Description(context.Context) string {

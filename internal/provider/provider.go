@@ -239,6 +239,8 @@ func (p *akshybridProvider) ValidateConfig(ctx context.Context, req provider.Val
 	if req.Config.Get(ctx, &cfg).HasError() {
 		return // an unknown block: checked again at configure time
 	}
+	// Not providervalidator.ExactlyOneOf or Conflicting: an AKSHYBRID_* environment variable
+	// also selects a host, which path expressions cannot see, and oneHost says how to fix both.
 	var configured []string
 	if cfg.Emulator != nil || os.Getenv(envEmulatorStatePath) != "" {
 		configured = append(configured, "emulator")
@@ -272,12 +274,15 @@ func (p *akshybridProvider) ValidateConfig(ctx context.Context, req provider.Val
 				"ssh.agent = true (or "+envSSHAgent+"=true) to use the keys of the running ssh-agent. "+
 				"The environment variables keep the secret out of the configuration and of saved plan files.")
 	}
+	// Not ConflictsWith: only insecure_ignore_host_key = true conflicts, and ConflictsWith
+	// would also refuse an explicit false next to a host key.
 	if !m.InsecureIgnoreHostKey.IsUnknown() && m.InsecureIgnoreHostKey.ValueBool() && (!m.HostKey.IsNull() || !m.KnownHostsPath.IsNull()) {
 		resp.Diagnostics.AddAttributeError(base.AtName("insecure_ignore_host_key"), "Conflicting SSH settings",
 			"insecure_ignore_host_key = true skips host key verification, so it conflicts with host_key and known_hosts_path: "+
 				"keep the verification (recommended) or remove it, not both.")
 	}
-	// The environment values the attribute validators cannot see.
+	// The environment values the attribute validators (int64validator.Between, the control
+	// character RegexMatches) cannot see, checked with the same bounds.
 	if m.Port.IsNull() {
 		if v := os.Getenv(envSSHPort); v != "" {
 			if port, err := strconv.Atoi(v); err != nil || port < 1 || port > 65535 {

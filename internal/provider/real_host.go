@@ -62,7 +62,8 @@ func parseRenewEvery(s string) (time.Duration, error) {
 	return d, akshci.ValidateRenewEvery(d)
 }
 
-// renewEveryValidator checks renew_every at validate time.
+// renewEveryValidator checks renew_every at validate time: parseDuration's message, then
+// akshci.ValidateRenewEvery's bounds (no library validator reads durations; see parseDuration).
 type renewEveryValidator struct{}
 
 func (renewEveryValidator) Description(context.Context) string {

@@ -19,6 +19,11 @@ import (
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
+// Which library piece fits where (issue 11, item 8). Library pieces in use: int64validator.Between
+// (ssh ports), stringvalidator.RegexMatches and ConflictsWith (ssh settings), listvalidator.ValueStringsAre
+// (workload_clusters), and timetypes.RFC3339 for every computed timestamp. What stays hand-written below
+// says why next to it.
+
 // validateClusterName is akshci's one rule for workload cluster names.
 func validateClusterName(name string) error { return akshci.ValidateClusterName(name) }
 
@@ -28,6 +33,12 @@ var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|
 
 // parseDuration parses a Go duration setting, telling a malformed value from one that is
 // out of range. example suggests a value, such as `"720h" (30 days)`.
+//
+// Why the duration settings (renew_before, renew_every, time_offset) are strings with this parser and
+// not timetypes.GoDuration: the framework runs a custom type's own validation first and, when it fails,
+// skips the attribute's validators, so "30d" would get the library's message, which names neither the
+// setting's usual value nor "24h per day", nor tells "out of range" from malformed. The framework
+// validators have no duration range validator for the domain's bounds either.
 func parseDuration(setting, s, example string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	switch {
@@ -51,6 +62,8 @@ func parseTimeOffset(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// timeOffsetValidator checks time_offset at validate time with the message Configure gives
+// for the environment variable (parseTimeOffset); hand-written for parseDuration's reason.
 type timeOffsetValidator struct{}
 
 func (timeOffsetValidator) Description(context.Context) string {
@@ -89,6 +102,8 @@ func hours(d time.Duration) string { return akshci.Hours(d) }
 // windowFitsForce checks renew_before against force at validate time (see
 // akshci.ValidateWindowForce): a configuration the provider accepts must be able to
 // succeed, and without force a renewal planned too early would change nothing.
+// Hand-written: the rule compares one attribute's value with another's, while the library's
+// resourcevalidator and ConflictsWith only look at which attributes are set.
 type windowFitsForce struct{}
 
 var (
@@ -135,6 +150,8 @@ func checkWindowForce(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnos
 
 func quoted(s string) string { return strconv.Quote(s) }
 
+// renewBeforeValidator checks renew_before at validate time: parseDuration's message, then
+// akshci.ValidateWindow's bounds (no library validator reads durations; see parseDuration).
 type renewBeforeValidator struct{}
 
 func (renewBeforeValidator) Description(context.Context) string {
@@ -154,6 +171,10 @@ func (renewBeforeValidator) ValidateString(_ context.Context, req validator.Stri
 	}
 }
 
+// clusterNameValidator applies akshci.ValidateClusterName, the one rule that also checks
+// import IDs, the emulator's environment variable and the emulator itself. Not
+// stringvalidator.RegexMatches: that would restate akshci's pattern and message here, and
+// its summary is the generic "Invalid Attribute Value Match".
 type clusterNameValidator struct{}
 
 func (clusterNameValidator) Description(context.Context) string {
@@ -175,7 +196,9 @@ func (clusterNameValidator) ValidateString(_ context.Context, req validator.Stri
 
 // positiveTimeouts rejects zero or negative durations in a resource's or data source's
 // timeouts block at validate time: the timeouts package only checks that they parse, and
-// a zero deadline would fail every host call later with a misleading message.
+// a zero deadline would fail every host call later with a misleading message. Hand-written:
+// the timeouts package builds those attributes without a hook for validators, and no library
+// validator compares durations.
 type positiveTimeouts struct{}
 
 var (
@@ -219,7 +242,8 @@ func checkTimeouts(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostic
 }
 
 // noNullNames rejects a null element in workload_clusters, saying what is allowed
-// (the framework's own error would call it a provider bug).
+// (the framework's own error would call it a provider bug). Not listvalidator.NoNullValues:
+// its "This attribute contains a null value." names neither the element nor the fix.
 type noNullNames struct{}
 
 func (noNullNames) Description(context.Context) string {
