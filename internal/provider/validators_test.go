@@ -172,8 +172,18 @@ func managementValidateConfig(t *testing.T, set map[string]tftypes.Value) tfsdk.
 	t.Helper()
 	var sr resource.SchemaResponse
 	NewManagementCertificatesResource().Schema(context.Background(), resource.SchemaRequest{}, &sr)
-	typ := sr.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
+	typ := objectType(t, sr.Schema.Type().TerraformType(context.Background()))
 	return tfsdk.Config{Schema: sr.Schema, Raw: objectWith(typ, set)}
+}
+
+// objectType is typ as the object type of a schema or nested attribute.
+func objectType(t *testing.T, typ tftypes.Type) tftypes.Object {
+	t.Helper()
+	o, ok := typ.(tftypes.Object)
+	if !ok {
+		t.Fatalf("%s is not an object type", typ)
+	}
+	return o
 }
 
 func objectWith(typ tftypes.Object, set map[string]tftypes.Value) tftypes.Value {
@@ -222,8 +232,8 @@ func TestWindowFitsForce_withoutForceTheWindowStaysUnderSixtyDays(t *testing.T) 
 func TestPositiveTimeouts_acceptsOneNanosecondAndRefusesZeroOrLess(t *testing.T) {
 	var sr resource.SchemaResponse
 	NewManagementCertificatesResource().Schema(context.Background(), resource.SchemaRequest{}, &sr)
-	typ := sr.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
-	timeoutsType := typ.AttributeTypes["timeouts"].(tftypes.Object)
+	typ := objectType(t, sr.Schema.Type().TerraformType(context.Background()))
+	timeoutsType := objectType(t, typ.AttributeTypes["timeouts"])
 	for _, c := range []struct {
 		create, read string
 		wantErrs     []string
@@ -268,7 +278,7 @@ func TestDurationSettings_aMalformedValueGetsTheProvidersMessageThroughTheProtoc
 		t.Fatalf("schema: %v %v", err, schemas.Diagnostics)
 	}
 	config := func(s *tfprotov6.Schema, set map[string]tftypes.Value) *tfprotov6.DynamicValue {
-		typ := s.ValueType().(tftypes.Object)
+		typ := objectType(t, s.ValueType())
 		dv, err := tfprotov6.NewDynamicValue(typ, objectWith(typ, set))
 		if err != nil {
 			t.Fatal(err)
@@ -278,7 +288,7 @@ func TestDurationSettings_aMalformedValueGetsTheProvidersMessageThroughTheProtoc
 	malformed := func(name, value string) map[string]tftypes.Value {
 		return map[string]tftypes.Value{name: tftypes.NewValue(tftypes.String, value)}
 	}
-	emulatorType := schemas.Provider.ValueType().(tftypes.Object).AttributeTypes["emulator"].(tftypes.Object)
+	emulatorType := objectType(t, objectType(t, schemas.Provider.ValueType()).AttributeTypes["emulator"])
 	for _, c := range []struct {
 		name string
 		run  func() ([]*tfprotov6.Diagnostic, error)
@@ -368,13 +378,13 @@ func TestTimestamps_stateWrittenBeforeTimetypesReadsBack(t *testing.T) {
 			t.Errorf("%s: schema version %d, want 0: the wire types did not change", typeName, s.Version)
 		}
 		for _, a := range attrs {
-			if got := s.ValueType().(tftypes.Object).AttributeTypes[a]; !got.Equal(tftypes.String) {
+			if got := objectType(t, s.ValueType()).AttributeTypes[a]; !got.Equal(tftypes.String) {
 				t.Errorf("%s.%s: wire type %s, want string", typeName, a, got)
 			}
 		}
 	}
 	for _, a := range []string{"observed_at", "ca_expires_at", "expires_at"} {
-		if got := schemas.DataSourceSchemas["akshybrid_certificates"].ValueType().(tftypes.Object).AttributeTypes[a]; !got.Equal(tftypes.String) {
+		if got := objectType(t, schemas.DataSourceSchemas["akshybrid_certificates"].ValueType()).AttributeTypes[a]; !got.Equal(tftypes.String) {
 			t.Errorf("akshybrid_certificates.%s: wire type %s, want string", a, got)
 		}
 	}
