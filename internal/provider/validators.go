@@ -197,8 +197,8 @@ func (clusterNameValidator) ValidateString(_ context.Context, req validator.Stri
 // positiveTimeouts rejects zero or negative durations in a resource's or data source's
 // timeouts block at validate time: the timeouts package only checks that they parse, and
 // a zero deadline would fail every host call later with a misleading message. Hand-written:
-// the timeouts package builds those attributes without a hook for validators, and no library
-// validator compares durations.
+// no library validator compares durations, and one config validator covers the timeouts
+// attributes of every resource, data source and action, which the timeouts package builds.
 type positiveTimeouts struct{}
 
 var (

@@ -25,7 +25,7 @@ import (
 // cmdlets rotate only credentials with less than 60 days = 1440h left
 // [d:certificates-update-after-sixty-days.md]; 1h is the provider's own minimum window.
 
-func validateString(v validator.String, value types.String) diag.Diagnostics {
+func runStringValidator(v validator.String, value types.String) diag.Diagnostics {
 	resp := &validator.StringResponse{}
 	v.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("setting"), ConfigValue: value}, resp)
 	return resp.Diagnostics
@@ -38,10 +38,10 @@ type stringCase struct {
 	wantErr []string
 }
 
-func checkStringValidator(t *testing.T, v validator.String, summary string, cases []stringCase) {
+func checkStringValidatorCases(t *testing.T, v validator.String, summary string, cases []stringCase) {
 	t.Helper()
 	for _, c := range cases {
-		diags := validateString(v, types.StringValue(c.value))
+		diags := runStringValidator(v, types.StringValue(c.value))
 		if len(c.wantErr) == 0 {
 			if diags.HasError() {
 				t.Errorf("%q: want accepted, got %v", c.value, diags)
@@ -63,14 +63,14 @@ func checkStringValidator(t *testing.T, v validator.String, summary string, case
 		}
 	}
 	for _, v2 := range []types.String{types.StringNull(), types.StringUnknown()} {
-		if diags := validateString(v, v2); diags.HasError() {
+		if diags := runStringValidator(v, v2); diags.HasError() {
 			t.Errorf("%s: a null or unknown value is left to the plan, got %v", v2, diags)
 		}
 	}
 }
 
 func TestRenewBeforeValidator_acceptsOneHourUpToJustUnderTheNinetyDayLifetime(t *testing.T) {
-	checkStringValidator(t, renewBeforeValidator{}, "Invalid renewal window", []stringCase{
+	checkStringValidatorCases(t, renewBeforeValidator{}, "Invalid renewal window", []stringCase{
 		{value: "1h"},
 		{value: "60m"},
 		{value: "720h"},
@@ -84,7 +84,7 @@ func TestRenewBeforeValidator_acceptsOneHourUpToJustUnderTheNinetyDayLifetime(t 
 }
 
 func TestRenewEveryValidator_acceptsAboveZeroUpToJustUnderTheNinetyDayLifetime(t *testing.T) {
-	checkStringValidator(t, renewEveryValidator{}, "Invalid renew_every", []stringCase{
+	checkStringValidatorCases(t, renewEveryValidator{}, "Invalid renew_every", []stringCase{
 		{value: "1ns"},
 		{value: "1440h"},
 		{value: "2159h"},
@@ -96,7 +96,7 @@ func TestRenewEveryValidator_acceptsAboveZeroUpToJustUnderTheNinetyDayLifetime(t
 }
 
 func TestCAWindowValidator_acceptsOneHourUpToJustUnderTheCAsYear(t *testing.T) {
-	checkStringValidator(t, caWindowValidator{}, "Invalid rotation window", []stringCase{
+	checkStringValidatorCases(t, caWindowValidator{}, "Invalid rotation window", []stringCase{
 		{value: "1h"},
 		{value: "1440h"},
 		{value: "8759h"},
@@ -108,7 +108,7 @@ func TestCAWindowValidator_acceptsOneHourUpToJustUnderTheCAsYear(t *testing.T) {
 }
 
 func TestTimeOffsetValidator_acceptsZeroAndMore(t *testing.T) {
-	checkStringValidator(t, timeOffsetValidator{}, "Invalid emulator time offset", []stringCase{
+	checkStringValidatorCases(t, timeOffsetValidator{}, "Invalid emulator time offset", []stringCase{
 		{value: "0"},
 		{value: "0h"},
 		{value: "1ns"},
@@ -120,7 +120,7 @@ func TestTimeOffsetValidator_acceptsZeroAndMore(t *testing.T) {
 }
 
 func TestClusterNameValidator_acceptsDNSLabelsUpTo63Characters(t *testing.T) {
-	checkStringValidator(t, clusterNameValidator{}, "Invalid workload cluster name", []stringCase{
+	checkStringValidatorCases(t, clusterNameValidator{}, "Invalid workload cluster name", []stringCase{
 		{value: "a"},
 		{value: "web-1"},
 		{value: "a" + strings.Repeat("0", 62)},
@@ -172,12 +172,12 @@ func managementValidateConfig(t *testing.T, set map[string]tftypes.Value) tfsdk.
 	t.Helper()
 	var sr resource.SchemaResponse
 	NewManagementCertificatesResource().Schema(context.Background(), resource.SchemaRequest{}, &sr)
-	typ := objectType(t, sr.Schema.Type().TerraformType(context.Background()))
-	return tfsdk.Config{Schema: sr.Schema, Raw: objectWith(typ, set)}
+	typ := schemaObjectType(t, sr.Schema.Type().TerraformType(context.Background()))
+	return tfsdk.Config{Schema: sr.Schema, Raw: objectWithNulls(typ, set)}
 }
 
-// objectType is typ as the object type of a schema or nested attribute.
-func objectType(t *testing.T, typ tftypes.Type) tftypes.Object {
+// schemaObjectType is typ as the object type of a schema or nested attribute.
+func schemaObjectType(t *testing.T, typ tftypes.Type) tftypes.Object {
 	t.Helper()
 	o, ok := typ.(tftypes.Object)
 	if !ok {
@@ -186,7 +186,7 @@ func objectType(t *testing.T, typ tftypes.Type) tftypes.Object {
 	return o
 }
 
-func objectWith(typ tftypes.Object, set map[string]tftypes.Value) tftypes.Value {
+func objectWithNulls(typ tftypes.Object, set map[string]tftypes.Value) tftypes.Value {
 	vals := make(map[string]tftypes.Value, len(typ.AttributeTypes))
 	for name, at := range typ.AttributeTypes {
 		vals[name] = tftypes.NewValue(at, nil)
@@ -232,8 +232,8 @@ func TestWindowFitsForce_withoutForceTheWindowStaysUnderSixtyDays(t *testing.T) 
 func TestPositiveTimeouts_acceptsOneNanosecondAndRefusesZeroOrLess(t *testing.T) {
 	var sr resource.SchemaResponse
 	NewManagementCertificatesResource().Schema(context.Background(), resource.SchemaRequest{}, &sr)
-	typ := objectType(t, sr.Schema.Type().TerraformType(context.Background()))
-	timeoutsType := objectType(t, typ.AttributeTypes["timeouts"])
+	typ := schemaObjectType(t, sr.Schema.Type().TerraformType(context.Background()))
+	timeoutsType := schemaObjectType(t, typ.AttributeTypes["timeouts"])
 	for _, c := range []struct {
 		create, read string
 		wantErrs     []string
@@ -244,7 +244,7 @@ func TestPositiveTimeouts_acceptsOneNanosecondAndRefusesZeroOrLess(t *testing.T)
 		{"60m", "-1s", []string{`timeouts.read must be a positive duration such as "5m" or "1h": it bounds how long the provider waits for the host; got "-1s"`}},
 		{"0", "-5m", []string{"timeouts.create", "timeouts.read"}},
 	} {
-		cfg := managementValidateConfig(t, map[string]tftypes.Value{"timeouts": objectWith(timeoutsType, map[string]tftypes.Value{
+		cfg := managementValidateConfig(t, map[string]tftypes.Value{"timeouts": objectWithNulls(timeoutsType, map[string]tftypes.Value{
 			"create": tftypes.NewValue(tftypes.String, c.create), "read": tftypes.NewValue(tftypes.String, c.read),
 		})})
 		resp := &resource.ValidateConfigResponse{}
@@ -278,8 +278,8 @@ func TestDurationSettings_aMalformedValueGetsTheProvidersMessageThroughTheProtoc
 		t.Fatalf("schema: %v %v", err, schemas.Diagnostics)
 	}
 	config := func(s *tfprotov6.Schema, set map[string]tftypes.Value) *tfprotov6.DynamicValue {
-		typ := objectType(t, s.ValueType())
-		dv, err := tfprotov6.NewDynamicValue(typ, objectWith(typ, set))
+		typ := schemaObjectType(t, s.ValueType())
+		dv, err := tfprotov6.NewDynamicValue(typ, objectWithNulls(typ, set))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestDurationSettings_aMalformedValueGetsTheProvidersMessageThroughTheProtoc
 	malformed := func(name, value string) map[string]tftypes.Value {
 		return map[string]tftypes.Value{name: tftypes.NewValue(tftypes.String, value)}
 	}
-	emulatorType := objectType(t, objectType(t, schemas.Provider.ValueType()).AttributeTypes["emulator"])
+	emulatorType := schemaObjectType(t, schemaObjectType(t, schemas.Provider.ValueType()).AttributeTypes["emulator"])
 	for _, c := range []struct {
 		name string
 		run  func() ([]*tfprotov6.Diagnostic, error)
@@ -327,7 +327,7 @@ func TestDurationSettings_aMalformedValueGetsTheProvidersMessageThroughTheProtoc
 		}, `such as "720h" (30 days); got "30d". Days are written in hours`},
 		{"provider emulator.time_offset", func() ([]*tfprotov6.Diagnostic, error) {
 			r, err := server.ValidateProviderConfig(ctx, &tfprotov6.ValidateProviderConfigRequest{Config: config(schemas.Provider,
-				map[string]tftypes.Value{"emulator": objectWith(emulatorType, malformed("time_offset", "61d"))})})
+				map[string]tftypes.Value{"emulator": objectWithNulls(emulatorType, malformed("time_offset", "61d"))})})
 			return r.Diagnostics, err
 		}, `such as "1464h" (61 days); got "61d". Days are written in hours`},
 	} {
@@ -342,12 +342,12 @@ func TestDurationSettings_aMalformedValueGetsTheProvidersMessageThroughTheProtoc
 			}
 		}
 		if len(errs) != 1 || !strings.Contains(errs[0].Detail, c.want) {
-			t.Errorf("%s = malformed: want one error containing %q, got %d: %s", c.name, c.want, len(errs), protoDiags(diags))
+			t.Errorf("%s = malformed: want one error containing %q, got %d: %s", c.name, c.want, len(errs), protocolDiagnostics(diags))
 		}
 	}
 }
 
-func protoDiags(diags []*tfprotov6.Diagnostic) string {
+func protocolDiagnostics(diags []*tfprotov6.Diagnostic) string {
 	var b strings.Builder
 	for _, d := range diags {
 		b.WriteString("\n  " + d.Summary + ": " + d.Detail)
@@ -378,13 +378,13 @@ func TestTimestamps_stateWrittenBeforeTimetypesReadsBack(t *testing.T) {
 			t.Errorf("%s: schema version %d, want 0: the wire types did not change", typeName, s.Version)
 		}
 		for _, a := range attrs {
-			if got := objectType(t, s.ValueType()).AttributeTypes[a]; !got.Equal(tftypes.String) {
+			if got := schemaObjectType(t, s.ValueType()).AttributeTypes[a]; !got.Equal(tftypes.String) {
 				t.Errorf("%s.%s: wire type %s, want string", typeName, a, got)
 			}
 		}
 	}
 	for _, a := range []string{"observed_at", "ca_expires_at", "expires_at"} {
-		if got := objectType(t, schemas.DataSourceSchemas["akshybrid_certificates"].ValueType()).AttributeTypes[a]; !got.Equal(tftypes.String) {
+		if got := schemaObjectType(t, schemas.DataSourceSchemas["akshybrid_certificates"].ValueType()).AttributeTypes[a]; !got.Equal(tftypes.String) {
 			t.Errorf("akshybrid_certificates.%s: wire type %s, want string", a, got)
 		}
 	}
@@ -397,7 +397,7 @@ func TestTimestamps_stateWrittenBeforeTimetypesReadsBack(t *testing.T) {
 		TypeName: "akshybrid_management_certificates", Version: 0, RawState: &tfprotov6.RawState{JSON: []byte(old)},
 	})
 	if err != nil || len(up.Diagnostics) > 0 {
-		t.Fatalf("upgrade: %v%s", err, protoDiags(up.Diagnostics))
+		t.Fatalf("upgrade: %v%s", err, protocolDiagnostics(up.Diagnostics))
 	}
 	var sr resource.SchemaResponse
 	NewManagementCertificatesResource().Schema(ctx, resource.SchemaRequest{}, &sr)
