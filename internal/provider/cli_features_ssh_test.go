@@ -4,7 +4,6 @@ package provider
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,30 +12,6 @@ import (
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
-
-// sshFeaturesConfig is a workspace configuration for the SSH stand-in; the private key
-// comes from the environment.
-func sshFeaturesConfig(env *sshEnv, powershell, body string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    akshybrid = {
-      source = "akshybrid/akshybrid"
-    }
-  }
-}
-
-provider "akshybrid" {
-  ssh = {
-    host       = %q
-    port       = %d
-    user       = %q
-    host_key   = %q
-    powershell = %q
-  }
-}
-%s`, env.srv.Host, env.srv.Port, env.srv.User, env.srv.HostKeyLine, powershell, body)
-}
 
 // Over SSH, both actions run Update-AksHciCertificates and
 // Update-AksHciClusterCertificates on the host, and the data source shows the renewal.
@@ -48,11 +23,11 @@ func TestAccActions_renewNowOverSSHShowsInTheDataSource(t *testing.T) {
 	body := renewActionsConfig("demo")
 	key := []string{"AKSHYBRID_SSH_PRIVATE_KEY=" + env.srv.ClientKeyPEM}
 
-	first := newCLIWorkspace(t, sshFeaturesConfig(env, day0, body))
+	first := newCLIWorkspace(t, env.workspaceConfig(day0, body))
 	requireActionsAndQuery(t, first)
 	first.run(key, "apply", "-auto-approve", "-input=false") // creates the deployment on day 0
 
-	w := newCLIWorkspace(t, sshFeaturesConfig(env, day61, body))
+	w := newCLIWorkspace(t, env.workspaceConfig(day61, body))
 	w.run(key, "apply", "-auto-approve", "-input=false")
 	before := w.outputs(key)
 	for _, name := range []string{"management", "workload"} {
@@ -115,7 +90,7 @@ func TestAccActions_renewNowOverSSHShowsInTheDataSource(t *testing.T) {
 func TestAccEphemeralKubeconfig_overSSHAbsentFromPlanStateAndTraceLog(t *testing.T) {
 	t.Parallel()
 	env := newSSHEnv(t)
-	w := newCLIWorkspace(t, sshFeaturesConfig(env, env.powershell("powershell.exe", 0), `
+	w := newCLIWorkspace(t, env.workspaceConfig(env.powershell("powershell.exe", 0), `
 ephemeral "akshybrid_cluster_kubeconfig" "demo" {
   cluster_name = "demo"
 }
@@ -176,7 +151,7 @@ resource "terraform_data" "uses_kubeconfig" {
 func TestAccQuery_overSSHNeverListsTheManagementCluster(t *testing.T) {
 	t.Parallel()
 	env := newSSHEnv(t)
-	w := newCLIWorkspace(t, sshFeaturesConfig(env, env.powershell("powershell.exe", 0), ""))
+	w := newCLIWorkspace(t, env.workspaceConfig(env.powershell("powershell.exe", 0), ""))
 	requireActionsAndQuery(t, w)
 	writeFile(t, filepath.Join(w.dir, "clusters.tfquery.hcl"), `
 list "akshybrid_cluster_certificates" "all" {

@@ -76,6 +76,58 @@ func (e *sshEnv) config(port int, hostKey, powershell, body string) string {
 %s`, e.srv.Host, port, e.srv.User, strings.TrimSpace(e.srv.ClientKeyPEM), hostKey, powershell, body)
 }
 
+// workspaceConfig is a complete workspace configuration (with required_providers) for
+// this server, plus body; the private key comes from the environment, as in a pipeline.
+func (e *sshEnv) workspaceConfig(powershell, body string) string {
+	return fmt.Sprintf(`
+terraform {
+  required_providers {
+    akshybrid = {
+      source = "akshybrid/akshybrid"
+    }
+  }
+}
+
+provider "akshybrid" {
+  ssh = {
+    host       = %q
+    port       = %d
+    user       = %q
+    host_key   = %q
+    powershell = %q
+  }
+}
+%s`, e.srv.Host, e.srv.Port, e.srv.User, e.srv.HostKeyLine, powershell, body)
+}
+
+// secretHuntTexts plans and applies the management resource over SSH with a trace log and
+// returns every text a secret must never reach: the trace log, the state and the plan
+// JSON. It fails when the trace lacks the provider's remote command framing, since then
+// nothing logged in and a hunt would prove nothing.
+func (e *sshEnv) secretHuntTexts(vars ...string) map[string]string {
+	e.t.Helper()
+	ws := newCLIWorkspace(e.t, e.workspaceConfig(e.powershell("powershell.exe", 0), `
+resource "akshybrid_management_certificates" "this" {}
+`))
+	logPath := filepath.Join(e.t.TempDir(), "trace.log")
+	vars = append([]string{"TF_LOG=trace", "TF_LOG_PATH=" + logPath}, vars...)
+	ws.run(vars, "plan", "-input=false", "-out=first.tfplan")
+	planJSON := ws.run(vars, "show", "-json", "first.tfplan")
+	ws.run(vars, "apply", "-input=false", "first.tfplan")
+	logData, err := os.ReadFile(logPath)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !strings.Contains(string(logData), "remote command finished") {
+		e.t.Fatal("the trace log lacks the provider's remote command framing: the credentials did not log in, the test would prove nothing")
+	}
+	stateData, err := os.ReadFile(filepath.Join(ws.dir, "terraform.tfstate"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return map[string]string{"trace log": string(logData), "state": string(stateData), "plan JSON": planJSON}
+}
+
 const sshResources = `
 resource "akshybrid_management_certificates" "this" {
   lifecycle {
@@ -234,46 +286,8 @@ func TestAccSSHHost_wrongCredentialsFailClearly(t *testing.T) {
 func TestAccSSHHost_privateKeyNeverInStatePlanOrTraceLog(t *testing.T) {
 	t.Parallel()
 	env := newSSHEnv(t)
-	ws := newCLIWorkspace(t, fmt.Sprintf(`
-terraform {
-  required_providers {
-    akshybrid = {
-      source = "akshybrid/akshybrid"
-    }
-  }
-}
-
-provider "akshybrid" {
-  ssh = {
-    host       = %q
-    port       = %d
-    user       = %q
-    host_key   = %q
-    powershell = %q
-  }
-}
-
-resource "akshybrid_management_certificates" "this" {}
-`, env.srv.Host, env.srv.Port, env.srv.User, env.srv.HostKeyLine, env.powershell("powershell.exe", 0)))
-	logPath := filepath.Join(t.TempDir(), "trace.log")
-	vars := []string{"TF_LOG=trace", "TF_LOG_PATH=" + logPath, "AKSHYBRID_SSH_PRIVATE_KEY=" + env.srv.ClientKeyPEM}
-
-	ws.run(vars, "plan", "-input=false", "-out=first.tfplan")
-	planJSON := ws.run(vars, "show", "-json", "first.tfplan")
-	ws.run(vars, "apply", "-input=false", "first.tfplan")
-
-	logData, err := os.ReadFile(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(logData), "remote command finished") {
-		t.Fatal("the trace log lacks the provider's remote command framing; the test would prove nothing")
-	}
-	stateData, err := os.ReadFile(filepath.Join(ws.dir, "terraform.tfstate"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range map[string]string{"trace log": string(logData), "state": string(stateData), "plan JSON": planJSON} {
+	texts := env.secretHuntTexts("AKSHYBRID_SSH_PRIVATE_KEY=" + env.srv.ClientKeyPEM)
+	for name, text := range texts {
 		for _, line := range strings.Split(env.srv.ClientKeyPEM, "\n") {
 			if line = strings.TrimSpace(line); len(line) >= 16 && !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
 				t.Errorf("a line of the SSH private key appears in the %s", name)
