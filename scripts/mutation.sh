@@ -42,7 +42,7 @@ targets=(
 	# to the decision (real_host.go: probed cmdlets, unknown clusters, renew_every), the two resources and the
 	# renew-now actions (actions.go). Provider configuration, host blocks, logging, validators, resource identity,
 	# the data sources, the list resource and the ephemeral kubeconfig are left to the acceptance tests.
-	"internal/provider|90|^(provider|provider_hosts|provider_data|provider_features|provider_ssh_auth|validators|cluster_identity|clusters_data_source|certificates_data_source|list_cluster_certificates|ephemeral_cluster_kubeconfig)\\.go$|acceptance,sshd|yes"
+	"internal/provider|90|^(provider|provider_hosts|provider_data|provider_features|validators|cluster_identity|clusters_data_source|certificates_data_source|list_cluster_certificates|ephemeral_cluster_kubeconfig)\\.go$|acceptance,sshd|yes"
 )
 
 status=0
