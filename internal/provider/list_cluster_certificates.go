@@ -97,6 +97,11 @@ func (l *clusterCertificatesListResource) result(ctx context.Context, req list.L
 	r := req.NewListResult(ctx)
 	r.DisplayName = c.Name
 	r.Diagnostics.Append(r.Identity.SetAttribute(ctx, path.Root(identityClusterName), c.Name)...)
+	if c.Unknown() {
+		// As the data sources and the resource's plan do: listed without a word, a cluster
+		// with no known expiry would look healthy in the generated configuration.
+		r.Diagnostics.AddWarning(unknownClusterWarning(c))
+	}
 	if !req.IncludeResource || r.Diagnostics.HasError() {
 		return r
 	}
