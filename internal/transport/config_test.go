@@ -18,26 +18,45 @@ func TestNewSSHValidation(t *testing.T) {
 	if err := os.WriteFile(kh, []byte("[h]:22 "+pub+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	damaged := filepath.Join(khDir, "damaged")
+	if err := os.WriteFile(damaged, []byte("[h]:22 ssh-ed25519 not-base64!\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	base := transport.SSHConfig{Host: "h", User: "u", PrivateKey: key, HostKey: pub}
 	tests := []struct {
-		name   string
-		edit   func(c *transport.SSHConfig)
-		field  string
-		reason string
+		name      string
+		edit      func(c *transport.SSHConfig)
+		setting   transport.Setting
+		conflicts transport.Setting // the other setting of a conflict
+		// error is the start of the error's text, which names settings by their SSHConfig fields.
+		error string
 	}{
-		{"no host", func(c *transport.SSHConfig) { c.Host = "" }, "host", "must be set"},
-		{"host with port", func(c *transport.SSHConfig) { c.Host = "h:22" }, "host", "give the port in port"},
-		{"host with user", func(c *transport.SSHConfig) { c.Host = "u@h" }, "host", "not a host name"},
-		{"bad port", func(c *transport.SSHConfig) { c.Port = 70000 }, "port", "not a TCP port"},
-		{"no user", func(c *transport.SSHConfig) { c.User = "" }, "user", "must be set"},
-		{"no auth", func(c *transport.SSHConfig) { c.PrivateKey = "" }, "password", "set password, private_key or agent = true"},
-		{"both auth", func(c *transport.SSHConfig) { c.Password = "x" }, "password", "conflicts with private_key"},
-		{"bad key", func(c *transport.SSHConfig) { c.PrivateKey = "not a key" }, "private_key", "not a private key"},
-		{"bad host key", func(c *transport.SSHConfig) { c.HostKey = "ssh-ed25519 nope" }, "host_key", "public key line"},
-		{"host key and known hosts", func(c *transport.SSHConfig) { c.KnownHostsPath = kh }, "host_key", "conflicts with known_hosts_path"},
-		{"insecure and host key", func(c *transport.SSHConfig) { c.InsecureIgnoreHostKey = true }, "insecure_ignore_host_key", "conflicts with host_key"},
-		{"missing known hosts", func(c *transport.SSHConfig) { c.HostKey = ""; c.KnownHostsPath = filepath.Join(khDir, "nope") }, "known_hosts_path", "cannot be read"},
-		{"negative dial timeout", func(c *transport.SSHConfig) { c.DialTimeout = -1 }, "dial_timeout", "negative"},
+		{"no host", func(c *transport.SSHConfig) { c.Host = "" }, transport.SettingHost, 0, "ssh Host: must be set"},
+		{"host with port", func(c *transport.SSHConfig) { c.Host = "h:22" }, transport.SettingHost, 0,
+			`ssh Host: "h:22" is not a host name or IP address (give the port in Port and the user in User)`},
+		{"host with user", func(c *transport.SSHConfig) { c.Host = "u@h" }, transport.SettingHost, 0, `ssh Host: "u@h" is not a host name`},
+		{"host with a space", func(c *transport.SSHConfig) { c.Host = "h 1" }, transport.SettingHost, 0, `ssh Host: "h 1" is not a host name`},
+		{"host with a tab inside brackets", func(c *transport.SSHConfig) { c.Host = "[h\t1]" }, transport.SettingHost, 0, `ssh Host: contains the control character '\t' at byte 2`},
+		{"bad port", func(c *transport.SSHConfig) { c.Port = 70000 }, transport.SettingPort, 0, "ssh Port: 70000 is not a TCP port (1-65535)"},
+		{"port above the range", func(c *transport.SSHConfig) { c.Port = 65536 }, transport.SettingPort, 0, "ssh Port: 65536 is not a TCP port"},
+		{"negative port", func(c *transport.SSHConfig) { c.Port = -1 }, transport.SettingPort, 0, "ssh Port: -1 is not a TCP port"},
+		{"no user", func(c *transport.SSHConfig) { c.User = "" }, transport.SettingUser, 0, "ssh User: must be set"},
+		{"no auth", func(c *transport.SSHConfig) { c.PrivateKey = "" }, transport.SettingPassword, 0, "ssh Password: set Password, PrivateKey or Agent = true to authenticate"},
+		{"both auth", func(c *transport.SSHConfig) { c.Password = "x" }, transport.SettingPassword, transport.SettingPrivateKey,
+			"ssh Password: conflicts with PrivateKey: set only one of them"},
+		{"bad key", func(c *transport.SSHConfig) { c.PrivateKey = "not a key" }, transport.SettingPrivateKey, 0, "ssh PrivateKey: is not a private key"},
+		{"bad host key", func(c *transport.SSHConfig) { c.HostKey = "ssh-ed25519 nope" }, transport.SettingHostKey, 0, "ssh HostKey: expected the host's public key line"},
+		{"host key and known hosts", func(c *transport.SSHConfig) { c.KnownHostsPath = kh }, transport.SettingHostKey, transport.SettingKnownHostsPath,
+			"ssh HostKey: conflicts with KnownHostsPath: set only one of them"},
+		{"insecure and host key", func(c *transport.SSHConfig) { c.InsecureIgnoreHostKey = true }, transport.SettingInsecureIgnoreHostKey, transport.SettingHostKey,
+			"ssh InsecureIgnoreHostKey: conflicts with HostKey: remove one of them"},
+		{"insecure and known hosts", func(c *transport.SSHConfig) { c.HostKey = ""; c.KnownHostsPath = kh; c.InsecureIgnoreHostKey = true },
+			transport.SettingInsecureIgnoreHostKey, transport.SettingKnownHostsPath, "ssh InsecureIgnoreHostKey: conflicts with KnownHostsPath: remove one of them"},
+		{"missing known hosts", func(c *transport.SSHConfig) { c.HostKey = ""; c.KnownHostsPath = filepath.Join(khDir, "nope") }, transport.SettingKnownHostsPath, 0,
+			"ssh KnownHostsPath: cannot be read"},
+		{"damaged known hosts", func(c *transport.SSHConfig) { c.HostKey = ""; c.KnownHostsPath = damaged }, transport.SettingKnownHostsPath, 0,
+			"ssh KnownHostsPath: ssh: read the known_hosts file " + damaged},
+		{"negative dial timeout", func(c *transport.SSHConfig) { c.DialTimeout = -1 }, transport.SettingDialTimeout, 0, "ssh DialTimeout: must not be negative"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,8 +64,9 @@ func TestNewSSHValidation(t *testing.T) {
 			tc.edit(&cfg)
 			_, err := transport.NewSSH(cfg)
 			var cerr *transport.ConfigError
-			if !errors.As(err, &cerr) || cerr.Field != tc.field || !strings.Contains(err.Error(), tc.reason) {
-				t.Fatalf("got %v; want field %q with %q", err, tc.field, tc.reason)
+			if !errors.As(err, &cerr) || cerr.Setting != tc.setting || cerr.ConflictsWith != tc.conflicts || cerr.Bastion ||
+				!strings.HasPrefix(err.Error(), tc.error) {
+				t.Fatalf("got %#v (%v); want setting %v conflicting with %v, starting %q", cerr, err, tc.setting, tc.conflicts, tc.error)
 			}
 		})
 	}

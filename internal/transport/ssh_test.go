@@ -108,7 +108,7 @@ func TestSSHHostKeyChanged(t *testing.T) {
 		t.Fatalf("want HostKeyError, got %v", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{"host key mismatch for " + srv.Addr, "update host_key", srv.HostKeyLine} {
+	for _, want := range []string{"host key mismatch for " + srv.Addr, "but HostKey expects", "update HostKey to the host's new key: " + srv.HostKeyLine} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)
 		}
@@ -146,7 +146,8 @@ func TestSSHKnownHosts(t *testing.T) {
 
 	cfg.KnownHostsPath = unknown
 	_, _, err = newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
-	if err == nil || !strings.Contains(err.Error(), "is not in known_hosts_path") || !strings.Contains(err.Error(), "ssh-keyscan -p "+strconv.Itoa(srv.Port)) {
+	if err == nil || !strings.Contains(err.Error(), "is not in KnownHostsPath "+unknown) || !strings.Contains(err.Error(), "ssh-keyscan -p "+strconv.Itoa(srv.Port)) ||
+		!strings.Contains(err.Error(), "or set HostKey to: "+srv.HostKeyLine) {
 		t.Fatalf("unknown host: %v", err)
 	}
 }
@@ -159,7 +160,7 @@ func TestSSHDefaultKnownHosts(t *testing.T) {
 	cfg.HostKey = ""
 	_, err := transport.NewSSH(cfg)
 	var cerr *transport.ConfigError
-	if !errors.As(err, &cerr) || cerr.Field != "host_key" || !strings.Contains(err.Error(), "known_hosts_path") {
+	if !errors.As(err, &cerr) || cerr.Setting != transport.SettingHostKey || !strings.Contains(err.Error(), "or KnownHostsPath so the host can be verified") {
 		t.Fatalf("without ~/.ssh/known_hosts: %v", err)
 	}
 	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
@@ -180,7 +181,7 @@ func TestSSHInsecureIgnoreHostKey(t *testing.T) {
 	cfg.HostKey = ""
 	cfg.InsecureIgnoreHostKey = true
 	r := newSSH(t, cfg)
-	if w := r.Warning(); !strings.Contains(w, "insecure_ignore_host_key") || !strings.Contains(w, srv.Addr) {
+	if w := r.Warning(); !strings.HasPrefix(w, "InsecureIgnoreHostKey is set: the identity of "+srv.Addr+" is not verified") || !strings.Contains(w, "Set HostKey (") {
 		t.Fatalf("Warning() = %q", w)
 	}
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
@@ -196,14 +197,14 @@ func TestSSHWrongCredentials(t *testing.T) {
 	cfg := keyConfig(srv)
 	cfg.PrivateKey = otherKey
 	_, _, err := newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
-	if err == nil || !strings.Contains(err.Error(), who) || !strings.Contains(err.Error(), "check user and private_key") {
+	if err == nil || !strings.Contains(err.Error(), who) || !strings.Contains(err.Error(), "check User and PrivateKey") {
 		t.Fatalf("wrong key: %v", err)
 	}
 
 	cfg.PrivateKey = ""
 	cfg.Password = "not-the-password"
 	_, _, err = newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
-	if err == nil || !strings.Contains(err.Error(), who) || !strings.Contains(err.Error(), "check user and password") {
+	if err == nil || !strings.Contains(err.Error(), who) || !strings.Contains(err.Error(), "check User and Password") {
 		t.Fatalf("wrong password: %v", err)
 	}
 	if strings.Contains(err.Error(), "not-the-password") {
