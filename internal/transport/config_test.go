@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -37,6 +38,8 @@ func TestNewSSHValidation(t *testing.T) {
 		{"host with user", func(c *transport.SSHConfig) { c.Host = "u@h" }, transport.SettingHost, 0, `ssh Host: "u@h" is not a host name`},
 		{"host with a space", func(c *transport.SSHConfig) { c.Host = "h 1" }, transport.SettingHost, 0, `ssh Host: "h 1" is not a host name`},
 		{"host with a tab inside brackets", func(c *transport.SSHConfig) { c.Host = "[h\t1]" }, transport.SettingHost, 0, `ssh Host: contains the control character '\t' at byte 2`},
+		{"host starting with a line break", func(c *transport.SSHConfig) { c.Host = "\nh" }, transport.SettingHost, 0, `ssh Host: contains the control character '\n' at byte 0`},
+		{"user starting with a tab", func(c *transport.SSHConfig) { c.User = "\tops" }, transport.SettingUser, 0, `ssh User: contains the control character '\t' at byte 0`},
 		{"bad port", func(c *transport.SSHConfig) { c.Port = 70000 }, transport.SettingPort, 0, "ssh Port: 70000 is not a TCP port (1-65535)"},
 		{"port above the range", func(c *transport.SSHConfig) { c.Port = 65536 }, transport.SettingPort, 0, "ssh Port: 65536 is not a TCP port"},
 		{"negative port", func(c *transport.SSHConfig) { c.Port = -1 }, transport.SettingPort, 0, "ssh Port: -1 is not a TCP port"},
@@ -79,6 +82,8 @@ func TestNewSSHValidation(t *testing.T) {
 		func(c *transport.SSHConfig) { c.HostKey = "[h]:22 " + pub }, // a known_hosts line
 		func(c *transport.SSHConfig) { c.PrivateKey = ""; c.Password = "pw" },
 		func(c *transport.SSHConfig) { c.HostKey = ""; c.InsecureIgnoreHostKey = true },
+		func(c *transport.SSHConfig) { c.Port = 1 },     // the lowest TCP port
+		func(c *transport.SSHConfig) { c.Port = 65535 }, // the highest
 	}
 	for i, edit := range ok {
 		cfg := base
@@ -88,8 +93,12 @@ func TestNewSSHValidation(t *testing.T) {
 			t.Errorf("valid config %d: %v", i, err)
 			continue
 		}
-		if cfg.Port == 0 && !strings.HasSuffix(r.Addr(), ":22") {
-			t.Errorf("default port: Addr() = %q", r.Addr())
+		wantPort := cfg.Port
+		if wantPort == 0 {
+			wantPort = 22
+		}
+		if !strings.HasSuffix(r.Addr(), ":"+strconv.Itoa(wantPort)) {
+			t.Errorf("valid config %d: Addr() = %q, want port %d", i, r.Addr(), wantPort)
 		}
 	}
 }

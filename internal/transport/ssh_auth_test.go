@@ -22,6 +22,7 @@ func echo(t *testing.T, r *transport.SSH, srv *sshtest.Server) {
 }
 
 func TestSSHPassphraseProtectedKeyLogsIn(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	pub, encrypted := sshtest.NewEncryptedKeyPair(t, "correct horse")
 	srv.AuthorizeKey(t, pub)
@@ -31,6 +32,7 @@ func TestSSHPassphraseProtectedKeyLogsIn(t *testing.T) {
 }
 
 func TestSSHPassphraseErrorsNameTheSetting(t *testing.T) {
+	t.Parallel()
 	_, encrypted := sshtest.NewEncryptedKeyPair(t, "correct horse")
 	pub, plain := sshtest.NewKeyPair(t)
 	tests := []struct {
@@ -70,6 +72,7 @@ func TestSSHAgentKeyLogsIn(t *testing.T) {
 }
 
 func TestSSHAgentWithoutTheKeyIsRefused(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	_, otherKey := sshtest.NewKeyPair(t) // not authorized on the server
 	ag := sshtest.StartAgent(t, otherKey)
@@ -101,6 +104,7 @@ func bastionConfig(target, bastion *sshtest.Server) transport.SSHConfig {
 }
 
 func TestSSHThroughBastion(t *testing.T) {
+	t.Parallel()
 	bastion := sshtest.Start(t)
 	target := sshtest.Start(t)
 	r := newSSH(t, bastionConfig(target, bastion))
@@ -113,6 +117,7 @@ func TestSSHThroughBastion(t *testing.T) {
 }
 
 func TestSSHBastionThatRefusesForwardingFails(t *testing.T) {
+	t.Parallel()
 	// The target is reachable directly; only going through the bastion can fail here.
 	bastion := sshtest.StartWith(t, "AllowTcpForwarding no")
 	target := sshtest.Start(t)
@@ -123,6 +128,7 @@ func TestSSHBastionThatRefusesForwardingFails(t *testing.T) {
 }
 
 func TestSSHBastionHostKeyIsCheckedOnItsOwn(t *testing.T) {
+	t.Parallel()
 	bastion := sshtest.Start(t)
 	target := sshtest.Start(t)
 	cfg := bastionConfig(target, bastion)
@@ -143,6 +149,7 @@ func TestSSHBastionHostKeyIsCheckedOnItsOwn(t *testing.T) {
 }
 
 func TestSSHBastionWithAgentAndTargetWithPassphrase(t *testing.T) {
+	t.Parallel()
 	bastion := sshtest.Start(t)
 	target := sshtest.Start(t)
 	bpub, bkey := sshtest.NewKeyPair(t)
@@ -159,6 +166,7 @@ func TestSSHBastionWithAgentAndTargetWithPassphrase(t *testing.T) {
 }
 
 func TestSSHBastionSettingErrorsArePrefixed(t *testing.T) {
+	t.Parallel()
 	pub, key := sshtest.NewKeyPair(t)
 	_, err := transport.NewSSH(transport.SSHConfig{Host: "h", User: "u", PrivateKey: key, HostKey: pub,
 		Bastion: &transport.SSHConfig{Host: "b", PrivateKey: key, HostKey: pub}})
@@ -171,6 +179,7 @@ func TestSSHBastionSettingErrorsArePrefixed(t *testing.T) {
 // The bastion's host and user are refused with a control character, as the node's are
 // (issue 10), and named as bastion settings.
 func TestSSHBastionControlCharactersAreRefused(t *testing.T) {
+	t.Parallel()
 	pub, key := sshtest.NewKeyPair(t)
 	for _, tc := range []struct {
 		setting    transport.Setting

@@ -52,6 +52,7 @@ func writeScript(t *testing.T, name, body string) string {
 }
 
 func TestSSHRunWithKey(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	r := newSSH(t, keyConfig(srv))
 	if w := r.Warning(); w != "" {
@@ -78,6 +79,7 @@ func TestSSHRunWithKey(t *testing.T) {
 }
 
 func TestSSHLargeOutput(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	r := newSSH(t, keyConfig(srv))
 	const n = 6 << 20
@@ -88,6 +90,7 @@ func TestSSHLargeOutput(t *testing.T) {
 }
 
 func TestSSHRejectsUnsafeCommandLine(t *testing.T) {
+	t.Parallel()
 	// No server needed: the command line is checked before connecting.
 	r := newSSH(t, transport.SSHConfig{Host: "127.0.0.1", Port: 1, User: "u", Password: "p", InsecureIgnoreHostKey: true})
 	_, _, err := r.Run(context.Background(), "/bin/echo", []string{"a; rm -rf /"})
@@ -97,6 +100,7 @@ func TestSSHRejectsUnsafeCommandLine(t *testing.T) {
 }
 
 func TestSSHHostKeyChanged(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	other, _ := sshtest.NewKeyPair(t)
 	cfg := keyConfig(srv)
@@ -116,6 +120,7 @@ func TestSSHHostKeyChanged(t *testing.T) {
 }
 
 func TestSSHKnownHosts(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	other, _ := sshtest.NewKeyPair(t)
 	dir := t.TempDir()
@@ -176,6 +181,7 @@ func TestSSHDefaultKnownHosts(t *testing.T) {
 }
 
 func TestSSHInsecureIgnoreHostKey(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	cfg := keyConfig(srv)
 	cfg.HostKey = ""
@@ -190,6 +196,7 @@ func TestSSHInsecureIgnoreHostKey(t *testing.T) {
 }
 
 func TestSSHWrongCredentials(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	_, otherKey := sshtest.NewKeyPair(t)
 	who := srv.User + "@" + srv.Addr
@@ -210,9 +217,14 @@ func TestSSHWrongCredentials(t *testing.T) {
 	if strings.Contains(err.Error(), "not-the-password") {
 		t.Fatalf("error leaks the password: %v", err)
 	}
+	// The password was offered, not only named in the message.
+	if !strings.Contains(srv.Log(), "Failed password for "+srv.User) {
+		t.Errorf("sshd saw no password attempt:\n%s", srv.Log())
+	}
 }
 
 func TestSSHConnectRefused(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -232,6 +244,7 @@ func TestSSHConnectRefused(t *testing.T) {
 // the exit status that proves it ended, with or without standard input (RunInput takes
 // the same path; 1 MiB of stdin that the command never reads can fill the channel window).
 func TestSSHCancelKillsRemoteCommand(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	cfg := keyConfig(srv)
 	// OpenSSH refuses signal requests in a root login (no privilege separation there).
@@ -270,6 +283,7 @@ func TestSSHCancelKillsRemoteCommand(t *testing.T) {
 // root login), the remote command may outlive the cancelled run, and the error says so
 // instead of claiming it stopped.
 func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	cfg := keyConfig(srv)
 	if cfg.User != "root" {
@@ -278,78 +292,119 @@ func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
 		return
 	}
 	r := newSSH(t, cfg)
-	marker := sleepMarker(t)
-	t.Cleanup(func() {
-		// This test's own remote process, found by its unique path.
-		for _, p := range processes(t, marker) {
-			_ = syscall.Kill(p, syscall.SIGKILL)
-		}
-	})
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
 		t.Fatalf("%v\n%s", err, srv.Log())
 	}
-	for _, stdin := range [][]byte{nil, bigInput()} {
-		// Cancel once the command runs on the server (one more process with the marker),
-		// not after a fixed time that a loaded machine may spend opening the session.
-		before := len(processes(t, marker))
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() {
-			poll(10*time.Second, func() bool { return len(processes(t, marker)) > before })
+	// Each case waits out the grace period for an exit status that never comes; they run
+	// side by side on the one connection, each with its own marker.
+	for _, tc := range []struct {
+		name  string
+		stdin []byte
+	}{{"without stdin", nil}, {"with stdin", bigInput()}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			marker := sleepMarker(t)
+			t.Cleanup(func() { killAll(t, marker) })
+			// Cancel once the command runs on the server, not after a fixed time that a
+			// loaded machine may spend opening the session. The watcher runs beside
+			// RunInput and hands its verdict to the test's goroutine.
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			started := make(chan error, 1)
+			go func() {
+				defer cancel()
+				started <- waitFor(10*time.Second, "the remote command to start", func() (bool, error) {
+					pids, err := processes(marker)
+					return len(pids) > 0, err
+				})
+			}()
+			_, _, err := r.RunInput(ctx, marker, []string{"300"}, tc.stdin)
 			cancel()
-		}()
-		_, _, err := r.RunInput(ctx, marker, []string{"300"}, stdin)
-		cancel()
-		if !errors.Is(err, transport.ErrStopUnconfirmed) || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "outcome is unknown") {
-			t.Fatalf("stdin of %d bytes: want an unconfirmed stop, got %v", len(stdin), err)
-		}
+			if werr := <-started; werr != nil {
+				t.Fatalf("%v (RunInput: %v)\n%s", werr, err, srv.Log())
+			}
+			if !errors.Is(err, transport.ErrStopUnconfirmed) || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "outcome is unknown") {
+				t.Fatalf("want an unconfirmed stop, got %v", err)
+			}
+			// The process outlives the run, as the error says.
+			if pids := mustProcesses(t, marker); len(pids) == 0 {
+				t.Errorf("the remote command is gone, yet the error says it may still be running")
+			}
+		})
 	}
 }
 
 func waitGone(t *testing.T, marker string, srv *sshtest.Server) {
 	t.Helper()
-	if !poll(5*time.Second, func() bool { return len(processes(t, marker)) == 0 }) {
-		pids := processes(t, marker)
-		for _, p := range pids {
-			_ = syscall.Kill(p, syscall.SIGKILL) // this test's own process
-		}
-		t.Fatalf("remote process still running 5 s after cancel: pids %v\n%s", pids, srv.Log())
+	err := waitFor(5*time.Second, "the remote process to end after the cancel", func() (bool, error) {
+		pids, err := processes(marker)
+		return len(pids) == 0, err
+	})
+	if err != nil {
+		pids := mustProcesses(t, marker)
+		killAll(t, marker)
+		t.Fatalf("%v: pids %v\n%s", err, pids, srv.Log())
+	}
+}
+
+// killAll kills this test's own remote processes, found by their unique path.
+func killAll(t *testing.T, marker string) {
+	t.Helper()
+	for _, p := range mustProcesses(t, marker) {
+		_ = syscall.Kill(p, syscall.SIGKILL)
 	}
 }
 
 // processes returns the pids of the processes whose command line contains pattern. pgrep
-// exits 1 when nothing matches; any other failure ends the test rather than reading as
-// "no such process".
-func processes(t *testing.T, pattern string) []int {
-	t.Helper()
+// exits 1 when nothing matches; any other failure is an error rather than "no such
+// process". It never touches a testing.T, so watchers on other goroutines may call it and
+// send the error to the test's goroutine.
+func processes(pattern string) ([]int, error) {
 	out, err := exec.Command("pgrep", "-f", pattern).Output()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 1 {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		t.Fatalf("pgrep -f %q: %v", pattern, err)
+		return nil, fmt.Errorf("pgrep -f %q: %w", pattern, err)
 	}
 	var pids []int
 	for _, f := range strings.Fields(string(out)) {
 		p, err := strconv.Atoi(f)
 		if err != nil {
-			t.Fatalf("pgrep printed %q", out)
+			return nil, fmt.Errorf("pgrep printed %q", out)
 		}
 		pids = append(pids, p)
+	}
+	return pids, nil
+}
+
+// mustProcesses is processes for the test's own goroutine: a pgrep failure ends the test.
+func mustProcesses(t *testing.T, pattern string) []int {
+	t.Helper()
+	pids, err := processes(pattern)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return pids
 }
 
-// poll reports whether cond became true before timeout, checking every 20 ms.
-func poll(timeout time.Duration, cond func() bool) bool {
+// waitFor checks cond every 20 ms until it holds, fails or timeout passes; the error
+// says which (what names the awaited event). It touches no testing.T.
+func waitFor(timeout time.Duration, what string, cond func() (bool, error)) error {
 	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
+	for {
+		ok, err := cond()
+		switch {
+		case err != nil:
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		case ok:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("gave up waiting %s for %s", timeout, what)
 		}
 		time.Sleep(20 * time.Millisecond) // the interval between checks, not a wait for the event
 	}
-	return true
 }
 
 // sleepMarker links a uniquely named path to sleep, so that pgrep finds exactly the
@@ -364,6 +419,7 @@ func sleepMarker(t *testing.T) string {
 }
 
 func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	px := sshtest.StartProxy(t, srv.Addr)
 	cfg := keyConfig(srv)
@@ -397,6 +453,7 @@ func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
 }
 
 func TestSSHRedialsAfterConnectionDied(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	px := sshtest.StartProxy(t, srv.Addr)
 	cfg := keyConfig(srv)
@@ -415,6 +472,7 @@ func TestSSHRedialsAfterConnectionDied(t *testing.T) {
 }
 
 func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	px := sshtest.StartProxy(t, srv.Addr)
 	cfg := keyConfig(srv)
@@ -425,19 +483,18 @@ func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	marker := sleepMarker(t)
-	t.Cleanup(func() {
-		for _, p := range processes(t, marker) {
-			_ = syscall.Kill(p, syscall.SIGKILL) // this test's own remote process
-		}
-	})
+	t.Cleanup(func() { killAll(t, marker) })
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := r.Run(context.Background(), marker, []string{"4"})
 		done <- err
 	}()
 	// Freeze once the command runs on the server, so the run is in flight.
-	if !poll(5*time.Second, func() bool { return len(processes(t, marker)) > 0 }) {
-		t.Fatalf("the remote command did not start within 5 s\n%s", srv.Log())
+	if err := waitFor(5*time.Second, "the remote command to start", func() (bool, error) {
+		pids, err := processes(marker)
+		return len(pids) > 0, err
+	}); err != nil {
+		t.Fatalf("%v\n%s", err, srv.Log())
 	}
 	px.Freeze() // the peer goes silent without closing the TCP connection
 	select {
@@ -458,6 +515,7 @@ func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 }
 
 func TestSSHClose(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	r := newSSH(t, keyConfig(srv))
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
@@ -472,6 +530,7 @@ func TestSSHClose(t *testing.T) {
 }
 
 func TestSSHCancelledBeforeConnect(t *testing.T) {
+	t.Parallel()
 	r := newSSH(t, transport.SSHConfig{Host: "192.0.2.1", User: "u", Password: "p", InsecureIgnoreHostKey: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
