@@ -102,3 +102,49 @@ func TestNewSSHValidation(t *testing.T) {
 		}
 	}
 }
+
+// Warning speaks only when a host's identity goes unverified, and says which host: the
+// node, the bastion on the way, or both.
+func TestSSHWarningNamesTheUnverifiedHost(t *testing.T) {
+	pub, key := sshtest.NewKeyPair(t)
+	const rest = " is not verified, so anyone able to intercept the connection can impersonate the host and receive the " +
+		"commands and password sent to it. Set HostKey (the host's public key line, e.g. from ssh-keyscan) or KnownHostsPath instead."
+	verified := func(host string) *transport.SSHConfig {
+		return &transport.SSHConfig{Host: host, User: "u", PrivateKey: key, HostKey: pub}
+	}
+	insecure := func(host string) *transport.SSHConfig {
+		return &transport.SSHConfig{Host: host, Port: 2222, User: "u", PrivateKey: key, InsecureIgnoreHostKey: true}
+	}
+	withBastion := func(node, bastion *transport.SSHConfig) transport.SSHConfig {
+		node.Bastion = bastion
+		return *node
+	}
+	tests := []struct {
+		name string
+		cfg  transport.SSHConfig
+		want string
+	}{
+		{"all verified", withBastion(verified("n"), verified("b")), ""},
+		{"node unverified", withBastion(insecure("n"), verified("b")), "InsecureIgnoreHostKey is set: the identity of n:2222" + rest},
+		{"bastion unverified", withBastion(verified("n"), insecure("b")), "bastion: InsecureIgnoreHostKey is set: the identity of b:2222" + rest},
+		{"both unverified", withBastion(insecure("n"), insecure("b")),
+			"bastion: InsecureIgnoreHostKey is set: the identity of b:2222" + rest + "\nInsecureIgnoreHostKey is set: the identity of n:2222" + rest},
+	}
+	for _, tt := range tests {
+		r, err := transport.NewSSH(tt.cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := r.Warning(); got != tt.want {
+			t.Errorf("%s: Warning() = %q\nwant %q", tt.name, got, tt.want)
+		}
+	}
+	r, err := transport.NewSSH(*insecure("n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.DescribeWarning(func(s transport.Setting) string { return "<" + s.String() + ">" })
+	if !strings.HasPrefix(got, "<InsecureIgnoreHostKey> is set") || !strings.Contains(got, "Set <HostKey> (") || !strings.Contains(got, "or <KnownHostsPath> instead") {
+		t.Errorf("DescribeWarning = %q", got)
+	}
+}
