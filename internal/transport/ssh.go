@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -447,10 +446,7 @@ func (s *SSH) dial(ctx context.Context) (*sshConn, error) {
 	}
 	c := &sshConn{client: client, via: via, done: make(chan struct{})}
 	go func() {
-		err := c.client.Wait()
-		if err == nil {
-			err = io.EOF
-		}
+		err := c.client.Wait() // never nil: the error that ended the connection
 		if c.via != nil {
 			_ = c.via.Close()
 		}

@@ -235,8 +235,22 @@ func TestSSHConnectRefused(t *testing.T) {
 	p, _ := strconv.Atoi(port)
 	r := newSSH(t, transport.SSHConfig{Host: host, Port: p, User: "u", Password: "p", InsecureIgnoreHostKey: true, DialTimeout: 2 * time.Second})
 	_, _, err = r.Run(context.Background(), "/bin/true", nil)
-	if err == nil || !strings.HasPrefix(err.Error(), "ssh connect to "+addr+": ") {
-		t.Fatalf("got %v", err)
+	if !errors.Is(err, syscall.ECONNREFUSED) || !strings.HasPrefix(err.Error(), "ssh connect to "+addr+": ") {
+		t.Fatalf("got %v, want the refusal", err)
+	}
+}
+
+// The dial timeout bounds connecting and logging in, not the connection's life: a run
+// that starts within it may go on past it.
+func TestSSHDialTimeoutBoundsOnlyTheHandshake(t *testing.T) {
+	t.Parallel()
+	srv := sshtest.Start(t)
+	cfg := keyConfig(srv)
+	cfg.DialTimeout = 2 * time.Second
+	r := newSSH(t, cfg)
+	out, _, err := r.Run(context.Background(), writeScript(t, "slow", "sleep 2.5; echo done"), nil)
+	if err != nil || string(out) != "done\n" {
+		t.Fatalf("a run lasting past the dial timeout: %q, %v", out, err)
 	}
 }
 
@@ -497,9 +511,14 @@ func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 		t.Fatalf("%v\n%s", err, srv.Log())
 	}
 	px.Freeze() // the peer goes silent without closing the TCP connection
+	frozen := time.Now()
 	select {
 	case err := <-done:
-		if !errors.Is(err, transport.ErrConnectionLost) || !strings.Contains(err.Error(), "keepalive") {
+		// Three intervals without an answer, not fewer: a slow reply is not a dead peer.
+		if d := time.Since(frozen); d < 3*cfg.KeepAlive {
+			t.Errorf("the connection was given up %s after the peer went silent, before three keepalive intervals (%s)", d, 3*cfg.KeepAlive)
+		}
+		if !errors.Is(err, transport.ErrConnectionLost) || !strings.Contains(err.Error(), "(no answer to keepalives for 300ms)") {
 			t.Fatalf("got %v", err)
 		}
 		if !strings.Contains(err.Error(), "may or may not have finished") {
