@@ -41,6 +41,10 @@ func TestCommandLine(t *testing.T) {
 		{name: "arg with quote", program: "pwsh", args: []string{`"x"`}, wantErr: "only be flags and base64"},
 		{name: "empty arg", program: "pwsh", args: []string{""}, wantErr: "empty"},
 		{name: "too long", program: "pwsh", args: []string{long}, wantErr: "8191"},
+		// cmd.exe takes 8191 characters: "p " and 8189 more fit, one more does not.
+		{name: "at the cmd.exe limit", program: "p", args: []string{strings.Repeat("A", 8189)}, want: "p " + strings.Repeat("A", 8189)},
+		{name: "one past the cmd.exe limit", program: "p", args: []string{strings.Repeat("A", 8190)},
+			wantErr: "command line is 8192 characters long, more than the 8191"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
