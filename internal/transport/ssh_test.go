@@ -134,6 +134,7 @@ func TestSSHKnownHosts(t *testing.T) {
 	entry := fmt.Sprintf("[%s]:%d", srv.Host, srv.Port)
 	good := write("good", "# comment\n"+entry+" "+other+"\n"+entry+" "+srv.HostKeyLine+"\n")
 	bad := write("bad", entry+" "+other+"\n")
+	revoked := write("revoked", "@revoked "+entry+" "+srv.HostKeyLine+"\n"+entry+" "+srv.HostKeyLine+"\n")
 	unknown := write("unknown", "[example.com]:22 "+other+"\n")
 
 	cfg := keyConfig(srv)
@@ -147,6 +148,14 @@ func TestSSHKnownHosts(t *testing.T) {
 	_, _, err := newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
 	if err == nil || !strings.Contains(err.Error(), "host key mismatch") || !strings.Contains(err.Error(), "ssh-keygen -R") {
 		t.Fatalf("mismatch: %v", err)
+	}
+
+	cfg.KnownHostsPath = revoked
+	_, _, err = newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
+	var herr *transport.HostKeyError
+	if !errors.As(err, &herr) || !herr.Revoked ||
+		!strings.Contains(err.Error(), "is marked @revoked in KnownHostsPath "+revoked+"; refusing to connect") {
+		t.Fatalf("revoked: %v", err)
 	}
 
 	cfg.KnownHostsPath = unknown
@@ -171,8 +180,18 @@ func TestSSHDefaultKnownHosts(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	def := filepath.Join(home, ".ssh", "known_hosts")
+	// A default file that does not list the host names itself as the source, not a setting.
+	if err := os.WriteFile(def, []byte("[example.com]:22 "+srv.HostKeyLine+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
+	var herr *transport.HostKeyError
+	if !errors.As(err, &herr) || herr.Source != 0 || herr.File != def || !strings.Contains(err.Error(), "is not in known_hosts "+def+". ") {
+		t.Fatalf("host missing from ~/.ssh/known_hosts: %v", err)
+	}
 	line := fmt.Sprintf("[%s]:%d %s\n", srv.Host, srv.Port, srv.HostKeyLine)
-	if err := os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte(line), 0o600); err != nil {
+	if err := os.WriteFile(def, []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := newSSH(t, cfg).Run(context.Background(), "/bin/true", nil); err != nil {
