@@ -44,7 +44,7 @@ var settingFields = [settingEnd]string{
 // Settings lists every Setting, so that a caller mapping them to names of its own can
 // prove it names each one.
 func Settings() []Setting {
-	all := make([]Setting, 0, settingEnd-1)
+	var all []Setting
 	for s := SettingHost; s < settingEnd; s++ {
 		all = append(all, s)
 	}
