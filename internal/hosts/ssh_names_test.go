@@ -78,7 +78,7 @@ func TestOpenSSHSettingErrorsNameAttributes(t *testing.T) {
 		{"host key and known hosts", edit(func(c *transport.SSHConfig) { c.KnownHostsPath = kh }), "host_key",
 			"ssh host_key: conflicts with known_hosts_path: set only one of them"},
 		{"agent without socket", edit(func(c *transport.SSHConfig) { c.Agent = true }), "agent",
-			"ssh agent: is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment Terraform runs in, or use private_key"},
+			"ssh agent: is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment this program runs in, or use private_key"},
 		{"negative dial timeout, which no attribute sets", edit(func(c *transport.SSHConfig) { c.DialTimeout = -1 }), "",
 			"ssh DialTimeout: must not be negative"},
 		{"bastion passphrase without key", withBastion(func(b *transport.SSHConfig) { b.PrivateKey = ""; b.Password = "pw"; b.PrivateKeyPassphrase = "x" }),

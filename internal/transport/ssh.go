@@ -233,7 +233,7 @@ func newEndpoint(cfg SSHConfig) (*endpoint, error) {
 			e.cfg.AgentSocket = cfg.AgentSocket
 		}
 		if cfg.AgentSocket == "" {
-			return nil, configError(SettingAgent, "is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment Terraform runs in, or use ", SettingPrivateKey)
+			return nil, configError(SettingAgent, "is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment this program runs in, or use ", SettingPrivateKey)
 		}
 		e.methods = append(e.methods, SettingAgent)
 	}
