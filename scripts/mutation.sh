@@ -2,8 +2,9 @@
 # Mutation testing with gremlins: changes one operator at a time in the code under test and checks that some test
 # fails. Prints each package's test efficacy (killed / (killed + lived)) and fails when one is below its threshold.
 #
-#   scripts/mutation.sh          every package below
-#   scripts/mutation.sh --fast   akshci and the provider's renewal logic only (a few minutes)
+#   scripts/mutation.sh                        every package below
+#   scripts/mutation.sh --fast                 akshci and the provider's renewal logic only (a few minutes)
+#   scripts/mutation.sh internal/transport ... the named packages of the list below only, with their settings
 #
 # gremlins runs a package's whole test suite once per mutant, so the slowest tests decide the run time. Two kinds of
 # tests are skipped knowingly here (AKSHYBRID_TEST_SKIP, package internal/testing/prereq) and run in `make test`:
@@ -23,7 +24,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 repo_root
 
 fast=false
-[[ ${1:-} == --fast ]] && fast=true
+only=()
+for arg in "$@"; do
+	case $arg in
+	--fast) fast=true ;;
+	*) only+=("${arg#./}") ;;
+	esac
+done
 
 gremlins=$(scripts/gremlins.sh)
 # gremlins times each mutant's test run against the first, coverage-gathering run; a test result from Go's cache
@@ -50,6 +57,9 @@ summary=()
 for t in "${targets[@]}"; do
 	IFS='|' read -r pkg threshold exclude skip in_fast <<<"$t"
 	$fast && [[ $in_fast != yes ]] && continue
+	if ((${#only[@]})) && [[ " ${only[*]} " != *" $pkg "* ]]; then
+		continue
+	fi
 	unset TF_ACC
 	export AKSHYBRID_TEST_SKIP=$skip
 	args=(unleash "./$pkg" --workers 1 --timeout-coefficient 5 --threshold-efficacy "$threshold" --output "$out_dir/${pkg//\//_}.json")
@@ -70,6 +80,10 @@ for t in "${targets[@]}"; do
 	fi
 done
 
+if ((${#summary[@]} == 0)); then
+	echo "mutation: no package of the list matches: ${only[*]}" >&2
+	exit 2
+fi
 echo "==> mutation summary"
 printf '%s\n' "${summary[@]}"
 exit "$status"

@@ -77,12 +77,12 @@ func Open(_ context.Context, s Settings) (*Opened, error) {
 		if err != nil {
 			var ce *transport.ConfigError
 			if errors.As(err, &ce) {
-				return nil, &SettingError{Attribute: ce.Field, Err: err}
+				return nil, sshSettingError(ce, err)
 			}
 			return nil, err
 		}
-		opened := &Opened{Host: powershell.New(traced(runner, s.Trace, s.Clock), orDefault(s.SSH.PowerShell))}
-		if w := runner.Warning(); w != "" {
+		opened := &Opened{Host: powershell.New(traced(sshNamedRunner{runner}, s.Trace, s.Clock), orDefault(s.SSH.PowerShell))}
+		if w := runner.DescribeWarning(sshName); w != "" {
 			opened.Warnings = append(opened.Warnings, w)
 		}
 		return opened, nil

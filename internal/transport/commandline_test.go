@@ -19,6 +19,8 @@ func TestCommandLine(t *testing.T) {
 	}{
 		{name: "plain", program: "powershell.exe", args: []string{"-NoProfile", "-EncodedCommand", "aGVsbG8+/w=="}, want: "powershell.exe -NoProfile -EncodedCommand aGVsbG8+/w=="},
 		{name: "posix path", program: "/usr/bin/pwsh", want: "/usr/bin/pwsh"},
+		{name: "upper case and digits are plain", program: "/opt/AksHci/PowerShell/7.0/pwsh", want: "/opt/AksHci/PowerShell/7.0/pwsh"},
+		{name: "the edges of the plain ranges", program: "/0/9/A/Z/a/z/pwsh", args: []string{"0", "9", "A", "Z", "a", "z"}, want: "/0/9/A/Z/a/z/pwsh 0 9 A Z a z"},
 		{name: "windows path", program: `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`, want: `"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe"`},
 		{name: "spaces", program: `C:\Program Files\PowerShell\7\pwsh.exe`, args: []string{"-NoProfile"}, want: `"C:\Program Files\PowerShell\7\pwsh.exe" -NoProfile`},
 		{name: "unicode letters", program: `/opt/Überwachung/pwsh`, want: `"/opt/Überwachung/pwsh"`},
@@ -41,6 +43,15 @@ func TestCommandLine(t *testing.T) {
 		{name: "arg with quote", program: "pwsh", args: []string{`"x"`}, wantErr: "only be flags and base64"},
 		{name: "empty arg", program: "pwsh", args: []string{""}, wantErr: "empty"},
 		{name: "too long", program: "pwsh", args: []string{long}, wantErr: "8191"},
+		// An argument is quoted in full in the error up to 40 characters, cut after that.
+		{name: "bad arg of 40 characters", program: "p", args: []string{strings.Repeat("b", 39) + ";"},
+			wantErr: `"` + strings.Repeat("b", 39) + `;" contains ';'`},
+		{name: "bad arg of 41 characters", program: "p", args: []string{strings.Repeat("b", 40) + ";"},
+			wantErr: `"` + strings.Repeat("b", 40) + `..." contains ';'`},
+		// cmd.exe takes 8191 characters: "p " and 8189 more fit, one more does not.
+		{name: "at the cmd.exe limit", program: "p", args: []string{strings.Repeat("A", 8189)}, want: "p " + strings.Repeat("A", 8189)},
+		{name: "one past the cmd.exe limit", program: "p", args: []string{strings.Repeat("A", 8190)},
+			wantErr: "command line is 8192 characters long, more than the 8191"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

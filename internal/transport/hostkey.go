@@ -18,8 +18,12 @@ import (
 type HostKeyError struct {
 	// Addr is the host:port dialled.
 	Addr string
-	// Source is where the expected key came from: "host_key" or "known_hosts_path <file>".
-	Source string
+	// Source is the setting the expected key came from: SettingHostKey, or
+	// SettingKnownHostsPath for the known_hosts file File; zero when File is the default
+	// ~/.ssh/known_hosts.
+	Source Setting
+	// File is the known_hosts file checked; "" for a pinned HostKey.
+	File string
 	// Presented is the host's key as an authorized_keys line; PresentedFingerprint its
 	// SHA256 fingerprint.
 	Presented            string
@@ -29,28 +33,41 @@ type HostKeyError struct {
 	Expected []string
 	// Revoked is true when known_hosts marks the presented key @revoked.
 	Revoked bool
-	file    string
 }
 
-func (e *HostKeyError) Error() string {
+func (e *HostKeyError) Error() string { return e.Describe(Setting.String) }
+
+// source says where the expected key came from.
+func (e *HostKeyError) source(name SettingNames) string {
+	switch e.Source {
+	case SettingHostKey:
+		return name(SettingHostKey)
+	case SettingKnownHostsPath:
+		return name(SettingKnownHostsPath) + " " + e.File
+	}
+	return "known_hosts " + e.File
+}
+
+// Describe is the error's text with the settings named by name.
+func (e *HostKeyError) Describe(name SettingNames) string {
 	host, port := splitAddr(e.Addr)
 	keyscan := "ssh-keyscan -p " + port + " " + host
 	var b strings.Builder
 	switch {
 	case e.Revoked:
-		fmt.Fprintf(&b, "ssh: the host key of %s (%s) is marked @revoked in %s; refusing to connect", e.Addr, e.PresentedFingerprint, e.Source)
+		fmt.Fprintf(&b, "ssh: the host key of %s (%s) is marked @revoked in %s; refusing to connect", e.Addr, e.PresentedFingerprint, e.source(name))
 	case len(e.Expected) == 0:
-		fmt.Fprintf(&b, "ssh: the host key of %s (%s) is not in %s. Verify the fingerprint out of band, then add the host (%s >> %s) or set host_key to: %s",
-			e.Addr, e.PresentedFingerprint, e.Source, keyscan, e.file, e.Presented)
+		fmt.Fprintf(&b, "ssh: the host key of %s (%s) is not in %s. Verify the fingerprint out of band, then add the host (%s >> %s) or set %s to: %s",
+			e.Addr, e.PresentedFingerprint, e.source(name), keyscan, e.File, name(SettingHostKey), e.Presented)
 	default:
 		fmt.Fprintf(&b, "ssh: host key mismatch for %s: the host presented %s, but %s expects %s. "+
 			"Either the host's key changed (reinstall, key rotation) or someone is intercepting the connection. "+
 			"If the change is expected, verify the new fingerprint out of band, then ",
-			e.Addr, e.PresentedFingerprint, e.Source, strings.Join(e.Expected, " or "))
-		if e.file != "" {
-			fmt.Fprintf(&b, "update known_hosts: ssh-keygen -R '%s' -f %s; %s >> %s", knownhosts.Normalize(e.Addr), e.file, keyscan, e.file)
+			e.Addr, e.PresentedFingerprint, e.source(name), strings.Join(e.Expected, " or "))
+		if e.File != "" {
+			fmt.Fprintf(&b, "update known_hosts: ssh-keygen -R '%s' -f %s; %s >> %s", knownhosts.Normalize(e.Addr), e.File, keyscan, e.File)
 		} else {
-			fmt.Fprintf(&b, "update host_key to the host's new key: %s", e.Presented)
+			fmt.Fprintf(&b, "update %s to the host's new key: %s", name(SettingHostKey), e.Presented)
 		}
 	}
 	return b.String()
@@ -75,9 +92,9 @@ func authorizedLine(k ssh.PublicKey) string {
 // hostKeyVerifier checks the key a host presents during the handshake.
 type hostKeyVerifier struct {
 	addr     string
-	pinned   ssh.PublicKey // host_key
-	file     string        // known_hosts_path (or the default ~/.ssh/known_hosts)
-	explicit bool          // file came from known_hosts_path
+	pinned   ssh.PublicKey // HostKey
+	file     string        // KnownHostsPath (or the default ~/.ssh/known_hosts)
+	explicit bool          // file came from KnownHostsPath
 	insecure bool
 }
 
@@ -103,14 +120,15 @@ func parseHostKey(line string) (ssh.PublicKey, error) {
 	return k, nil
 }
 
-func (v *hostKeyVerifier) source() string {
+// source is the setting the expected key comes from (see HostKeyError.Source).
+func (v *hostKeyVerifier) source() Setting {
 	if v.pinned != nil {
-		return "host_key"
+		return SettingHostKey
 	}
 	if v.explicit {
-		return "known_hosts_path " + v.file
+		return SettingKnownHostsPath
 	}
-	return "known_hosts " + v.file
+	return 0
 }
 
 // prepare returns the host key callback for one dial and the host key algorithms to
@@ -126,14 +144,14 @@ func (v *hostKeyVerifier) prepare() (ssh.HostKeyCallback, []string, error) {
 			if keysEqual(key, want) {
 				return nil
 			}
-			return &HostKeyError{Addr: v.addr, Source: "host_key", Presented: authorizedLine(key),
+			return &HostKeyError{Addr: v.addr, Source: SettingHostKey, Presented: authorizedLine(key),
 				PresentedFingerprint: fingerprint(key), Expected: []string{fingerprint(want)}}
 		}
 		return cb, algorithmsFor([]ssh.PublicKey{want}), nil
 	}
 	db, err := knownhosts.New(v.file)
 	if err != nil {
-		return nil, nil, fmt.Errorf("ssh: read %s: %w", v.source(), err)
+		return nil, nil, fmt.Errorf("ssh: read the known_hosts file %s: %w", v.file, err)
 	}
 	// Ask the database which keys it knows for this address by checking a throwaway
 	// key: a KeyError lists them.
@@ -151,7 +169,7 @@ func (v *hostKeyVerifier) prepare() (ssh.HostKeyCallback, []string, error) {
 		if err == nil {
 			return nil
 		}
-		herr := &HostKeyError{Addr: v.addr, Source: v.source(), file: v.file,
+		herr := &HostKeyError{Addr: v.addr, Source: v.source(), File: v.file,
 			Presented: authorizedLine(key), PresentedFingerprint: fingerprint(key)}
 		var kerr *knownhosts.KeyError
 		var rerr *knownhosts.RevokedError
@@ -163,7 +181,7 @@ func (v *hostKeyVerifier) prepare() (ssh.HostKeyCallback, []string, error) {
 				herr.Expected = append(herr.Expected, fingerprint(w.Key)+" ("+w.Filename+":"+strconv.Itoa(w.Line)+")")
 			}
 		default:
-			return fmt.Errorf("ssh: check host key of %s against %s: %w", v.addr, v.source(), err)
+			return fmt.Errorf("ssh: check host key of %s against the known_hosts file %s: %w", v.addr, v.file, err)
 		}
 		return herr
 	}

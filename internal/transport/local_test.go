@@ -48,3 +48,28 @@ func TestLocalCancel(t *testing.T) {
 		t.Fatalf("returned after %s", d)
 	}
 }
+
+// A program ended by a signal is reported with the signal's name and code -1, not as an
+// exit status.
+func TestLocalProgramKilledBySignal(t *testing.T) {
+	r := transport.NewLocal()
+	// Not HUP, INT or PIPE: a parent (nohup, a background job) may leave those ignored.
+	for _, sig := range []string{"KILL", "TERM"} {
+		prog := filepath.Join(t.TempDir(), "die")
+		if err := os.WriteFile(prog, []byte("#!/bin/sh\necho dying >&2\nkill -s "+sig+" $$\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := r.Run(context.Background(), prog, nil)
+		var xerr *transport.ExitError
+		if !errors.As(err, &xerr) || xerr.Code != -1 || xerr.Signal != sig || string(xerr.Stderr) != "dying\n" ||
+			err.Error() != prog+" was killed by signal "+sig {
+			t.Errorf("SIG%s: got %v (%#v)", sig, err, xerr)
+		}
+	}
+	// An exit status is not a signal.
+	_, _, err := r.Run(context.Background(), "/bin/false", nil)
+	var xerr *transport.ExitError
+	if !errors.As(err, &xerr) || xerr.Code != 1 || xerr.Signal != "" || err.Error() != "/bin/false exited with status 1" {
+		t.Errorf("/bin/false: got %v", err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -22,8 +21,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 )
 
-// SSHConfig says how to reach a host over OpenSSH. Field names in errors are the
-// provider's attribute names (host, port, user, ...).
+// SSHConfig says how to reach a host over OpenSSH. Errors name its fields by Setting.
 type SSHConfig struct {
 	// Host is the host name or IP address (IPv6 with or without brackets). Required.
 	Host string
@@ -63,15 +61,6 @@ type SSHConfig struct {
 	// connection is dropped after three unanswered intervals. Negative disables them.
 	KeepAlive time.Duration
 }
-
-// ConfigError names the SSH setting that is missing, invalid or conflicting.
-type ConfigError struct {
-	// Field is the provider attribute name, e.g. "private_key".
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "ssh " + e.Field + ": " + e.Reason }
 
 const (
 	defaultDialTimeout = 30 * time.Second
@@ -145,7 +134,7 @@ func (c *sshConn) endReason() error {
 // NewSSH validates cfg and returns a runner. It does not connect: the first Run does.
 func NewSSH(cfg SSHConfig) (*SSH, error) {
 	if cfg.DialTimeout < 0 {
-		return nil, &ConfigError{"dial_timeout", "must not be negative"}
+		return nil, configError(SettingDialTimeout, "must not be negative")
 	}
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = defaultDialTimeout
@@ -169,7 +158,7 @@ func NewSSH(cfg SSHConfig) (*SSH, error) {
 		if err != nil {
 			var ce *ConfigError
 			if errors.As(err, &ce) {
-				return nil, &ConfigError{Field: "bastion." + ce.Field, Reason: ce.Reason}
+				ce.Bastion = true
 			}
 			return nil, err
 		}
@@ -182,49 +171,53 @@ func NewSSH(cfg SSHConfig) (*SSH, error) {
 type endpoint struct {
 	cfg      SSHConfig
 	addr     string
-	methods  []string // what authenticates, for error messages: "private_key", "agent", "password"
+	methods  []Setting // what authenticates, in the order offered, for error messages
 	signer   ssh.Signer
 	verifier *hostKeyVerifier
-	warning  string
+	warning  text // set when the host's identity is not verified
 }
 
 // newEndpoint validates one server's address, credentials and host key settings.
 func newEndpoint(cfg SSHConfig) (*endpoint, error) {
 	// A control character (a newline above all) in the host or user would reach the
 	// resolver or sshd as part of the value: refuse it rather than trim it away. The
-	// bastion's host and user are checked the same way (as bastion.host, bastion.user).
-	for _, f := range []struct{ field, v string }{{"host", cfg.Host}, {"user", cfg.User}} {
+	// bastion's host and user are checked the same way.
+	for _, f := range []struct {
+		setting Setting
+		v       string
+	}{{SettingHost, cfg.Host}, {SettingUser, cfg.User}} {
 		if i := strings.IndexFunc(f.v, unicode.IsControl); i >= 0 {
 			r, _ := utf8.DecodeRuneInString(f.v[i:])
-			return nil, &ConfigError{f.field, fmt.Sprintf("contains the control character %q at byte %d; give the value without line breaks, tabs or other control characters", r, i)}
+			return nil, configError(f.setting, fmt.Sprintf("contains the control character %q at byte %d; give the value without line breaks, tabs or other control characters", r, i))
 		}
 	}
 	host := strings.TrimSpace(cfg.Host)
 	if host == "" {
-		return nil, &ConfigError{"host", "must be set to the name or address of a node that has the AksHci PowerShell module"}
+		return nil, configError(SettingHost, "must be set to the name or address of a node that has the AksHci PowerShell module")
 	}
 	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
 		host = host[1 : len(host)-1]
 	}
 	if strings.ContainsAny(host, " \t/@") || (strings.Contains(host, ":") && net.ParseIP(host) == nil) {
-		return nil, &ConfigError{"host", fmt.Sprintf("%q is not a host name or IP address (give the port in port and the user in user)", cfg.Host)}
+		return nil, configError(SettingHost, fmt.Sprintf("%q is not a host name or IP address (give the port in ", cfg.Host),
+			SettingPort, " and the user in ", SettingUser, ")")
 	}
 	if cfg.Port == 0 {
 		cfg.Port = 22
 	}
 	if cfg.Port < 1 || cfg.Port > 65535 {
-		return nil, &ConfigError{"port", fmt.Sprintf("%d is not a TCP port (1-65535)", cfg.Port)}
+		return nil, configError(SettingPort, fmt.Sprintf("%d is not a TCP port (1-65535)", cfg.Port))
 	}
 	if cfg.User == "" {
-		return nil, &ConfigError{"user", "must be set to the login name on the host"}
+		return nil, configError(SettingUser, "must be set to the login name on the host")
 	}
 	e := &endpoint{cfg: cfg, addr: net.JoinHostPort(host, strconv.Itoa(cfg.Port))}
 
 	if cfg.Password != "" && cfg.PrivateKey != "" {
-		return nil, &ConfigError{"password", "conflicts with private_key: set only one of them"}
+		return nil, conflict(SettingPassword, SettingPrivateKey, "set only one of them")
 	}
 	if cfg.PrivateKeyPassphrase != "" && cfg.PrivateKey == "" {
-		return nil, &ConfigError{"private_key_passphrase", "is set without private_key: it decrypts private_key, set both or neither"}
+		return nil, configError(SettingPrivateKeyPassphrase, "is set without ", SettingPrivateKey, ": it decrypts ", SettingPrivateKey, ", set both or neither")
 	}
 	if cfg.PrivateKey != "" {
 		signer, err := parsePrivateKey(cfg.PrivateKey, cfg.PrivateKeyPassphrase)
@@ -232,7 +225,7 @@ func newEndpoint(cfg SSHConfig) (*endpoint, error) {
 			return nil, err
 		}
 		e.signer = signer
-		e.methods = append(e.methods, "private_key")
+		e.methods = append(e.methods, SettingPrivateKey)
 	}
 	if cfg.Agent {
 		if cfg.AgentSocket == "" {
@@ -240,39 +233,39 @@ func newEndpoint(cfg SSHConfig) (*endpoint, error) {
 			e.cfg.AgentSocket = cfg.AgentSocket
 		}
 		if cfg.AgentSocket == "" {
-			return nil, &ConfigError{"agent", "is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment Terraform runs in, or use private_key"}
+			return nil, configError(SettingAgent, "is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment this program runs in, or use ", SettingPrivateKey)
 		}
-		e.methods = append(e.methods, "agent")
+		e.methods = append(e.methods, SettingAgent)
 	}
 	if cfg.Password != "" {
-		e.methods = append(e.methods, "password")
+		e.methods = append(e.methods, SettingPassword)
 	}
 	if len(e.methods) == 0 {
-		return nil, &ConfigError{"password", "set password, private_key or agent = true to authenticate"}
+		return nil, configError(SettingPassword, "set ", SettingPassword, ", ", SettingPrivateKey, " or ", SettingAgent, " = true to authenticate")
 	}
 
 	v := &hostKeyVerifier{addr: e.addr}
 	switch {
 	case cfg.InsecureIgnoreHostKey && cfg.HostKey != "":
-		return nil, &ConfigError{"insecure_ignore_host_key", "conflicts with host_key: remove one of them"}
+		return nil, conflict(SettingInsecureIgnoreHostKey, SettingHostKey, "remove one of them")
 	case cfg.InsecureIgnoreHostKey && cfg.KnownHostsPath != "":
-		return nil, &ConfigError{"insecure_ignore_host_key", "conflicts with known_hosts_path: remove one of them"}
+		return nil, conflict(SettingInsecureIgnoreHostKey, SettingKnownHostsPath, "remove one of them")
 	case cfg.HostKey != "" && cfg.KnownHostsPath != "":
-		return nil, &ConfigError{"host_key", "conflicts with known_hosts_path: set only one of them"}
+		return nil, conflict(SettingHostKey, SettingKnownHostsPath, "set only one of them")
 	case cfg.InsecureIgnoreHostKey:
 		v.insecure = true
-		e.warning = "insecure_ignore_host_key is set: the identity of " + e.addr + " is not verified, so anyone able to intercept " +
-			"the connection can impersonate the host and receive the commands and password sent to it. " +
-			"Set host_key (the host's public key line, e.g. from ssh-keyscan) or known_hosts_path instead."
+		e.warning = text{SettingInsecureIgnoreHostKey, " is set: the identity of " + e.addr + " is not verified, so anyone able to intercept " +
+			"the connection can impersonate the host and receive the commands and password sent to it. Set ",
+			SettingHostKey, " (the host's public key line, e.g. from ssh-keyscan) or ", SettingKnownHostsPath, " instead."}
 	case cfg.HostKey != "":
 		k, err := parseHostKey(cfg.HostKey)
 		if err != nil {
-			return nil, &ConfigError{"host_key", "expected the host's public key line, e.g. \"ssh-ed25519 AAAA...\" from ssh-keyscan or the host's ssh_host_ed25519_key.pub: " + err.Error()}
+			return nil, configError(SettingHostKey, "expected the host's public key line, e.g. \"ssh-ed25519 AAAA...\" from ssh-keyscan or the host's ssh_host_ed25519_key.pub: "+err.Error())
 		}
 		v.pinned = k
 	case cfg.KnownHostsPath != "":
 		if _, err := os.Stat(cfg.KnownHostsPath); err != nil {
-			return nil, &ConfigError{"known_hosts_path", "cannot be read: " + err.Error()}
+			return nil, configError(SettingKnownHostsPath, "cannot be read: "+err.Error())
 		}
 		v.file, v.explicit = cfg.KnownHostsPath, true
 	default:
@@ -282,18 +275,19 @@ func newEndpoint(cfg SSHConfig) (*endpoint, error) {
 			def = "~/.ssh/known_hosts"
 		}
 		if _, serr := os.Stat(def); err != nil || serr != nil {
-			return nil, &ConfigError{"host_key", "set host_key (the host's public key line, e.g. from ssh-keyscan) or known_hosts_path so the host can be verified; the default " +
-				def + " does not exist. insecure_ignore_host_key = true skips the check (not recommended)"}
+			return nil, configError(SettingHostKey, "set ", SettingHostKey, " (the host's public key line, e.g. from ssh-keyscan) or ",
+				SettingKnownHostsPath, " so the host can be verified; the default "+def+" does not exist. ",
+				SettingInsecureIgnoreHostKey, " = true skips the check (not recommended)")
 		}
 		v.file = def
 	}
 	if v.file != "" {
 		if _, _, err := v.prepare(); err != nil {
-			field := "known_hosts_path"
+			setting := SettingKnownHostsPath
 			if !v.explicit {
-				field = "host_key"
+				setting = SettingHostKey
 			}
-			return nil, &ConfigError{field, err.Error()}
+			return nil, configError(setting, err.Error())
 		}
 	}
 	e.verifier = v
@@ -315,13 +309,13 @@ func parsePrivateKey(key, passphrase string) (ssh.Signer, error) {
 	var pe *ssh.PassphraseMissingError
 	switch {
 	case errors.As(err, &pe):
-		return nil, &ConfigError{"private_key_passphrase", "must be set: private_key is protected by a passphrase"}
+		return nil, configError(SettingPrivateKeyPassphrase, "must be set: ", SettingPrivateKey, " is protected by a passphrase")
 	case passphrase != "" && errors.Is(err, x509.IncorrectPasswordError):
-		return nil, &ConfigError{"private_key_passphrase", "does not decrypt private_key (wrong passphrase)"}
+		return nil, configError(SettingPrivateKeyPassphrase, "does not decrypt ", SettingPrivateKey, " (wrong passphrase)")
 	case passphrase != "" && (strings.Contains(err.Error(), "not password protected") || strings.Contains(err.Error(), "not an encrypted key")):
-		return nil, &ConfigError{"private_key_passphrase", "is set but private_key is not encrypted: remove private_key_passphrase"}
+		return nil, configError(SettingPrivateKeyPassphrase, "is set but ", SettingPrivateKey, " is not encrypted: remove ", SettingPrivateKeyPassphrase)
 	}
-	return nil, &ConfigError{"private_key", "is not a private key in PEM or OpenSSH format: " + err.Error()}
+	return nil, configError(SettingPrivateKey, "is not a private key in PEM or OpenSSH format: "+err.Error())
 }
 
 // authMethods returns the methods to offer, in order, and a function that releases
@@ -370,14 +364,17 @@ func (e *endpoint) authMethods() ([]ssh.AuthMethod, func(), error) {
 }
 
 // Warning returns text the caller should show the user, or "" (it is set when host key
-// verification is off).
-func (s *SSH) Warning() string {
+// verification is off). It names settings by their fields; see DescribeWarning.
+func (s *SSH) Warning() string { return s.DescribeWarning(Setting.String) }
+
+// DescribeWarning is Warning with the settings named by name.
+func (s *SSH) DescribeWarning(name SettingNames) string {
 	var w []string
-	if s.bastion != nil && s.bastion.warning != "" {
-		w = append(w, "bastion: "+s.bastion.warning)
+	if s.bastion != nil && s.bastion.warning != nil {
+		w = append(w, "bastion: "+s.bastion.warning.render(name))
 	}
-	if s.target.warning != "" {
-		w = append(w, s.target.warning)
+	if s.target.warning != nil {
+		w = append(w, s.target.warning.render(name))
 	}
 	return strings.Join(w, "\n")
 }
@@ -449,10 +446,7 @@ func (s *SSH) dial(ctx context.Context) (*sshConn, error) {
 	}
 	c := &sshConn{client: client, via: via, done: make(chan struct{})}
 	go func() {
-		err := c.client.Wait()
-		if err == nil {
-			err = io.EOF
-		}
+		err := c.client.Wait() // never nil: the error that ended the connection
 		if c.via != nil {
 			_ = c.via.Close()
 		}
@@ -547,7 +541,6 @@ func (s *SSH) handshake(ctx context.Context, e *endpoint, via *ssh.Client) (*ssh
 		hostKeyMu.Lock()
 		defer hostKeyMu.Unlock()
 		var herr *HostKeyError
-		methods := strings.Join(e.methods, ", ")
 		switch {
 		case errors.As(hostKeyErr, &herr) && e != s.target:
 			return nil, fmt.Errorf("bastion: %w", herr)
@@ -556,8 +549,7 @@ func (s *SSH) handshake(ctx context.Context, e *endpoint, via *ssh.Client) (*ssh
 		case hostKeyErr != nil:
 			return nil, connectErr(hostKeyErr)
 		case strings.Contains(err.Error(), "unable to authenticate"):
-			return nil, connectErr(fmt.Errorf("authentication as %s@%s with %s failed: the host refused the credentials (check user and %s): %w",
-				e.cfg.User, e.addr, methods, methods, err))
+			return nil, connectErr(&AuthError{User: e.cfg.User, Addr: e.addr, Methods: e.methods, Err: err})
 		case errors.Is(err, os.ErrDeadlineExceeded) || timedOut.Load():
 			return nil, connectErr(fmt.Errorf("no SSH handshake within %s: %w", s.cfg.DialTimeout, err))
 		}

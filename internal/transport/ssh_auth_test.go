@@ -22,6 +22,7 @@ func echo(t *testing.T, r *transport.SSH, srv *sshtest.Server) {
 }
 
 func TestSSHPassphraseProtectedKeyLogsIn(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	pub, encrypted := sshtest.NewEncryptedKeyPair(t, "correct horse")
 	srv.AuthorizeKey(t, pub)
@@ -31,23 +32,24 @@ func TestSSHPassphraseProtectedKeyLogsIn(t *testing.T) {
 }
 
 func TestSSHPassphraseErrorsNameTheSetting(t *testing.T) {
+	t.Parallel()
 	_, encrypted := sshtest.NewEncryptedKeyPair(t, "correct horse")
 	pub, plain := sshtest.NewKeyPair(t)
 	tests := []struct {
-		name, key, passphrase, field, reason string
+		name, key, passphrase, reason string
 	}{
-		{"encrypted key without passphrase", encrypted, "", "private_key_passphrase", "protected by a passphrase"},
-		{"wrong passphrase", encrypted, "battery staple", "private_key_passphrase", "wrong passphrase"},
-		{"passphrase for a plain key", plain, "correct horse", "private_key_passphrase", "not encrypted"},
-		{"passphrase without key", "", "correct horse", "private_key_passphrase", "without private_key"},
+		{"encrypted key without passphrase", encrypted, "", "must be set: PrivateKey is protected by a passphrase"},
+		{"wrong passphrase", encrypted, "battery staple", "does not decrypt PrivateKey (wrong passphrase)"},
+		{"passphrase for a plain key", plain, "correct horse", "is set but PrivateKey is not encrypted: remove PrivateKeyPassphrase"},
+		{"passphrase without key", "", "correct horse", "is set without PrivateKey: it decrypts PrivateKey, set both or neither"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := transport.NewSSH(transport.SSHConfig{Host: "h", User: "u", HostKey: pub,
 				PrivateKey: tt.key, PrivateKeyPassphrase: tt.passphrase})
 			var ce *transport.ConfigError
-			if !errors.As(err, &ce) || ce.Field != tt.field || !strings.Contains(ce.Reason, tt.reason) {
-				t.Fatalf("got %v, want ConfigError on %s containing %q", err, tt.field, tt.reason)
+			if !errors.As(err, &ce) || ce.Setting != transport.SettingPrivateKeyPassphrase || ce.Reason(transport.Setting.String) != tt.reason {
+				t.Fatalf("got %v, want ConfigError on PrivateKeyPassphrase saying %q", err, tt.reason)
 			}
 			if strings.Contains(err.Error(), "correct horse") || strings.Contains(err.Error(), "battery staple") {
 				t.Fatalf("error %q shows the passphrase", err)
@@ -70,13 +72,15 @@ func TestSSHAgentKeyLogsIn(t *testing.T) {
 }
 
 func TestSSHAgentWithoutTheKeyIsRefused(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	_, otherKey := sshtest.NewKeyPair(t) // not authorized on the server
 	ag := sshtest.StartAgent(t, otherKey)
 	cfg := transport.SSHConfig{Host: srv.Host, Port: srv.Port, User: srv.User, HostKey: srv.HostKeyLine,
 		Agent: true, AgentSocket: ag.Socket}
 	_, _, err := newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
-	if err == nil || !strings.Contains(err.Error(), "with agent failed") {
+	var aerr *transport.AuthError
+	if !errors.As(err, &aerr) || len(aerr.Methods) != 1 || aerr.Methods[0] != transport.SettingAgent || !strings.Contains(err.Error(), "with Agent failed") {
 		t.Fatalf("want an authentication failure naming agent, got %v", err)
 	}
 }
@@ -86,7 +90,7 @@ func TestSSHAgentWithoutSocketIsAConfigError(t *testing.T) {
 	t.Setenv("SSH_AUTH_SOCK", "")
 	_, err := transport.NewSSH(transport.SSHConfig{Host: "h", User: "u", HostKey: pub, Agent: true})
 	var ce *transport.ConfigError
-	if !errors.As(err, &ce) || ce.Field != "agent" || !strings.Contains(ce.Reason, "SSH_AUTH_SOCK") {
+	if !errors.As(err, &ce) || ce.Setting != transport.SettingAgent || !strings.Contains(ce.Reason(transport.Setting.String), "SSH_AUTH_SOCK") {
 		t.Fatalf("got %v, want a ConfigError on agent naming SSH_AUTH_SOCK", err)
 	}
 }
@@ -100,6 +104,7 @@ func bastionConfig(target, bastion *sshtest.Server) transport.SSHConfig {
 }
 
 func TestSSHThroughBastion(t *testing.T) {
+	t.Parallel()
 	bastion := sshtest.Start(t)
 	target := sshtest.Start(t)
 	r := newSSH(t, bastionConfig(target, bastion))
@@ -112,6 +117,7 @@ func TestSSHThroughBastion(t *testing.T) {
 }
 
 func TestSSHBastionThatRefusesForwardingFails(t *testing.T) {
+	t.Parallel()
 	// The target is reachable directly; only going through the bastion can fail here.
 	bastion := sshtest.StartWith(t, "AllowTcpForwarding no")
 	target := sshtest.Start(t)
@@ -122,6 +128,7 @@ func TestSSHBastionThatRefusesForwardingFails(t *testing.T) {
 }
 
 func TestSSHBastionHostKeyIsCheckedOnItsOwn(t *testing.T) {
+	t.Parallel()
 	bastion := sshtest.Start(t)
 	target := sshtest.Start(t)
 	cfg := bastionConfig(target, bastion)
@@ -142,6 +149,7 @@ func TestSSHBastionHostKeyIsCheckedOnItsOwn(t *testing.T) {
 }
 
 func TestSSHBastionWithAgentAndTargetWithPassphrase(t *testing.T) {
+	t.Parallel()
 	bastion := sshtest.Start(t)
 	target := sshtest.Start(t)
 	bpub, bkey := sshtest.NewKeyPair(t)
@@ -158,31 +166,34 @@ func TestSSHBastionWithAgentAndTargetWithPassphrase(t *testing.T) {
 }
 
 func TestSSHBastionSettingErrorsArePrefixed(t *testing.T) {
+	t.Parallel()
 	pub, key := sshtest.NewKeyPair(t)
 	_, err := transport.NewSSH(transport.SSHConfig{Host: "h", User: "u", PrivateKey: key, HostKey: pub,
 		Bastion: &transport.SSHConfig{Host: "b", PrivateKey: key, HostKey: pub}})
 	var ce *transport.ConfigError
-	if !errors.As(err, &ce) || ce.Field != "bastion.user" {
-		t.Fatalf("got %v, want a ConfigError on bastion.user", err)
+	if !errors.As(err, &ce) || ce.Setting != transport.SettingUser || !ce.Bastion || !strings.HasPrefix(err.Error(), "ssh Bastion.User: must be set") {
+		t.Fatalf("got %v, want a ConfigError on the bastion's User", err)
 	}
 }
 
 // The bastion's host and user are refused with a control character, as the node's are
 // (issue 10), and named as bastion settings.
 func TestSSHBastionControlCharactersAreRefused(t *testing.T) {
+	t.Parallel()
 	pub, key := sshtest.NewKeyPair(t)
 	for _, tc := range []struct {
-		field      string
+		setting    transport.Setting
 		host, user string
+		reason     string
 	}{
-		{"bastion.host", "jump\n1", "ops"},
-		{"bastion.user", "jump1", "ops\troot"},
+		{transport.SettingHost, "jump\n1", "ops", `contains the control character '\n' at byte 4`},
+		{transport.SettingUser, "jump1", "ops\troot", `contains the control character '\t' at byte 3`},
 	} {
 		_, err := transport.NewSSH(transport.SSHConfig{Host: "h", User: "u", PrivateKey: key, HostKey: pub,
 			Bastion: &transport.SSHConfig{Host: tc.host, User: tc.user, PrivateKey: key, HostKey: pub}})
 		var ce *transport.ConfigError
-		if !errors.As(err, &ce) || ce.Field != tc.field || !strings.Contains(ce.Reason, "control character") {
-			t.Errorf("%s: got %v, want a ConfigError on %s naming the control character", tc.field, err, tc.field)
+		if !errors.As(err, &ce) || ce.Setting != tc.setting || !ce.Bastion || !strings.HasPrefix(ce.Reason(transport.Setting.String), tc.reason) {
+			t.Errorf("%v: got %v, want a ConfigError on the bastion's %v: %s", tc.setting, err, tc.setting, tc.reason)
 		}
 	}
 }

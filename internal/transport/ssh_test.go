@@ -52,6 +52,7 @@ func writeScript(t *testing.T, name, body string) string {
 }
 
 func TestSSHRunWithKey(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	r := newSSH(t, keyConfig(srv))
 	if w := r.Warning(); w != "" {
@@ -78,6 +79,7 @@ func TestSSHRunWithKey(t *testing.T) {
 }
 
 func TestSSHLargeOutput(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	r := newSSH(t, keyConfig(srv))
 	const n = 6 << 20
@@ -88,6 +90,7 @@ func TestSSHLargeOutput(t *testing.T) {
 }
 
 func TestSSHRejectsUnsafeCommandLine(t *testing.T) {
+	t.Parallel()
 	// No server needed: the command line is checked before connecting.
 	r := newSSH(t, transport.SSHConfig{Host: "127.0.0.1", Port: 1, User: "u", Password: "p", InsecureIgnoreHostKey: true})
 	_, _, err := r.Run(context.Background(), "/bin/echo", []string{"a; rm -rf /"})
@@ -97,6 +100,7 @@ func TestSSHRejectsUnsafeCommandLine(t *testing.T) {
 }
 
 func TestSSHHostKeyChanged(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	other, _ := sshtest.NewKeyPair(t)
 	cfg := keyConfig(srv)
@@ -108,7 +112,7 @@ func TestSSHHostKeyChanged(t *testing.T) {
 		t.Fatalf("want HostKeyError, got %v", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{"host key mismatch for " + srv.Addr, "update host_key", srv.HostKeyLine} {
+	for _, want := range []string{"host key mismatch for " + srv.Addr, "but HostKey expects", "update HostKey to the host's new key: " + srv.HostKeyLine} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)
 		}
@@ -116,6 +120,7 @@ func TestSSHHostKeyChanged(t *testing.T) {
 }
 
 func TestSSHKnownHosts(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	other, _ := sshtest.NewKeyPair(t)
 	dir := t.TempDir()
@@ -129,6 +134,7 @@ func TestSSHKnownHosts(t *testing.T) {
 	entry := fmt.Sprintf("[%s]:%d", srv.Host, srv.Port)
 	good := write("good", "# comment\n"+entry+" "+other+"\n"+entry+" "+srv.HostKeyLine+"\n")
 	bad := write("bad", entry+" "+other+"\n")
+	revoked := write("revoked", "@revoked "+entry+" "+srv.HostKeyLine+"\n"+entry+" "+srv.HostKeyLine+"\n")
 	unknown := write("unknown", "[example.com]:22 "+other+"\n")
 
 	cfg := keyConfig(srv)
@@ -144,9 +150,18 @@ func TestSSHKnownHosts(t *testing.T) {
 		t.Fatalf("mismatch: %v", err)
 	}
 
+	cfg.KnownHostsPath = revoked
+	_, _, err = newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
+	var herr *transport.HostKeyError
+	if !errors.As(err, &herr) || !herr.Revoked ||
+		!strings.Contains(err.Error(), "is marked @revoked in KnownHostsPath "+revoked+"; refusing to connect") {
+		t.Fatalf("revoked: %v", err)
+	}
+
 	cfg.KnownHostsPath = unknown
 	_, _, err = newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
-	if err == nil || !strings.Contains(err.Error(), "is not in known_hosts_path") || !strings.Contains(err.Error(), "ssh-keyscan -p "+strconv.Itoa(srv.Port)) {
+	if err == nil || !strings.Contains(err.Error(), "is not in KnownHostsPath "+unknown) || !strings.Contains(err.Error(), "ssh-keyscan -p "+strconv.Itoa(srv.Port)) ||
+		!strings.Contains(err.Error(), "or set HostKey to: "+srv.HostKeyLine) {
 		t.Fatalf("unknown host: %v", err)
 	}
 }
@@ -159,14 +174,24 @@ func TestSSHDefaultKnownHosts(t *testing.T) {
 	cfg.HostKey = ""
 	_, err := transport.NewSSH(cfg)
 	var cerr *transport.ConfigError
-	if !errors.As(err, &cerr) || cerr.Field != "host_key" || !strings.Contains(err.Error(), "known_hosts_path") {
+	if !errors.As(err, &cerr) || cerr.Setting != transport.SettingHostKey || !strings.Contains(err.Error(), "or KnownHostsPath so the host can be verified") {
 		t.Fatalf("without ~/.ssh/known_hosts: %v", err)
 	}
 	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	def := filepath.Join(home, ".ssh", "known_hosts")
+	// A default file that does not list the host names itself as the source, not a setting.
+	if err := os.WriteFile(def, []byte("[example.com]:22 "+srv.HostKeyLine+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
+	var herr *transport.HostKeyError
+	if !errors.As(err, &herr) || herr.Source != 0 || herr.File != def || !strings.Contains(err.Error(), "is not in known_hosts "+def+". ") {
+		t.Fatalf("host missing from ~/.ssh/known_hosts: %v", err)
+	}
 	line := fmt.Sprintf("[%s]:%d %s\n", srv.Host, srv.Port, srv.HostKeyLine)
-	if err := os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte(line), 0o600); err != nil {
+	if err := os.WriteFile(def, []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := newSSH(t, cfg).Run(context.Background(), "/bin/true", nil); err != nil {
@@ -175,12 +200,13 @@ func TestSSHDefaultKnownHosts(t *testing.T) {
 }
 
 func TestSSHInsecureIgnoreHostKey(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	cfg := keyConfig(srv)
 	cfg.HostKey = ""
 	cfg.InsecureIgnoreHostKey = true
 	r := newSSH(t, cfg)
-	if w := r.Warning(); !strings.Contains(w, "insecure_ignore_host_key") || !strings.Contains(w, srv.Addr) {
+	if w := r.Warning(); !strings.HasPrefix(w, "InsecureIgnoreHostKey is set: the identity of "+srv.Addr+" is not verified") || !strings.Contains(w, "Set HostKey (") {
 		t.Fatalf("Warning() = %q", w)
 	}
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
@@ -189,6 +215,7 @@ func TestSSHInsecureIgnoreHostKey(t *testing.T) {
 }
 
 func TestSSHWrongCredentials(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	_, otherKey := sshtest.NewKeyPair(t)
 	who := srv.User + "@" + srv.Addr
@@ -196,22 +223,27 @@ func TestSSHWrongCredentials(t *testing.T) {
 	cfg := keyConfig(srv)
 	cfg.PrivateKey = otherKey
 	_, _, err := newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
-	if err == nil || !strings.Contains(err.Error(), who) || !strings.Contains(err.Error(), "check user and private_key") {
+	if err == nil || !strings.Contains(err.Error(), who) || !strings.Contains(err.Error(), "check User and PrivateKey") {
 		t.Fatalf("wrong key: %v", err)
 	}
 
 	cfg.PrivateKey = ""
 	cfg.Password = "not-the-password"
 	_, _, err = newSSH(t, cfg).Run(context.Background(), "/bin/true", nil)
-	if err == nil || !strings.Contains(err.Error(), who) || !strings.Contains(err.Error(), "check user and password") {
+	if err == nil || !strings.Contains(err.Error(), who) || !strings.Contains(err.Error(), "check User and Password") {
 		t.Fatalf("wrong password: %v", err)
 	}
 	if strings.Contains(err.Error(), "not-the-password") {
 		t.Fatalf("error leaks the password: %v", err)
 	}
+	// The password was offered, not only named in the message.
+	if !strings.Contains(srv.Log(), "Failed password for "+srv.User) {
+		t.Errorf("sshd saw no password attempt:\n%s", srv.Log())
+	}
 }
 
 func TestSSHConnectRefused(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -222,8 +254,22 @@ func TestSSHConnectRefused(t *testing.T) {
 	p, _ := strconv.Atoi(port)
 	r := newSSH(t, transport.SSHConfig{Host: host, Port: p, User: "u", Password: "p", InsecureIgnoreHostKey: true, DialTimeout: 2 * time.Second})
 	_, _, err = r.Run(context.Background(), "/bin/true", nil)
-	if err == nil || !strings.HasPrefix(err.Error(), "ssh connect to "+addr+": ") {
-		t.Fatalf("got %v", err)
+	if !errors.Is(err, syscall.ECONNREFUSED) || !strings.HasPrefix(err.Error(), "ssh connect to "+addr+": ") {
+		t.Fatalf("got %v, want the refusal", err)
+	}
+}
+
+// The dial timeout bounds connecting and logging in, not the connection's life: a run
+// that starts within it may go on past it.
+func TestSSHDialTimeoutBoundsOnlyTheHandshake(t *testing.T) {
+	t.Parallel()
+	srv := sshtest.Start(t)
+	cfg := keyConfig(srv)
+	cfg.DialTimeout = 2 * time.Second
+	r := newSSH(t, cfg)
+	out, _, err := r.Run(context.Background(), writeScript(t, "slow", "sleep 2.5; echo done"), nil)
+	if err != nil || string(out) != "done\n" {
+		t.Fatalf("a run lasting past the dial timeout: %q, %v", out, err)
 	}
 }
 
@@ -231,6 +277,7 @@ func TestSSHConnectRefused(t *testing.T) {
 // the exit status that proves it ended, with or without standard input (RunInput takes
 // the same path; 1 MiB of stdin that the command never reads can fill the channel window).
 func TestSSHCancelKillsRemoteCommand(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	cfg := keyConfig(srv)
 	// OpenSSH refuses signal requests in a root login (no privilege separation there).
@@ -269,6 +316,7 @@ func TestSSHCancelKillsRemoteCommand(t *testing.T) {
 // root login), the remote command may outlive the cancelled run, and the error says so
 // instead of claiming it stopped.
 func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	cfg := keyConfig(srv)
 	if cfg.User != "root" {
@@ -277,78 +325,119 @@ func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
 		return
 	}
 	r := newSSH(t, cfg)
-	marker := sleepMarker(t)
-	t.Cleanup(func() {
-		// This test's own remote process, found by its unique path.
-		for _, p := range processes(t, marker) {
-			_ = syscall.Kill(p, syscall.SIGKILL)
-		}
-	})
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
 		t.Fatalf("%v\n%s", err, srv.Log())
 	}
-	for _, stdin := range [][]byte{nil, bigInput()} {
-		// Cancel once the command runs on the server (one more process with the marker),
-		// not after a fixed time that a loaded machine may spend opening the session.
-		before := len(processes(t, marker))
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() {
-			poll(10*time.Second, func() bool { return len(processes(t, marker)) > before })
+	// Each case waits out the grace period for an exit status that never comes; they run
+	// side by side on the one connection, each with its own marker.
+	for _, tc := range []struct {
+		name  string
+		stdin []byte
+	}{{"without stdin", nil}, {"with stdin", bigInput()}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			marker := sleepMarker(t)
+			t.Cleanup(func() { killAll(t, marker) })
+			// Cancel once the command runs on the server, not after a fixed time that a
+			// loaded machine may spend opening the session. The watcher runs beside
+			// RunInput and hands its verdict to the test's goroutine.
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			started := make(chan error, 1)
+			go func() {
+				defer cancel()
+				started <- waitFor(10*time.Second, "the remote command to start", func() (bool, error) {
+					pids, err := processes(marker)
+					return len(pids) > 0, err
+				})
+			}()
+			_, _, err := r.RunInput(ctx, marker, []string{"300"}, tc.stdin)
 			cancel()
-		}()
-		_, _, err := r.RunInput(ctx, marker, []string{"300"}, stdin)
-		cancel()
-		if !errors.Is(err, transport.ErrStopUnconfirmed) || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "outcome is unknown") {
-			t.Fatalf("stdin of %d bytes: want an unconfirmed stop, got %v", len(stdin), err)
-		}
+			if werr := <-started; werr != nil {
+				t.Fatalf("%v (RunInput: %v)\n%s", werr, err, srv.Log())
+			}
+			if !errors.Is(err, transport.ErrStopUnconfirmed) || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "outcome is unknown") {
+				t.Fatalf("want an unconfirmed stop, got %v", err)
+			}
+			// The process outlives the run, as the error says.
+			if pids := mustProcesses(t, marker); len(pids) == 0 {
+				t.Errorf("the remote command is gone, yet the error says it may still be running")
+			}
+		})
 	}
 }
 
 func waitGone(t *testing.T, marker string, srv *sshtest.Server) {
 	t.Helper()
-	if !poll(5*time.Second, func() bool { return len(processes(t, marker)) == 0 }) {
-		pids := processes(t, marker)
-		for _, p := range pids {
-			_ = syscall.Kill(p, syscall.SIGKILL) // this test's own process
-		}
-		t.Fatalf("remote process still running 5 s after cancel: pids %v\n%s", pids, srv.Log())
+	err := waitFor(5*time.Second, "the remote process to end after the cancel", func() (bool, error) {
+		pids, err := processes(marker)
+		return len(pids) == 0, err
+	})
+	if err != nil {
+		pids := mustProcesses(t, marker)
+		killAll(t, marker)
+		t.Fatalf("%v: pids %v\n%s", err, pids, srv.Log())
+	}
+}
+
+// killAll kills this test's own remote processes, found by their unique path.
+func killAll(t *testing.T, marker string) {
+	t.Helper()
+	for _, p := range mustProcesses(t, marker) {
+		_ = syscall.Kill(p, syscall.SIGKILL)
 	}
 }
 
 // processes returns the pids of the processes whose command line contains pattern. pgrep
-// exits 1 when nothing matches; any other failure ends the test rather than reading as
-// "no such process".
-func processes(t *testing.T, pattern string) []int {
-	t.Helper()
+// exits 1 when nothing matches; any other failure is an error rather than "no such
+// process". It never touches a testing.T, so watchers on other goroutines may call it and
+// send the error to the test's goroutine.
+func processes(pattern string) ([]int, error) {
 	out, err := exec.Command("pgrep", "-f", pattern).Output()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 1 {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		t.Fatalf("pgrep -f %q: %v", pattern, err)
+		return nil, fmt.Errorf("pgrep -f %q: %w", pattern, err)
 	}
 	var pids []int
 	for _, f := range strings.Fields(string(out)) {
 		p, err := strconv.Atoi(f)
 		if err != nil {
-			t.Fatalf("pgrep printed %q", out)
+			return nil, fmt.Errorf("pgrep printed %q", out)
 		}
 		pids = append(pids, p)
+	}
+	return pids, nil
+}
+
+// mustProcesses is processes for the test's own goroutine: a pgrep failure ends the test.
+func mustProcesses(t *testing.T, pattern string) []int {
+	t.Helper()
+	pids, err := processes(pattern)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return pids
 }
 
-// poll reports whether cond became true before timeout, checking every 20 ms.
-func poll(timeout time.Duration, cond func() bool) bool {
+// waitFor checks cond every 20 ms until it holds, fails or timeout passes; the error
+// says which (what names the awaited event). It touches no testing.T.
+func waitFor(timeout time.Duration, what string, cond func() (bool, error)) error {
 	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
+	for {
+		ok, err := cond()
+		switch {
+		case err != nil:
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		case ok:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("gave up waiting %s for %s", timeout, what)
 		}
 		time.Sleep(20 * time.Millisecond) // the interval between checks, not a wait for the event
 	}
-	return true
 }
 
 // sleepMarker links a uniquely named path to sleep, so that pgrep finds exactly the
@@ -363,6 +452,7 @@ func sleepMarker(t *testing.T) string {
 }
 
 func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	px := sshtest.StartProxy(t, srv.Addr)
 	cfg := keyConfig(srv)
@@ -396,6 +486,7 @@ func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
 }
 
 func TestSSHRedialsAfterConnectionDied(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	px := sshtest.StartProxy(t, srv.Addr)
 	cfg := keyConfig(srv)
@@ -414,6 +505,7 @@ func TestSSHRedialsAfterConnectionDied(t *testing.T) {
 }
 
 func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	px := sshtest.StartProxy(t, srv.Addr)
 	cfg := keyConfig(srv)
@@ -424,24 +516,28 @@ func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	marker := sleepMarker(t)
-	t.Cleanup(func() {
-		for _, p := range processes(t, marker) {
-			_ = syscall.Kill(p, syscall.SIGKILL) // this test's own remote process
-		}
-	})
+	t.Cleanup(func() { killAll(t, marker) })
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := r.Run(context.Background(), marker, []string{"4"})
 		done <- err
 	}()
 	// Freeze once the command runs on the server, so the run is in flight.
-	if !poll(5*time.Second, func() bool { return len(processes(t, marker)) > 0 }) {
-		t.Fatalf("the remote command did not start within 5 s\n%s", srv.Log())
+	if err := waitFor(5*time.Second, "the remote command to start", func() (bool, error) {
+		pids, err := processes(marker)
+		return len(pids) > 0, err
+	}); err != nil {
+		t.Fatalf("%v\n%s", err, srv.Log())
 	}
 	px.Freeze() // the peer goes silent without closing the TCP connection
+	frozen := time.Now()
 	select {
 	case err := <-done:
-		if !errors.Is(err, transport.ErrConnectionLost) || !strings.Contains(err.Error(), "keepalive") {
+		// Three intervals without an answer, not fewer: a slow reply is not a dead peer.
+		if d := time.Since(frozen); d < 3*cfg.KeepAlive {
+			t.Errorf("the connection was given up %s after the peer went silent, before three keepalive intervals (%s)", d, 3*cfg.KeepAlive)
+		}
+		if !errors.Is(err, transport.ErrConnectionLost) || !strings.Contains(err.Error(), "(no answer to keepalives for 300ms)") {
 			t.Fatalf("got %v", err)
 		}
 		if !strings.Contains(err.Error(), "may or may not have finished") {
@@ -457,6 +553,7 @@ func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 }
 
 func TestSSHClose(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	r := newSSH(t, keyConfig(srv))
 	if _, _, err := r.Run(context.Background(), "/bin/true", nil); err != nil {
@@ -471,6 +568,7 @@ func TestSSHClose(t *testing.T) {
 }
 
 func TestSSHCancelledBeforeConnect(t *testing.T) {
+	t.Parallel()
 	r := newSSH(t, transport.SSHConfig{Host: "192.0.2.1", User: "u", Password: "p", InsecureIgnoreHostKey: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

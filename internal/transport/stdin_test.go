@@ -50,6 +50,7 @@ func TestLocalRunInputCarriesStdin(t *testing.T) {
 }
 
 func TestSSHRunInputCarriesStdin(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t)
 	checkEcho(t, newSSH(t, keyConfig(srv)), writeScript(t, "hash", "sha256sum"))
 }

@@ -1,0 +1,136 @@
+package transport
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Setting is one field of SSHConfig, named by the errors it causes so that a caller can
+// point at the value to change. String gives the Go field name; a caller with names of
+// its own for the settings (a configuration language) renders the errors with them
+// through the Describe methods.
+type Setting int
+
+// The settings an error can name, one per SSHConfig field.
+const (
+	SettingHost Setting = iota + 1
+	SettingPort
+	SettingUser
+	SettingPassword
+	SettingPrivateKey
+	SettingPrivateKeyPassphrase
+	SettingAgent
+	SettingHostKey
+	SettingKnownHostsPath
+	SettingInsecureIgnoreHostKey
+	SettingDialTimeout
+	settingEnd // one past the last setting; keep it last
+)
+
+var settingFields = [settingEnd]string{
+	SettingHost:                  "Host",
+	SettingPort:                  "Port",
+	SettingUser:                  "User",
+	SettingPassword:              "Password",
+	SettingPrivateKey:            "PrivateKey",
+	SettingPrivateKeyPassphrase:  "PrivateKeyPassphrase",
+	SettingAgent:                 "Agent",
+	SettingHostKey:               "HostKey",
+	SettingKnownHostsPath:        "KnownHostsPath",
+	SettingInsecureIgnoreHostKey: "InsecureIgnoreHostKey",
+	SettingDialTimeout:           "DialTimeout",
+}
+
+// Settings lists every Setting, so that a caller mapping them to names of its own can
+// prove it names each one.
+func Settings() []Setting {
+	var all []Setting
+	for s := SettingHost; s < settingEnd; s++ {
+		all = append(all, s)
+	}
+	return all
+}
+
+// String is the SSHConfig field the setting is, e.g. "PrivateKey".
+func (s Setting) String() string {
+	if s > 0 && s < settingEnd {
+		return settingFields[s]
+	}
+	return "Setting(" + strconv.Itoa(int(s)) + ")"
+}
+
+// SettingNames names settings for the user; Setting.String is the neutral one.
+type SettingNames func(Setting) string
+
+// text is a message that mentions settings: its parts are strings and Settings, the
+// latter rendered by whoever shows the message.
+type text []any
+
+func (t text) render(name SettingNames) string {
+	var b strings.Builder
+	for _, p := range t {
+		switch p := p.(type) {
+		case Setting:
+			b.WriteString(name(p))
+		case string:
+			b.WriteString(p)
+		}
+	}
+	return b.String()
+}
+
+// ConfigError names the SSH setting that is missing, invalid or conflicting.
+type ConfigError struct {
+	// Setting is the field at fault.
+	Setting Setting
+	// Bastion is true when the setting is the jump host's (in SSHConfig.Bastion).
+	Bastion bool
+	// ConflictsWith is the other setting when the two exclude each other (set only one);
+	// zero otherwise.
+	ConflictsWith Setting
+	// reason says what is wrong and how to fix it.
+	reason text
+}
+
+func configError(s Setting, reason ...any) *ConfigError {
+	return &ConfigError{Setting: s, reason: reason}
+}
+
+func conflict(s, other Setting, advice string) *ConfigError {
+	return &ConfigError{Setting: s, ConflictsWith: other, reason: text{"conflicts with ", other, ": " + advice}}
+}
+
+// Reason says what is wrong with the setting and how to fix it, naming the settings it
+// mentions with name.
+func (e *ConfigError) Reason(name SettingNames) string { return e.reason.render(name) }
+
+// Error names the setting by its field path, e.g. "ssh Bastion.User: must be set ...".
+func (e *ConfigError) Error() string {
+	field := e.Setting.String()
+	if e.Bastion {
+		field = "Bastion." + field
+	}
+	return "ssh " + field + ": " + e.Reason(Setting.String)
+}
+
+// AuthError reports a host that refused every credential offered.
+type AuthError struct {
+	User, Addr string
+	// Methods are the settings that supplied the credentials, in the order offered.
+	Methods []Setting
+	Err     error
+}
+
+// Describe is the error's text with the settings named by name.
+func (e *AuthError) Describe(name SettingNames) string {
+	methods := make([]string, len(e.Methods))
+	for i, m := range e.Methods {
+		methods[i] = name(m)
+	}
+	list := strings.Join(methods, ", ")
+	return "authentication as " + e.User + "@" + e.Addr + " with " + list + " failed: the host refused the credentials (check " +
+		name(SettingUser) + " and " + list + "): " + e.Err.Error()
+}
+
+func (e *AuthError) Error() string { return e.Describe(Setting.String) }
+func (e *AuthError) Unwrap() error { return e.Err }
