@@ -4,6 +4,7 @@
 #
 #   scripts/mutation.sh          every package below
 #   scripts/mutation.sh --fast   akshci and the provider's renewal logic only (a few minutes)
+#   scripts/mutation.sh internal/emulator [internal/akshci ...]   only the named packages of the list below
 #
 # gremlins runs a package's whole test suite once per mutant, so the slowest tests decide the run time. Two kinds of
 # tests are skipped knowingly here (AKSHYBRID_TEST_SKIP, package internal/testing/prereq) and run in `make test`:
@@ -23,7 +24,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 repo_root
 
 fast=false
-[[ ${1:-} == --fast ]] && fast=true
+only=()
+for arg in "$@"; do
+	case $arg in
+	--fast) fast=true ;;
+	-*)
+		echo "mutation: unknown option $arg" >&2
+		exit 2
+		;;
+	*) only+=("${arg#./}") ;;
+	esac
+done
 
 gremlins=$(scripts/gremlins.sh)
 # gremlins times each mutant's test run against the first, coverage-gathering run; a test result from Go's cache
@@ -45,11 +56,33 @@ targets=(
 	"internal/provider|90|^(provider|provider_hosts|provider_data|provider_features|provider_ssh_auth|validators|cluster_identity|clusters_data_source|certificates_data_source|list_cluster_certificates|ephemeral_cluster_kubeconfig)\\.go$|acceptance,sshd|yes"
 )
 
+# A named package must be one of the targets, so that a typo does not pass as "nothing to measure".
+for p in "${only[@]}"; do
+	found=false
+	for t in "${targets[@]}"; do
+		[[ ${t%%|*} == "${p%/}" ]] && found=true
+	done
+	$found || {
+		echo "mutation: $p is not one of the measured packages" >&2
+		exit 2
+	}
+done
+
+selected() {
+	local p
+	((${#only[@]} == 0)) && return 0
+	for p in "${only[@]}"; do
+		[[ ${p%/} == "$1" ]] && return 0
+	done
+	return 1
+}
+
 status=0
 summary=()
 for t in "${targets[@]}"; do
 	IFS='|' read -r pkg threshold exclude skip in_fast <<<"$t"
 	$fast && [[ $in_fast != yes ]] && continue
+	selected "$pkg" || continue
 	unset TF_ACC
 	export AKSHYBRID_TEST_SKIP=$skip
 	args=(unleash "./$pkg" --workers 1 --timeout-coefficient 5 --threshold-efficacy "$threshold" --output "$out_dir/${pkg//\//_}.json")
