@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
@@ -37,23 +35,7 @@ func corruptionBases(t *testing.T) (noFreelist, freelist []byte, id string) {
 	id = f.inventory().DeploymentID
 	noFreelist = f.bytes()
 
-	synced := filepath.Join(t.TempDir(), "synced.db")
-	if err := os.WriteFile(synced, noFreelist, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	db, err := bolt.Open(synced, 0o600, nil) // syncs the freelist when opening
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if freelist, err = os.ReadFile(synced); err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Equal(freelist, noFreelist) {
-		t.Fatal("bbolt did not sync a freelist")
-	}
+	freelist = writeSyncedFreelist(t, noFreelist)
 	return noFreelist, freelist, id
 }
 

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/fnv"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The tests in this file build bbolt pages by hand, from the layout of go.etcd.io/bbolt
@@ -414,4 +418,61 @@ func TestCheckFreelist(t *testing.T) {
 	c := checker(4, pgid, nil)
 	c.meta.freelist = noFreelist
 	wantErr(t, "no synced freelist", c.checkFreelist(), "")
+}
+
+// checkFile walks the tree from the root of the meta page in use and reads a synced
+// freelist: a zeroed root page, or a freelist page that is not one, is refused, and the
+// same file without the damage is not.
+func TestCheckFileWalksTheTreeAndTheFreelist(t *testing.T) {
+	f := newFixture(t, "demo")
+	data := f.bytes()
+	m0, _ := parseMeta(data, 0)
+	m1, _ := parseMeta(data, 4096)
+	m := m0
+	if m1.txid > m0.txid {
+		m = m1
+	}
+	d := bytes.Clone(data)
+	clear(d[m.root*4096 : (m.root+1)*4096])
+	wantErr(t, "root page zeroed", checkFile(d), "identifies itself as page 0")
+
+	// A synced freelist, as bbolt writes it when opened without NoFreelistSync.
+	synced := writeSyncedFreelist(t, data)
+	wantErr(t, "a synced freelist", checkFile(synced), "")
+	s0, _ := parseMeta(synced, 0)
+	s1, _ := parseMeta(synced, 4096)
+	s := s0
+	if s1.txid > s0.txid {
+		s = s1
+	}
+	if s.freelist == noFreelist {
+		t.Fatal("bbolt wrote no freelist page")
+	}
+	binary.LittleEndian.PutUint16(synced[s.freelist*4096+8:], flagLeaf)
+	wantErr(t, "a freelist page that is a leaf", checkFile(synced), "freelist: page")
+}
+
+// writeSyncedFreelist returns data as bbolt leaves it after opening it with its
+// defaults, which sync the freelist: a freelist page in the file.
+func writeSyncedFreelist(t *testing.T, data []byte) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "synced.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.ReadFile(path) //nolint:gosec // the test's own temp dir
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(out, data) {
+		t.Fatal("bbolt did not sync a freelist")
+	}
+	return out
 }
