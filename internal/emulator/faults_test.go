@@ -272,3 +272,27 @@ func TestEveryOperationCommitsThroughUpdate(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstUseKeepsTheBackupOfADeletedDeployment: first use writes a backup of the new
+// deployment when there is none, but a backup next to a deleted file is the copy of the
+// deployment that was deleted, the way back to it: a new deployment in its place leaves
+// it alone (package doc, Backup).
+func TestFirstUseKeepsTheBackupOfADeletedDeployment(t *testing.T) {
+	f := newFixture(t, "demo")
+	if _, err := os.Stat(f.e.BackupPath()); err != nil {
+		t.Fatalf("first use wrote no backup: %v", err)
+	}
+	f.advance(10 * day)
+	f.must(f.e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: true}))
+	backup, err := os.ReadFile(f.e.BackupPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(f.path); err != nil {
+		t.Fatal(err)
+	}
+	f.must(f.e.Prepare(ctx))
+	if got, _ := os.ReadFile(f.e.BackupPath()); !bytes.Equal(got, backup) {
+		t.Error("first use replaced the backup of the deleted deployment")
+	}
+}
