@@ -175,6 +175,40 @@ func TestLockWaitEndsAtTheDeadline(t *testing.T) {
 	}
 }
 
+// TestLockWaitEndsAtTheLockTimeoutBeforeAFarDeadline: with a deadline further away than
+// the lock timeout, the wait ends at the lock timeout (Config.LockTimeout), and the error
+// says so rather than blaming the operation's timeout.
+func TestLockWaitEndsAtTheLockTimeoutBeforeAFarDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	f := newFixture(t, "demo")
+	child := helper(t, "hold", f.path)
+	stdin, err := child.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = stdin.Close(); _ = child.Wait() }()
+	waitLine(t, stdout, "locked")
+
+	const lockTimeout = 200 * time.Millisecond
+	e, _ := New(Config{StatePath: f.path, Clock: f.clock, LockTimeout: lockTimeout})
+	c, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	_, err = e.Inventory(c)
+	var le *LockedError
+	if !errors.As(err, &le) || le.Waited != lockTimeout || le.Cause != nil || strings.Contains(err.Error(), "until the operation's") {
+		t.Fatalf("locked file, lock timeout 200ms, deadline in an hour: %v", err)
+	}
+}
+
 // TestWaitBehindAnotherOperationEndsAtTheDeadline: within one process, an operation
 // queued behind a long one gives up at its own deadline.
 func TestWaitBehindAnotherOperationEndsAtTheDeadline(t *testing.T) {

@@ -415,7 +415,24 @@ func TestCheckFreelist(t *testing.T) {
 	run("125 IDs, long form", freelistPage(2, true, 125, full[:125]...), "")
 	run("126 IDs, long form", freelistPage(2, true, 126, full[:125]...), "freelist lists 126 pages, more than its page holds")
 
-	c := checker(4, pgid, nil)
+	// 200 IDs need the page's overflow page: 2 KiB hold (2048-16)/8 = 254.
+	long := make([]uint64, 200)
+	for i := range long {
+		long[i] = uint64(5 + i)
+	}
+	spanning := make([]byte, 2*testPageSize)
+	copy(spanning, freelistPage(2, false, 200, long[:126]...))
+	header(spanning, 2, flagFreelist, 200, 1)
+	for i, x := range long[126:] {
+		binary.LittleEndian.PutUint64(spanning[testPageSize+i*8:], x)
+	}
+	c := checker(5, 300, map[uint64][]byte{2: spanning})
+	c.meta.freelist = 2
+	c.reachable[2], c.reachable[3] = true, true
+	c.data[2*testPageSize-12] = 7 // the end of page 1 is not the freelist's header
+	wantErr(t, "a freelist with an overflow page", c.checkFreelist(), "")
+
+	c = checker(4, pgid, nil)
 	c.meta.freelist = noFreelist
 	wantErr(t, "no synced freelist", c.checkFreelist(), "")
 }

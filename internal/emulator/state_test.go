@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -523,5 +524,32 @@ func TestVersion1RecordsAreRead(t *testing.T) {
 	wantNotAfter(t, inv, "demo", "KubeconfigAdmin", akshci.Certificate, 365*day)
 	if err := checkState(f.path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUnreadableFileWithTheBboltMagicIsDamaged: a file that carries bbolt's magic number
+// where the first meta page has it (after the 16-byte page header) was a database, and
+// is reported as damaged; one byte shorter, the magic is incomplete and the file is not
+// a bbolt database at all.
+func TestUnreadableFileWithTheBboltMagicIsDamaged(t *testing.T) {
+	for _, tt := range []struct {
+		size    int
+		damaged bool
+	}{{20, true}, {19, false}} {
+		path := filepath.Join(t.TempDir(), "state.db")
+		data := make([]byte, 20)
+		binary.LittleEndian.PutUint32(data[16:], 0xED0CDAED) // bbolt's magic (common.Magic)
+		if err := os.WriteFile(path, data[:tt.size], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e, err := New(Config{StatePath: path, Clock: akshci.NewFakeClock(t0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.Inventory(ctx)
+		var sfe *StateFileError
+		if !errors.As(err, &sfe) || sfe.Damaged != tt.damaged {
+			t.Errorf("%d bytes: %v, want damaged %v", tt.size, err, tt.damaged)
+		}
 	}
 }
