@@ -143,7 +143,7 @@ func TestCorruptionFuzz(t *testing.T) {
 			t.Fatal(err)
 		}
 		replay := filepath.Join(t.TempDir(), "replay.db")
-		if err := os.WriteFile(replay, data, 0o600); err != nil {
+		if err := os.WriteFile(replay, data, 0o600); err != nil { //nolint:gosec // the test's own temp dir
 			t.Fatal(err)
 		}
 		t.Logf("replaying %s: %s", path, fuzzCase(t, replay, data, "", path))

@@ -37,8 +37,13 @@ type leafElem struct {
 
 // leafPage returns a leaf page (no padding: as stored inline) holding elems in order.
 func leafPage(id uint64, elems ...leafElem) []byte {
-	p := make([]byte, pageHeaderSize+elementSize*len(elems))
+	size := pageHeaderSize + elementSize*len(elems)
+	for _, el := range elems {
+		size += len(el.k) + len(el.v)
+	}
+	p := make([]byte, size)
 	header(p, id, flagLeaf, uint16(len(elems)), 0) //nolint:gosec // a handful of elements
+	data := pageHeaderSize + elementSize*len(elems)
 	for i, el := range elems {
 		e := pageHeaderSize + i*elementSize
 		var flags uint32
@@ -46,11 +51,11 @@ func leafPage(id uint64, elems ...leafElem) []byte {
 			flags = leafFlagBucket
 		}
 		binary.LittleEndian.PutUint32(p[e:], flags)
-		binary.LittleEndian.PutUint32(p[e+4:], uint32(len(p)-e))   //nolint:gosec // small
+		binary.LittleEndian.PutUint32(p[e+4:], uint32(data-e))     //nolint:gosec // small
 		binary.LittleEndian.PutUint32(p[e+8:], uint32(len(el.k)))  //nolint:gosec // small
 		binary.LittleEndian.PutUint32(p[e+12:], uint32(len(el.v))) //nolint:gosec // small
-		p = append(p, el.k...)
-		p = append(p, el.v...)
+		data += copy(p[data:], el.k)
+		data += copy(p[data:], el.v)
 	}
 	return p
 }
@@ -61,14 +66,19 @@ type branchElem struct {
 }
 
 func branchPage(id uint64, elems ...branchElem) []byte {
-	p := make([]byte, pageHeaderSize+elementSize*len(elems))
+	size := pageHeaderSize + elementSize*len(elems)
+	for _, el := range elems {
+		size += len(el.k)
+	}
+	p := make([]byte, size)
 	header(p, id, flagBranch, uint16(len(elems)), 0) //nolint:gosec // a handful of elements
+	data := pageHeaderSize + elementSize*len(elems)
 	for i, el := range elems {
 		e := pageHeaderSize + i*elementSize
-		binary.LittleEndian.PutUint32(p[e:], uint32(len(p)-e))    //nolint:gosec // small
+		binary.LittleEndian.PutUint32(p[e:], uint32(data-e))      //nolint:gosec // small
 		binary.LittleEndian.PutUint32(p[e+4:], uint32(len(el.k))) //nolint:gosec // small
 		binary.LittleEndian.PutUint64(p[e+8:], el.child)
-		p = append(p, el.k...)
+		data += copy(p[data:], el.k)
 	}
 	return p
 }
@@ -365,14 +375,15 @@ func TestCheckTreeBranchesAndBuckets(t *testing.T) {
 	wantErr(t, "a nested inline bucket within maxDepth", c.checkBucket(inlineBucket(nested), maxDepth-2), "")
 	wantErr(t, "a nested inline bucket past maxDepth", c.checkBucket(inlineBucket(nested), maxDepth-1), `bucket "inner": its buckets are nested too deep`)
 	brokenInner := leafPage(0, leafElem{bucket: true, k: []byte("inner"), v: make([]byte, 3)})
-	wantErr(t, "a nested bucket with a broken header", c.checkLeaf(brokenInner, nil, nil, 0), `bucket "inner": its header is truncated`)
+	wantErr(t, "a nested bucket with a broken header", c.checkBucket(inlineBucket(brokenInner), 0), `bucket "inner": its header is truncated`)
 	plain := leafPage(0, leafElem{k: []byte("key"), v: make([]byte, 3)})
-	wantErr(t, "a plain value is not read as a bucket", c.checkLeaf(plain, nil, nil, 0), "")
+	wantErr(t, "a plain value is not read as a bucket", c.checkBucket(inlineBucket(plain), 0), "")
 }
 
-// freelistPage returns a 1 KiB freelist page listing ids; long forces the form bbolt
+// freelistPage returns a 1 KiB freelist page (page 2) listing ids; long forces the form bbolt
 // writes for 0xFFFF or more IDs (count 0xFFFF, then the count as u64 in the first slot).
-func freelistPage(id uint64, long bool, count uint64, ids ...uint64) []byte {
+func freelistPage(long bool, count uint64, ids ...uint64) []byte {
+	const id = 2
 	p := make([]byte, testPageSize)
 	idx := 0
 	if long {
@@ -399,21 +410,21 @@ func TestCheckFreelist(t *testing.T) {
 		c.reachable[2], c.reachable[3] = true, true
 		wantErr(t, name, c.checkFreelist(), want)
 	}
-	run("free pages", freelistPage(2, false, 2, 4, pgid-1), "")
-	run("free pages, long form", freelistPage(2, true, 2, 4, pgid-1), "")
-	run("page 1", freelistPage(2, false, 1, 1), "freelist lists page 1, out of range")
-	run("the high-water mark", freelistPage(2, false, 1, pgid), "freelist lists page 200, out of range")
-	run("a page twice", freelistPage(2, false, 2, 5, 5), "freelist lists page 5 twice")
-	run("a page in use", freelistPage(2, false, 1, 3), "freelist lists page 3, which is in use")
+	run("free pages", freelistPage(false, 2, 4, pgid-1), "")
+	run("free pages, long form", freelistPage(true, 2, 4, pgid-1), "")
+	run("page 1", freelistPage(false, 1, 1), "freelist lists page 1, out of range")
+	run("the high-water mark", freelistPage(false, 1, pgid), "freelist lists page 200, out of range")
+	run("a page twice", freelistPage(false, 2, 5, 5), "freelist lists page 5 twice")
+	run("a page in use", freelistPage(false, 1, 3), "freelist lists page 3, which is in use")
 	// A 1 KiB page holds (1024-16)/8 = 126 IDs, one fewer in the long form.
 	full := make([]uint64, 126)
 	for i := range full {
 		full[i] = uint64(4 + i)
 	}
-	run("126 IDs", freelistPage(2, false, 126, full...), "")
-	run("127 IDs", freelistPage(2, false, 127, full...), "freelist lists 127 pages, more than its page holds")
-	run("125 IDs, long form", freelistPage(2, true, 125, full[:125]...), "")
-	run("126 IDs, long form", freelistPage(2, true, 126, full[:125]...), "freelist lists 126 pages, more than its page holds")
+	run("126 IDs", freelistPage(false, 126, full...), "")
+	run("127 IDs", freelistPage(false, 127, full...), "freelist lists 127 pages, more than its page holds")
+	run("125 IDs, long form", freelistPage(true, 125, full[:125]...), "")
+	run("126 IDs, long form", freelistPage(true, 126, full[:125]...), "freelist lists 126 pages, more than its page holds")
 
 	// 200 IDs need the page's overflow page: 2 KiB hold (2048-16)/8 = 254.
 	long := make([]uint64, 200)
@@ -421,7 +432,7 @@ func TestCheckFreelist(t *testing.T) {
 		long[i] = uint64(5 + i)
 	}
 	spanning := make([]byte, 2*testPageSize)
-	copy(spanning, freelistPage(2, false, 200, long[:126]...))
+	copy(spanning, freelistPage(false, 200, long[:126]...))
 	header(spanning, 2, flagFreelist, 200, 1)
 	for i, x := range long[126:] {
 		binary.LittleEndian.PutUint64(spanning[testPageSize+i*8:], x)
