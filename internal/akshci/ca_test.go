@@ -32,6 +32,9 @@ func TestCAStatusAndUnusableCredentials(t *testing.T) {
 		{"old CA no longer reported: untrusted", 370 * day, []CA{newCA}, 695 * day, cert("aa", 400*day), 60 * day, CAValid, true, 370 * day},
 		{"signed by the new CA", 370 * day, []CA{newCA}, 695 * day, cert("bb", 460*day), 60 * day, CAValid, false, 460 * day},
 		{"unknown CA expiry", 370 * day, nil, 0, cert("", 460*day), 60 * day, CAUnknown, false, 460 * day},
+		// A host that names a certificate's issuer but reports no list of CAs says nothing
+		// about trust: the issuer is not "no longer reported", the current CA decides.
+		{"issuer named, no CA list: judged by the CA expiry", 200 * day, nil, 365 * day, cert("aa", 400*day), 60 * day, CAValid, false, 365 * day},
 	} {
 		inv := &Inventory{Now: t0.Add(tc.now), CAs: tc.cas}
 		if tc.caEnd != 0 {
@@ -52,8 +55,14 @@ func TestCAStatusAndUnusableCredentials(t *testing.T) {
 	if inv.Unusable(kube) || !inv.EffectiveExpiry(kube).Equal(kube.NotAfter) {
 		t.Error("a Kubernetes certificate (own 10-year CA) is judged by the cloud agent CA")
 	}
-	if c, ok := CurrentCA([]CA{oldCA, newCA}); !ok || c.Fingerprint != "bb" {
-		t.Errorf("CurrentCA = %+v, want the one with the latest expiry", c)
+	// The latest NotAfter wins wherever it stands in the list (research A1).
+	for _, cas := range [][]CA{{oldCA, newCA}, {newCA, oldCA}} {
+		if c, ok := CurrentCA(cas); !ok || c.Fingerprint != "bb" {
+			t.Errorf("CurrentCA(%v) = %+v, want the one with the latest expiry", cas, c)
+		}
+	}
+	if c, ok := CurrentCA(nil); ok || c.Fingerprint != "" {
+		t.Errorf("CurrentCA(nil) = %+v, %v, want none", c, ok)
 	}
 	if CARenewBefore != 1440*time.Hour || Hours(CARenewBefore) != "1440h" {
 		t.Errorf("CARenewBefore = %s, want 60 days", CARenewBefore)

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
@@ -37,23 +35,7 @@ func corruptionBases(t *testing.T) (noFreelist, freelist []byte, id string) {
 	id = f.inventory().DeploymentID
 	noFreelist = f.bytes()
 
-	synced := filepath.Join(t.TempDir(), "synced.db")
-	if err := os.WriteFile(synced, noFreelist, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	db, err := bolt.Open(synced, 0o600, nil) // syncs the freelist when opening
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if freelist, err = os.ReadFile(synced); err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Equal(freelist, noFreelist) {
-		t.Fatal("bbolt did not sync a freelist")
-	}
+	freelist = writeSyncedFreelist(t, noFreelist)
 	return noFreelist, freelist, id
 }
 
@@ -141,16 +123,35 @@ func corrupt(base []byte, r *rand.Rand) ([]byte, string) {
 	}
 }
 
+// corruptionReplayEnv names a damaged file (one a failing TestCorruptionFuzz kept) for
+// TestCorruptionFuzz to run its operations on instead of the seeded cases.
+const corruptionReplayEnv = "AKSHYBRID_CORRUPTION_FILE"
+
 // TestCorruptionFuzz damages the emulator's state file in 2×160 seeded ways and
 // runs a read, an update and a snapshot on each. The provider process must never crash
 // (a bbolt panic on its own goroutine, or a SIGBUS past a truncated file, would end this
 // test binary), a damaged file is reported naming the file and left byte-identical, and
 // a file that still opens is never silently turned into a new deployment. The damage is
-// seeded (the same kind, page and offset on every run); the base file's bytes are not,
-// since its keys are fresh each run, so a failing case's file is kept for inspection.
+// seeded (the same kind, page and offset on every run: PCG seeded with the base file's
+// number and the case's number, both printed); the base file's bytes are not, since its
+// keys are fresh each run, so a failing case's file is kept and can be replayed with
+// AKSHYBRID_CORRUPTION_FILE=<kept file>.
 func TestCorruptionFuzz(t *testing.T) {
+	if path := os.Getenv(corruptionReplayEnv); path != "" {
+		data, err := os.ReadFile(path) //nolint:gosec // a file the developer names
+		if err != nil {
+			t.Fatal(err)
+		}
+		replay := filepath.Join(t.TempDir(), "replay.db")
+		if err := os.WriteFile(replay, data, 0o600); err != nil { //nolint:gosec // the test's own temp dir
+			t.Fatal(err)
+		}
+		t.Logf("replaying %s: %s", path, fuzzCase(t, replay, data, "", path))
+		return
+	}
 	noFreelist, freelist, id := corruptionBases(t)
 	dir := t.TempDir()
+	t.Logf("damage seeds: rand.NewPCG(base, seed) for base 0 (no synced freelist) and 1 (synced), seed 0..%d", corruptionCases-1)
 	counts := map[string]int{}
 	for b, base := range [][]byte{noFreelist, freelist} {
 		for seed := range corruptionCases {
@@ -167,7 +168,8 @@ func TestCorruptionFuzz(t *testing.T) {
 				// The base deployment has fresh keys each run, so keep the exact bytes.
 				keep := filepath.Join(os.TempDir(), fmt.Sprintf("akshybrid-fuzz-%d-%d.db", b, seed))
 				if os.WriteFile(keep, data, 0o600) == nil {
-					t.Logf("%s: damaged file kept at %s", label, keep)
+					t.Logf("%s: damaged file kept; replay it with %s=%s go test ./internal/emulator -run '^TestCorruptionFuzz$'",
+						label, corruptionReplayEnv, keep)
 				}
 			}
 		}
@@ -198,15 +200,23 @@ func fuzzCase(t *testing.T, path string, data []byte, id, label string) string {
 		if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
 			t.Errorf("%s: a refused file was modified", label)
 		}
-		if updErr := e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: true}); updErr == nil {
-			t.Errorf("%s: a read failed (%v) but an update succeeded", label, invErr)
+		// Every operation that may write decodes at least what a read decodes first
+		// (verifyRecords), so a file a read finds damaged is refused as damaged.
+		updErr := e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: true})
+		var readSFE, updSFE *StateFileError
+		switch {
+		case updErr == nil:
+			t.Errorf("%s: a read failed (%v) but an update succeeded", label, errors.Join(invErr, snapErr))
+		case (errors.As(invErr, &readSFE) || errors.As(snapErr, &readSFE)) && readSFE.Damaged &&
+			(!errors.As(updErr, &updSFE) || !updSFE.Damaged):
+			t.Errorf("%s: a read found the file damaged (%v) but the update failed otherwise: %v", label, readSFE, updErr)
 		}
 		if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
 			t.Errorf("%s: a refused update modified the file", label)
 		}
 		return "refused"
 	}
-	if inv.DeploymentID != id {
+	if id != "" && inv.DeploymentID != id { // "" when replaying a kept file
 		t.Errorf("%s: the damaged file became deployment %q, was %q", label, inv.DeploymentID, id)
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
@@ -216,7 +226,7 @@ func fuzzCase(t *testing.T, path string, data []byte, id, label string) string {
 		checkRefusal(t, err, path, label)
 		return "read only"
 	}
-	if inv, err := e.Inventory(ctx); err != nil || inv.DeploymentID != id {
+	if inv, err := e.Inventory(ctx); err != nil || (id != "" && inv.DeploymentID != id) {
 		t.Errorf("%s: after an update: %v", label, err)
 	}
 	return "harmless"

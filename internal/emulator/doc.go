@@ -231,8 +231,10 @@
 // file, checkFile verifies every structure bbolt will dereference (meta pages, page
 // bounds, page types, key order, nested and inline buckets, the freelist), because a
 // damaged file would otherwise crash the process in ways recover cannot catch (see
-// filecheck.go); and an update decodes every record first, so it never writes into a
-// file of which another part is damaged. A damaged file, or one that is not ours
+// filecheck.go); and an update decodes every record first, with the decoders reads use
+// (each cluster's Kubernetes CA included) and every stored key besides, so it never
+// writes into a file of which another part is damaged, and a file a read refuses as
+// damaged is refused by every update with the same reason. A damaged file, or one that is not ours
 // (garbage, or a bbolt database without the marker bucket), is a *StateFileError that
 // names the file, says it was left untouched and how to recover; the file is opened
 // without freelist syncing so even opening it writes nothing.

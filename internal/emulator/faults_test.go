@@ -175,6 +175,40 @@ func TestLockWaitEndsAtTheDeadline(t *testing.T) {
 	}
 }
 
+// TestLockWaitEndsAtTheLockTimeoutBeforeAFarDeadline: with a deadline further away than
+// the lock timeout, the wait ends at the lock timeout (Config.LockTimeout), and the error
+// says so rather than blaming the operation's timeout.
+func TestLockWaitEndsAtTheLockTimeoutBeforeAFarDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	f := newFixture(t, "demo")
+	child := helper(t, "hold", f.path)
+	stdin, err := child.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = stdin.Close(); _ = child.Wait() }()
+	waitLine(t, stdout, "locked")
+
+	const lockTimeout = 200 * time.Millisecond
+	e, _ := New(Config{StatePath: f.path, Clock: f.clock, LockTimeout: lockTimeout})
+	c, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	_, err = e.Inventory(c)
+	var le *LockedError
+	if !errors.As(err, &le) || le.Waited != lockTimeout || le.Cause != nil || strings.Contains(err.Error(), "until the operation's") {
+		t.Fatalf("locked file, lock timeout 200ms, deadline in an hour: %v", err)
+	}
+}
+
 // TestWaitBehindAnotherOperationEndsAtTheDeadline: within one process, an operation
 // queued behind a long one gives up at its own deadline.
 func TestWaitBehindAnotherOperationEndsAtTheDeadline(t *testing.T) {
@@ -270,5 +304,29 @@ func TestEveryOperationCommitsThroughUpdate(t *testing.T) {
 				t.Errorf("the backup after %s is not the deployment the operation left", tc.name)
 			}
 		})
+	}
+}
+
+// TestFirstUseKeepsTheBackupOfADeletedDeployment: first use writes a backup of the new
+// deployment when there is none, but a backup next to a deleted file is the copy of the
+// deployment that was deleted, the way back to it: a new deployment in its place leaves
+// it alone (package doc, Backup).
+func TestFirstUseKeepsTheBackupOfADeletedDeployment(t *testing.T) {
+	f := newFixture(t, "demo")
+	if _, err := os.Stat(f.e.BackupPath()); err != nil {
+		t.Fatalf("first use wrote no backup: %v", err)
+	}
+	f.advance(10 * day)
+	f.must(f.e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{Force: true}))
+	backup, err := os.ReadFile(f.e.BackupPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(f.path); err != nil {
+		t.Fatal(err)
+	}
+	f.must(f.e.Prepare(ctx))
+	if got, _ := os.ReadFile(f.e.BackupPath()); !bytes.Equal(got, backup) {
+		t.Error("first use replaced the backup of the deleted deployment")
 	}
 }

@@ -283,9 +283,10 @@ func (c *fileChecker) checkLeaf(p []byte, lo, hi []byte, depth int) error {
 	keys := make([][]byte, n)
 	for i := range n {
 		e := pageHeaderSize + i*elementSize
-		flags := le.Uint32(p[e:])
-		pos, ksize, vsize := uint64(le.Uint32(p[e+4:])), uint64(le.Uint32(p[e+8:])), uint64(le.Uint32(p[e+12:]))
-		kv, err := span(p, uint64(e), pos, ksize+vsize) //nolint:gosec // e is a small non-negative offset
+		// elements checked that the n element headers fit in p.
+		flags := le.Uint32(p[e:])                                                                                //nolint:gosec // see above
+		pos, ksize, vsize := uint64(le.Uint32(p[e+4:])), uint64(le.Uint32(p[e+8:])), uint64(le.Uint32(p[e+12:])) //nolint:gosec // see above
+		kv, err := span(p, uint64(e), pos, ksize+vsize)                                                          //nolint:gosec // e is a small non-negative offset
 		if err != nil {
 			return fmt.Errorf("leaf page %d: %w", id, err)
 		}

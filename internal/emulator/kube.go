@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"crypto/x509"
 	"fmt"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
@@ -34,11 +33,7 @@ func (s *session) signKubeCerts(g *group, sec *storedSecrets) (bool, error) {
 	if err != nil {
 		return false, s.damaged(fmt.Errorf("%s Kubernetes CA key: %w", g.label(), err))
 	}
-	kubeCA, err := x509.ParseCertificate(g.rec.KubeCACert)
-	if err != nil {
-		return false, s.damaged(fmt.Errorf("%s Kubernetes CA: %w", g.label(), err))
-	}
-	is := &issuer{cert: kubeCA, key: key}
+	is := &issuer{cert: g.kubeCA, key: key} // parsed by decodeGroup
 	specs := kubeCertSpecs(g.name)
 	for i, c := range certs {
 		if !c.reissue {

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
 	"time"
 
@@ -56,10 +55,7 @@ func (e *Emulator) Kubeconfig(ctx context.Context, cluster string) (*akshci.Kube
 		if err != nil {
 			return s.damaged(fmt.Errorf("%s Kubernetes CA key: %w", g.label(), err))
 		}
-		ca, err := x509.ParseCertificate(g.rec.KubeCACert)
-		if err != nil {
-			return s.damaged(fmt.Errorf("%s Kubernetes CA: %w", g.label(), err))
-		}
+		ca := g.kubeCA // parsed by decodeGroup
 		if !ca.NotAfter.After(s.now) {
 			return fmt.Errorf("the Kubernetes CA of %s expired at %s: no kubeconfig can be issued", g.label(),
 				ca.NotAfter.UTC().Format(time.RFC3339))

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"crypto/x509"
 	"fmt"
 	"time"
 
@@ -124,8 +125,10 @@ type group struct {
 	// managed (not auto-renewed), signed by the cluster's Kubernetes CA.
 	kubeletServer   *certState
 	kubeconfigAdmin *certState
-	// kubeCANotAfter is the expiry of the cluster's Kubernetes CA, read from its
-	// certificate; the certificate itself is parsed only to sign with it.
+	// kubeCA is the cluster's Kubernetes CA, parsed whenever the group is decoded (not
+	// only when it signs): every operation, read or update, then refuses a damaged one
+	// the same way, whether or not a certificate is due. kubeCANotAfter is its expiry.
+	kubeCA         *x509.Certificate
 	kubeCANotAfter time.Time
 	// trust is what the last CA rotation left behind (set when the group is loaded).
 	trust   caTrust
@@ -186,11 +189,11 @@ func decodeGroup(name string, rec storedGroup) (*group, error) {
 			lockedOut: si.LockedOut}
 	}
 	if g.isCluster() {
-		_, na, err := certValidity(rec.KubeCACert)
+		ca, err := x509.ParseCertificate(rec.KubeCACert)
 		if err != nil {
 			return nil, fmt.Errorf("%s Kubernetes CA: %w", g.label(), err)
 		}
-		g.kubeCANotAfter = na
+		g.kubeCA, g.kubeCANotAfter = ca, ca.NotAfter.UTC()
 		kc, err := loadCert(rec.Kubelet)
 		if err != nil {
 			return nil, fmt.Errorf("%s kubelet certificate: %w", g.label(), err)

@@ -3,10 +3,15 @@ package emulator
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -522,6 +527,92 @@ func TestVersion1RecordsAreRead(t *testing.T) {
 	wantNotAfter(t, inv, "demo", "KubeletServer", akshci.Certificate, 365*day)
 	wantNotAfter(t, inv, "demo", "KubeconfigAdmin", akshci.Certificate, 365*day)
 	if err := checkState(f.path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUnreadableFileWithTheBboltMagicIsDamaged: a file that carries bbolt's magic number
+// where the first meta page has it (after the 16-byte page header) was a database, and
+// is reported as damaged; one byte shorter, the magic is incomplete and the file is not
+// a bbolt database at all.
+func TestUnreadableFileWithTheBboltMagicIsDamaged(t *testing.T) {
+	for _, tt := range []struct {
+		size    int
+		damaged bool
+	}{{20, true}, {19, false}} {
+		path := filepath.Join(t.TempDir(), "state.db")
+		data := make([]byte, 20)
+		binary.LittleEndian.PutUint32(data[16:], 0xED0CDAED) // bbolt's magic (common.Magic)
+		if err := os.WriteFile(path, data[:tt.size], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e, err := New(Config{StatePath: path, Clock: akshci.NewFakeClock(t0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.Inventory(ctx)
+		var sfe *StateFileError
+		if !errors.As(err, &sfe) || sfe.Damaged != tt.damaged {
+			t.Errorf("%d bytes: %v, want damaged %v", tt.size, err, tt.damaged)
+		}
+	}
+}
+
+// TestDeploymentIdentity: a new deployment is named by 128 random bits ("emulator-" and
+// 32 hex digits); a file written before the identity was recorded is named by its cloud
+// agent CA ("emulator-ca-" and the first 16 bytes of the SHA-256 of the CA's DER, hex).
+func TestDeploymentIdentity(t *testing.T) {
+	f := newFixture(t, "demo")
+	id := f.inventory().DeploymentID
+	if !regexp.MustCompile(`^emulator-[0-9a-f]{32}$`).MatchString(id) {
+		t.Errorf("new deployment %q", id)
+	}
+	var caDER []byte
+	editBolt(t, f.path, func(top *bolt.Bucket) error {
+		var st storedState
+		if err := json.Unmarshal(top.Get(keyState), &st); err != nil {
+			return err
+		}
+		caDER, st.DeploymentID = st.CACert, ""
+		v, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		return top.Put(keyState, v)
+	})
+	sum := sha256.Sum256(caDER)
+	if got, want := f.inventory().DeploymentID, "emulator-ca-"+hex.EncodeToString(sum[:16]); got != want {
+		t.Errorf("file without a recorded identity: %q, want %q", got, want)
+	}
+}
+
+// TestDeleteClusterRemovesItsSecrets: deleting a workload cluster removes its record and
+// its secrets (keys and tokens), and nothing else's.
+func TestDeleteClusterRemovesItsSecrets(t *testing.T) {
+	f := newFixture(t, "demo", "prod")
+	f.must(f.e.DeleteCluster(ctx, "demo"))
+	db, err := bolt.Open(f.path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	err = db.View(func(tx *bolt.Tx) error {
+		top := tx.Bucket(bucketTop)
+		for _, tt := range []struct {
+			b    []byte
+			key  string
+			want bool
+		}{
+			{bucketClusters, "demo", false}, {bucketSecrets, "cluster/demo", false},
+			{bucketClusters, "prod", true}, {bucketSecrets, "cluster/prod", true}, {bucketSecrets, "management", true},
+		} {
+			if got := top.Bucket(tt.b).Get([]byte(tt.key)) != nil; got != tt.want {
+				t.Errorf("%s/%s present: %v, want %v", tt.b, tt.key, got, tt.want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }

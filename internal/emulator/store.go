@@ -376,18 +376,23 @@ func (e *Emulator) begin(tx *bolt.Tx, write bool) (*session, error) {
 
 // verifyRecords decodes every record before an operation that may commit: an update
 // touches only some records, and must not write into a file of which another part is
-// damaged (it would carry the damage on and move the file past its backup).
+// damaged (it would carry the damage on and move the file past its backup). It decodes
+// at least what any read decodes, with the same functions (decodeGroupRecord and
+// decodeGroup, which parses each cluster's Kubernetes CA; the cloud agent CA and its key),
+// so that a file a read refuses is refused by every update too. It also parses every
+// stored key, the Kubernetes CA key of each cluster included, which a read parses only
+// when it signs with it: a read may succeed on such a file, an update never writes to it.
 func (s *session) verifyRecords() error {
 	if _, err := s.cloudIssuer(); err != nil {
 		return err
 	}
 	check := func(name string, data []byte) error {
-		rec, err := decodeGroupRecord(data)
-		if err == nil {
-			_, err = decodeGroup(name, rec)
-		}
+		rec, err := s.decodeRecord(name, data)
 		if err != nil {
-			return s.damaged(fmt.Errorf("record of %s: %w", (&group{name: name}).label(), err))
+			return err
+		}
+		if _, err := decodeGroup(name, rec); err != nil {
+			return s.damaged(err) // as advanceGroup reports it
 		}
 		return nil
 	}
@@ -396,6 +401,7 @@ func (s *session) verifyRecords() error {
 	} else if err := check("", data); err != nil {
 		return err
 	}
+	var clusters []string
 	c := s.clusterBucket().Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if v == nil || len(k) == 0 {
@@ -404,7 +410,9 @@ func (s *session) verifyRecords() error {
 		if err := check(string(k), v); err != nil {
 			return err
 		}
+		clusters = append(clusters, string(k))
 	}
+	kubeCAKeys := map[string]bool{} // secret record keys holding a Kubernetes CA key that parses
 	sc := s.secretsBucket().Cursor()
 	for k, v := sc.First(); k != nil; k, v = sc.Next() {
 		if string(k) == string(secretCA) {
@@ -423,6 +431,15 @@ func (s *session) verifyRecords() error {
 			if _, err := parseKey(sec.KubeCAKey); err != nil {
 				return s.damaged(fmt.Errorf("secrets record %q, Kubernetes CA key: %w", k, err))
 			}
+			kubeCAKeys[string(k)] = true
+		}
+	}
+	// Every cluster is created with its Kubernetes CA key (createCluster), and a read that
+	// signs one of its Kubernetes certificates needs it (signKubeCerts).
+	for _, name := range clusters {
+		g := &group{name: name}
+		if !kubeCAKeys[string(secretKey(g))] {
+			return s.damaged(fmt.Errorf("the Kubernetes CA key of %s is missing", g.label()))
 		}
 	}
 	return nil
@@ -619,9 +636,13 @@ func (s *session) createCluster(name string) error {
 	if err != nil {
 		return err
 	}
+	ca, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
 	g := newGroup(name, s.now)
 	g.rec.KubeCACert = der
-	g.kubeCANotAfter = s.now.Add(kubeCALifetime)
+	g.kubeCA, g.kubeCANotAfter = ca, ca.NotAfter.UTC()
 	return s.save(g, storedSecrets{KubeCAKey: keyPEM})
 }
 
@@ -662,9 +683,9 @@ func (s *session) clusters() ([]*group, error) {
 	var recs []loaded
 	c := s.clusterBucket().Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		rec, err := decodeGroupRecord(v) // copies: saving below may move pages
+		rec, err := s.decodeRecord(string(k), v) // copies: saving below may move pages
 		if err != nil {
-			return nil, s.damaged(fmt.Errorf("record of workload cluster %q: %w", k, err))
+			return nil, err
 		}
 		recs = append(recs, loaded{string(k), rec})
 	}
@@ -694,11 +715,22 @@ func (s *session) loadGroup(name string, data []byte) (*group, error) {
 	if data == nil {
 		return nil, s.damaged(errors.New("the management cluster record is missing"))
 	}
-	rec, err := decodeGroupRecord(data)
+	rec, err := s.decodeRecord(name, data)
 	if err != nil {
-		return nil, s.damaged(fmt.Errorf("record of %q: %w", name, err))
+		return nil, err
 	}
 	return s.advanceGroup(name, rec)
+}
+
+// decodeRecord decodes the stored record of the group called name ("" for the management
+// cluster); every operation reads group records through it and decodeGroup, the update
+// precheck (verifyRecords) included, so they refuse a damaged record with the same error.
+func (s *session) decodeRecord(name string, data []byte) (storedGroup, error) {
+	rec, err := decodeGroupRecord(data)
+	if err != nil {
+		return rec, s.damaged(fmt.Errorf("record of %s: %w", (&group{name: name}).label(), err))
+	}
+	return rec, nil
 }
 
 func (s *session) advanceGroup(name string, rec storedGroup) (*group, error) {

@@ -362,7 +362,12 @@ func (doc *Document) management() ([]akshci.Credential, time.Time, error) {
 func (doc *Document) clusters(management string) ([]akshci.Cluster, error) {
 	names := map[string]bool{}
 	for _, n := range doc.ClusterNames {
-		if err := ValidateClusterName(n); err != nil {
+		// Names the host lists are facts, not input, and never reach a script from here: a
+		// garbled one is refused, but the DNS-label rule is for the names a configuration
+		// sends. Applying it here would fail every inventory, the management cluster's
+		// included, on a host whose list (the management cluster's own name among them)
+		// holds one name the rule refuses.
+		if err := quotableName(n); err != nil {
 			return nil, &InventoryError{Reason: err.Error()}
 		}
 		if names[n] {

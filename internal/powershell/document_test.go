@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -588,4 +589,24 @@ func FuzzParseInventory(f *testing.F) {
 			t.Fatalf("a second parse of the same output differs: %v", err)
 		}
 	})
+}
+
+// TestParseInventoryReportsNamesOutsideTheDomainRule: the DNS-label rule is for names a
+// configuration sends; a name the host lists is reported as it is (here a management
+// cluster and a workload cluster with capitals and a dot), so one such cluster never
+// hides the rest of the inventory. Only a name quoting could not carry is refused (see
+// TestParseInventoryStrict, "name with newline").
+func TestParseInventoryReportsNamesOutsideTheDomainRule(t *testing.T) {
+	f := newFixture(t)
+	f["managementCluster"] = "AksHci-Mgmt"
+	f["clusterNames"] = []string{"AksHci-Mgmt", "Zeta.Prod", "alpha"}
+	f["clusters"] = []any{clusterRecord(t, "Zeta.Prod"), clusterRecord(t, "alpha")}
+	inv := f.parse(t)
+	var names []string
+	for _, c := range inv.Clusters {
+		names = append(names, c.Name)
+	}
+	if want := []string{"Zeta.Prod", "alpha"}; !slices.Equal(names, want) {
+		t.Errorf("clusters %q, want %q", names, want)
+	}
 }

@@ -62,12 +62,12 @@ func FuzzClusterScriptQuoting(f *testing.F) {
 		opts := akshci.ClusterOptions{FixCloudCredentials: true, FixKubeletCredentials: true, PatchLoadBalancer: lb, Force: force}
 		s, err := clusterScript(name, opts)
 		if err != nil {
-			if ValidateClusterName(name) == nil {
+			if quotableName(name) == nil {
 				t.Fatalf("valid name %q refused: %v", name, err)
 			}
 			return
 		}
-		if ValidateClusterName(name) != nil {
+		if quotableName(name) != nil {
 			t.Fatalf("invalid name %q accepted", name)
 		}
 		for _, script := range []string{s, minify(s)} {

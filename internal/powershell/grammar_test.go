@@ -71,7 +71,7 @@ func TestScriptsParseWithPowerShellGrammar(t *testing.T) {
 	for i, name := range fuzzedNames(200) {
 		s, err := clusterScript(name, akshci.ClusterOptions{FixCloudCredentials: true, FixKubeletCredentials: true, PatchLoadBalancer: i%2 == 0, Force: i%3 == 0})
 		if err != nil {
-			if ValidateClusterName(name) == nil {
+			if quotableName(name) == nil {
 				t.Fatalf("valid name %q refused: %v", name, err)
 			}
 			continue

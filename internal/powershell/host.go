@@ -125,6 +125,9 @@ func (h *Host) RotateCACertificate(ctx context.Context) error {
 // kubelet fix first, then the cloud fix, as asked. A cluster the host does not have is
 // an *akshci.ClusterNotFoundError.
 func (h *Host) UpdateClusterCertificates(ctx context.Context, cluster string, opts akshci.ClusterOptions) error {
+	if err := ValidateClusterName(cluster); err != nil {
+		return err
+	}
 	script, err := clusterScript(cluster, opts)
 	if err != nil {
 		return err

@@ -91,16 +91,21 @@ func TestRandomNonce(t *testing.T) {
 	}
 }
 
+// TestHostRefusesBadInputBeforeRunning: a cluster name that is not a DNS label (lowercase
+// letters, digits and '-', starting with a letter, ending with a letter or digit, at most
+// 63 characters: DESIGN.md, cluster_name) is refused by both operations that take one,
+// with akshci's message, before any script runs; so are options the cmdlet refuses.
 func TestHostRefusesBadInputBeforeRunning(t *testing.T) {
 	f := &fakeRunner{}
 	h := New(f, "")
-	for name, want := range map[string]string{
-		"":     "workload cluster name is empty",
-		"a\nb": "contains the control character U+000A",
-	} {
+	for _, name := range []string{"", "a\nb", "Demo", "it's", "a b", strings.Repeat("a", 64)} {
 		err := h.UpdateClusterCertificates(context.Background(), name, akshci.ClusterOptions{FixCloudCredentials: true})
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%q: err = %v, want it to say %q", name, err, want)
+		if err == nil || !strings.Contains(err.Error(), "workload cluster names are DNS labels") {
+			t.Errorf("update %q: err = %v, want the DNS-label rule", name, err)
+		}
+		_, err = h.Kubeconfig(context.Background(), name)
+		if err == nil || !strings.Contains(err.Error(), "workload cluster names are DNS labels") {
+			t.Errorf("kubeconfig %q: err = %v, want the DNS-label rule", name, err)
 		}
 	}
 	err := h.UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{PatchLoadBalancer: true})

@@ -28,7 +28,7 @@ var _ akshci.KubeconfigSource = (*Host)(nil)
 // -configPath names a file or a folder is unverified [real-host-expiry C1], so the
 // script reads whichever single file appears under the fresh folder.
 func kubeconfigScript(cluster, nonce string) (string, error) {
-	if err := ValidateClusterName(cluster); err != nil {
+	if err := quotableName(cluster); err != nil {
 		return "", err
 	}
 	name := quote(cluster)
@@ -70,6 +70,9 @@ func kubeconfigScript(cluster, nonce string) (string, error) {
 // Kubeconfig runs Get-AksHciCredential for one workload cluster and reads the kubeconfig.
 // A missing cluster is an *akshci.ClusterNotFoundError.
 func (h *Host) Kubeconfig(ctx context.Context, cluster string) (*akshci.Kubeconfig, error) {
+	if err := ValidateClusterName(cluster); err != nil {
+		return nil, err
+	}
 	nonce, err := h.nonce()
 	if err != nil {
 		return nil, err

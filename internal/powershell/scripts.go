@@ -127,11 +127,25 @@ func managementScript(opts akshci.ManagementOptions) string {
 		[]string{cmd})
 }
 
-// ValidateClusterName refuses names that cannot be passed safely to a remote shell even
-// when quoted: empty, invalid UTF-8, control characters and line or paragraph
-// separators. The provider validates names as DNS labels before this; this is the last
-// line of defence.
+// ValidateClusterName is the check a cluster name passes before the host builds a script
+// with it: akshci's one rule for cluster names (a DNS label), then quotableName.
 func ValidateClusterName(name string) error {
+	if err := akshci.ValidateClusterName(name); err != nil {
+		return err
+	}
+	return quotableName(name)
+}
+
+// quotableName refuses what a single-quoted PowerShell literal cannot carry safely: an
+// empty name, invalid UTF-8 (the script is re-encoded as UTF-16 for -EncodedCommand),
+// control characters and line or paragraph separators (they would end the line the
+// literal stands on). A DNS label never holds any of them, so after
+// akshci.ValidateClusterName this refuses nothing: it is defence in depth for quoting,
+// checked where a name is quoted (the script builders) so that the quoting stays safe on
+// its own if the domain rule is ever widened or a caller skips it, and so that the fuzz
+// and grammar tests can drive the builders with hostile names. It is also how the
+// inventory parser refuses a garbled name in Get-AksHciCluster's list.
+func quotableName(name string) error {
 	if name == "" {
 		return errors.New("workload cluster name is empty")
 	}
@@ -139,7 +153,9 @@ func ValidateClusterName(name string) error {
 		return fmt.Errorf("workload cluster name %q is not valid UTF-8", name)
 	}
 	for _, r := range name {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+		// IsControl covers C0 and C1 (U+0085, NEL, among them); the Unicode line and
+		// paragraph separators are not controls, and PowerShell ends a line at them.
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return fmt.Errorf("workload cluster name %q contains the control character %U", name, r)
 		}
 	}
@@ -174,7 +190,7 @@ func quote(s string) string {
 // only together with -fixCloudCredentials. With neither fix the cmdlet runs with -name
 // alone, a documented call [d:secure-communication.md] (see akshci.ClusterOptions).
 func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
-	if err := ValidateClusterName(cluster); err != nil {
+	if err := quotableName(cluster); err != nil {
 		return "", err
 	}
 	if err := opts.Validate(); err != nil {

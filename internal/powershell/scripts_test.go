@@ -120,15 +120,48 @@ func TestClusterScriptOrderAndOptions(t *testing.T) {
 	}
 }
 
-func TestValidateClusterName(t *testing.T) {
-	for _, bad := range []string{"", "a\nb", "a\rb", "a\x00b", "a\u2028b", "a\u0085b", "a\tb", "\xff"} {
-		if ValidateClusterName(bad) == nil {
-			t.Errorf("ValidateClusterName(%q) = nil", bad)
+// TestValidateClusterNameIsTheDomainRule: the PowerShell host accepts exactly the DNS
+// labels of DESIGN.md (cluster_name: lowercase letters, digits and '-', starting with a
+// letter, ending with a letter or digit, at most 63 characters), with akshci's message.
+func TestValidateClusterNameIsTheDomainRule(t *testing.T) {
+	for _, bad := range []string{"", "Demo", "it's", "a b", "a.b", "-a", "a-", "1a", strings.Repeat("a", 64), "a\nb", "‘x’"} {
+		if err := ValidateClusterName(bad); err == nil || !strings.Contains(err.Error(), "workload cluster names are DNS labels") {
+			t.Errorf("ValidateClusterName(%q) = %v, want the DNS-label rule", bad, err)
 		}
 	}
-	for _, good := range []string{"demo", "it's", "a b", "‘x’"} {
+	for _, good := range []string{"demo", "a", "a-1", "web-01", strings.Repeat("a", 63)} {
 		if err := ValidateClusterName(good); err != nil {
 			t.Errorf("ValidateClusterName(%q) = %v", good, err)
+		}
+	}
+}
+
+// TestQuotableNameRefusesWhatQuotingCannotCarry: the defence in depth under the domain
+// rule refuses, on its own, what a single-quoted literal cannot carry (an empty name,
+// invalid UTF-8, C0 and C1 controls, U+2028 and U+2029, at which PowerShell ends a line)
+// and accepts names that only quoting keeps harmless (quotes of every kind, spaces,
+// capitals, non-ASCII letters).
+func TestQuotableNameRefusesWhatQuotingCannotCarry(t *testing.T) {
+	for bad, want := range map[string]string{
+		"":         "is empty",
+		"\xff":     "not valid UTF-8",
+		"a\xc3":    "not valid UTF-8",
+		"a\nb":     "control character U+000A",
+		"a\rb":     "control character U+000D",
+		"a\x00b":   "control character U+0000",
+		"a\tb":     "control character U+0009",
+		"a\x7fb":   "control character U+007F",
+		"a\u0085b": "control character U+0085",
+		"a\u2028b": "control character U+2028",
+		"a\u2029b": "control character U+2029",
+	} {
+		if err := quotableName(bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("quotableName(%q) = %v, want it to say %q", bad, err, want)
+		}
+	}
+	for _, good := range []string{"demo", "it's", "a b", "‘x’", "‚‛", "Demo", "é", "𝄞", "a\u2027b", "a\u202ab", "a\u00a0b"} {
+		if err := quotableName(good); err != nil {
+			t.Errorf("quotableName(%q) = %v", good, err)
 		}
 	}
 }
