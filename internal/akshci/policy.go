@@ -14,7 +14,13 @@ const DefaultRenewBefore = 30 * 24 * time.Hour
 func Hours(d time.Duration) string { return strconv.FormatInt(int64(d/time.Hour), 10) + "h" }
 
 // Days writes a duration in whole days ("30 days").
-func Days(d time.Duration) string { return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + " days" }
+func Days(d time.Duration) string {
+	n := int64(d / (24 * time.Hour))
+	if n == 1 || n == -1 {
+		return strconv.FormatInt(n, 10) + " day"
+	}
+	return strconv.FormatInt(n, 10) + " days"
+}
 
 // Status is what the renewal policy concludes about a set of credentials.
 type Status struct {

@@ -313,7 +313,9 @@ func TestHoursAndDaysWriteTheConfigurationForm(t *testing.T) {
 	if got := Hours(90 * 24 * time.Hour); got != "2160h" {
 		t.Errorf("Hours(90 days) = %q, want 2160h", got)
 	}
-	if got := Days(365 * 24 * time.Hour); got != "365 days" {
-		t.Errorf("Days(365 days) = %q", got)
+	for d, want := range map[time.Duration]string{365 * 24 * time.Hour: "365 days", 24 * time.Hour: "1 day", 47 * time.Hour: "1 day", 0: "0 days"} {
+		if got := Days(d); got != want {
+			t.Errorf("Days(%s) = %q, want %q", d, got, want)
+		}
 	}
 }
