@@ -140,26 +140,13 @@ func TestLockWaitEndsAtTheDeadline(t *testing.T) {
 		t.Skip("starts a child process")
 	}
 	f := newFixture(t, "demo")
-	child := helper(t, "hold", f.path)
-	stdin, err := child.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = stdin.Close(); _ = child.Wait() }()
-	waitLine(t, stdout, "locked")
+	holdLockInChild(t, f.path)
 
 	e, _ := New(Config{StatePath: f.path, Clock: f.clock, LockTimeout: time.Hour})
 	c, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = e.Inventory(c)
+	_, err := e.Inventory(c)
 	elapsed := time.Since(start)
 	var le *LockedError
 	if !errors.As(err, &le) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "until the operation's timeout") {
@@ -183,26 +170,13 @@ func TestLockWaitEndsAtTheLockTimeoutBeforeAFarDeadline(t *testing.T) {
 		t.Skip("starts a child process")
 	}
 	f := newFixture(t, "demo")
-	child := helper(t, "hold", f.path)
-	stdin, err := child.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = stdin.Close(); _ = child.Wait() }()
-	waitLine(t, stdout, "locked")
+	holdLockInChild(t, f.path)
 
 	const lockTimeout = 200 * time.Millisecond
 	e, _ := New(Config{StatePath: f.path, Clock: f.clock, LockTimeout: lockTimeout})
 	c, cancel := context.WithTimeout(ctx, time.Hour)
 	defer cancel()
-	_, err = e.Inventory(c)
+	_, err := e.Inventory(c)
 	var le *LockedError
 	if !errors.As(err, &le) || le.Waited != lockTimeout || le.Cause != nil || strings.Contains(err.Error(), "until the operation's") {
 		t.Fatalf("locked file, lock timeout 200ms, deadline in an hour: %v", err)

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -122,12 +123,12 @@ func waitLine(t *testing.T, r io.Reader, want string) {
 	t.Fatalf("child exited before printing %q", want)
 }
 
-func TestLockContention(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a child process")
-	}
-	f := newFixture(t, "demo")
-	child := helper(t, "hold", f.path)
+// holdLockInChild starts a child process that opens path and holds its lock until
+// release is called (or the test ends); it returns once the child says it holds the lock.
+// release lets the child finish its operation and returns how the child exited.
+func holdLockInChild(t *testing.T, path string) (release func() error) {
+	t.Helper()
+	child := helper(t, "hold", path)
 	stdin, err := child.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -139,11 +140,26 @@ func TestLockContention(t *testing.T) {
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
+	var once sync.Once
+	var exit error
+	release = func() error {
+		once.Do(func() { _ = stdin.Close(); exit = child.Wait() })
+		return exit
+	}
+	t.Cleanup(func() { _ = release() })
 	waitLine(t, stdout, "locked")
+	return release
+}
+
+func TestLockContention(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	f := newFixture(t, "demo")
+	release := holdLockInChild(t, f.path)
 
 	short, _ := New(Config{StatePath: f.path, Clock: f.clock, LockTimeout: 300 * time.Millisecond})
-	_, err = short.Inventory(ctx)
+	_, err := short.Inventory(ctx)
 	var le *LockedError
 	if !errors.As(err, &le) {
 		t.Fatalf("short timeout: %v", err)
@@ -170,12 +186,12 @@ func TestLockContention(t *testing.T) {
 		t.Fatalf("short timeout while the long operation waits: %v", err)
 	}
 	releasing.Store(true)
-	_ = stdin.Close() // the child finishes its operation and exits
+	childExit := release() // the child finishes its operation and exits
 	if err := <-done; err != nil {
 		t.Fatalf("after the child released the lock: %v", err)
 	}
-	if err := child.Wait(); err != nil {
-		t.Errorf("child: %v", err)
+	if childExit != nil {
+		t.Errorf("child: %v", childExit)
 	}
 }
 
