@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -102,12 +100,15 @@ func TestSSHCancelStopsUpdate(t *testing.T) {
 		t.Fatalf("returned %s after the start", d)
 	}
 	// The stand-in's command line names this test's state file, so pgrep finds only it.
-	if !poll(5*time.Second, func() bool { return len(processes(t, d.state)) == 0 }) {
-		pids := processes(t, d.state)
+	if err := sshtest.WaitFor(5*time.Second, "the stand-in to end after the cancel", func() (bool, error) {
+		pids, err := sshtest.Processes(d.state)
+		return len(pids) == 0, err
+	}); err != nil {
+		pids, _ := sshtest.Processes(d.state)
 		for _, p := range pids {
 			_ = syscall.Kill(p, syscall.SIGKILL) // this test's own stand-in
 		}
-		t.Fatalf("stand-in still running 5 s after cancel: pids %v", pids)
+		t.Fatalf("%v: pids %v", err, pids)
 	}
 	after, err := h.Inventory(ctx)
 	if err != nil {
@@ -134,47 +135,11 @@ func TestSSHHostKeyMismatchThroughHost(t *testing.T) {
 	}
 }
 
-// processes returns the pids of the processes whose command line contains pattern. pgrep
-// exits 1 when nothing matches; any other failure ends the test rather than reading as
-// "no such process".
-func processes(t *testing.T, pattern string) []int {
-	t.Helper()
-	out, err := exec.Command("pgrep", "-f", pattern).Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == 1 {
-		return nil
-	}
-	if err != nil {
-		t.Fatalf("pgrep -f %q: %v", pattern, err)
-	}
-	var pids []int
-	for _, f := range strings.Fields(string(out)) {
-		p, err := strconv.Atoi(f)
-		if err != nil {
-			t.Fatalf("pgrep printed %q", out)
-		}
-		pids = append(pids, p)
-	}
-	return pids
-}
-
-// poll reports whether cond became true before timeout, checking every 20 ms.
-func poll(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond) // the interval between checks, not a wait for the event
-	}
-	return true
-}
-
 // waitFor ends the test when cond is not true within timeout.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	if !poll(timeout, cond) {
-		t.Fatalf("timed out after %v waiting for %s", timeout, what)
+	if err := sshtest.WaitFor(timeout, what, func() (bool, error) { return cond(), nil }); err != nil {
+		t.Fatal(err)
 	}
 }
 

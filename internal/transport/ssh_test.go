@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -346,8 +345,8 @@ func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
 			started := make(chan error, 1)
 			go func() {
 				defer cancel()
-				started <- waitFor(10*time.Second, "the remote command to start", func() (bool, error) {
-					pids, err := processes(marker)
+				started <- sshtest.WaitFor(10*time.Second, "the remote command to start", func() (bool, error) {
+					pids, err := sshtest.Processes(marker)
 					return len(pids) > 0, err
 				})
 			}()
@@ -369,8 +368,8 @@ func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
 
 func waitGone(t *testing.T, marker string, srv *sshtest.Server) {
 	t.Helper()
-	err := waitFor(5*time.Second, "the remote process to end after the cancel", func() (bool, error) {
-		pids, err := processes(marker)
+	err := sshtest.WaitFor(5*time.Second, "the remote process to end after the cancel", func() (bool, error) {
+		pids, err := sshtest.Processes(marker)
 		return len(pids) == 0, err
 	})
 	if err != nil {
@@ -388,56 +387,14 @@ func killAll(t *testing.T, marker string) {
 	}
 }
 
-// processes returns the pids of the processes whose command line contains pattern. pgrep
-// exits 1 when nothing matches; any other failure is an error rather than "no such
-// process". It never touches a testing.T, so watchers on other goroutines may call it and
-// send the error to the test's goroutine.
-func processes(pattern string) ([]int, error) {
-	out, err := exec.Command("pgrep", "-f", pattern).Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == 1 {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("pgrep -f %q: %w", pattern, err)
-	}
-	var pids []int
-	for _, f := range strings.Fields(string(out)) {
-		p, err := strconv.Atoi(f)
-		if err != nil {
-			return nil, fmt.Errorf("pgrep printed %q", out)
-		}
-		pids = append(pids, p)
-	}
-	return pids, nil
-}
-
 // mustProcesses is processes for the test's own goroutine: a pgrep failure ends the test.
 func mustProcesses(t *testing.T, pattern string) []int {
 	t.Helper()
-	pids, err := processes(pattern)
+	pids, err := sshtest.Processes(pattern)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return pids
-}
-
-// waitFor checks cond every 20 ms until it holds, fails or timeout passes; the error
-// says which (what names the awaited event). It touches no testing.T.
-func waitFor(timeout time.Duration, what string, cond func() (bool, error)) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, err := cond()
-		switch {
-		case err != nil:
-			return fmt.Errorf("waiting for %s: %w", what, err)
-		case ok:
-			return nil
-		case time.Now().After(deadline):
-			return fmt.Errorf("gave up waiting %s for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond) // the interval between checks, not a wait for the event
-	}
 }
 
 // sleepMarker links a uniquely named path to sleep, so that pgrep finds exactly the
@@ -523,8 +480,8 @@ func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 		done <- err
 	}()
 	// Freeze once the command runs on the server, so the run is in flight.
-	if err := waitFor(5*time.Second, "the remote command to start", func() (bool, error) {
-		pids, err := processes(marker)
+	if err := sshtest.WaitFor(5*time.Second, "the remote command to start", func() (bool, error) {
+		pids, err := sshtest.Processes(marker)
 		return len(pids) > 0, err
 	}); err != nil {
 		t.Fatalf("%v\n%s", err, srv.Log())
