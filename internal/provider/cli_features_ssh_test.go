@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
 // Over SSH, both actions run Update-AksHciCertificates and
@@ -70,19 +68,8 @@ func TestAccActions_renewNowOverSSHShowsInTheDataSource(t *testing.T) {
 	}
 
 	w.run(key, "apply", "-auto-approve", "-input=false")
-	after := w.outputs(key)
-	// A real host reports the certificates' expiry (the tokens it cannot read), renewed
-	// on day 61 for a full 90-day lifetime [d:certificates-overview.md].
-	lo, hi := start.Add(61*day+akshci.Lifetime-time.Minute), end.Add(61*day+akshci.Lifetime+time.Minute)
-	for _, name := range []string{"management", "workload"} {
-		at, ready := expiry(t, after, name)
-		if ready {
-			t.Errorf("%s is still ready for renewal after the action", name)
-		}
-		if at.Before(lo) || at.After(hi) {
-			t.Errorf("%s expires at %s after the action, want between %s and %s", name, at, lo, hi)
-		}
-	}
+	// A real host reports the certificates' expiry (the tokens it cannot read).
+	requireRenewedOnDay61(t, w.outputs(key), start, end)
 }
 
 // Over SSH, the kubeconfig comes from Get-AksHciCredential on the host and nothing of

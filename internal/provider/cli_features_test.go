@@ -218,10 +218,16 @@ func TestAccActions_renewNowOnTheEmulatorShowsInTheDataSource(t *testing.T) {
 	}
 
 	w.run(day61, "apply", "-auto-approve", "-input=false")
-	after := w.outputs(day61)
-	// Renewed on day 61, the earliest expiry in scope is a full 90-day lifetime later
-	// [d:certificates-overview.md: tokens and client certificates, 90 days].
-	lo, hi := start.Add(1464*time.Hour+akshci.Lifetime-time.Minute), end.Add(1464*time.Hour+akshci.Lifetime+time.Minute)
+	requireRenewedOnDay61(t, w.outputs(day61), start, end)
+}
+
+// requireRenewedOnDay61 checks the management and workload outputs after the renew-now
+// actions ran on day 61 of a test that ran from start to end in real time: neither is
+// ready for renewal, and the earliest expiry in scope is a full 90-day lifetime after day
+// 61 [d:certificates-overview.md: tokens and client certificates, 90 days].
+func requireRenewedOnDay61(t *testing.T, after map[string]any, start, end time.Time) {
+	t.Helper()
+	lo, hi := start.Add(61*day+akshci.Lifetime-time.Minute), end.Add(61*day+akshci.Lifetime+time.Minute)
 	for _, name := range []string{"management", "workload"} {
 		at, ready := expiry(t, after, name)
 		if ready {
