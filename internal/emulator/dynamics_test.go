@@ -805,3 +805,17 @@ func TestCAPHLockoutShowsItsOwnLogAndOnlyCAPHDoes(t *testing.T) {
 		t.Fatalf("client lockouts %v, want CAPH and CSI among them", seen)
 	}
 }
+
+// TestCredentialEndingNowIsDueEvenWithZeroLifetime: a credential whose NotAfter is now has
+// expired (the emulator's convention: valid only while NotAfter is after now), and an
+// expired credential is due for rotation [d:certificates-update-after-sixty-days.md],
+// however short its lifetime was; a damaged record can hold NotBefore == NotAfter.
+func TestCredentialEndingNowIsDueEvenWithZeroLifetime(t *testing.T) {
+	now := t0.Add(10 * day)
+	if !dueForRotation(now, now, now) {
+		t.Error("a zero-lifetime credential ending now is not due")
+	}
+	if !dueForRotation(now, now.Add(-90*day), now) {
+		t.Error("a 90-day credential ending now is not due")
+	}
+}
