@@ -213,3 +213,39 @@ func TestRotationBeforeExpiryOverlaps(t *testing.T) {
 		t.Errorf("after the old CA expired: CAs %+v, KMS unusable %v; want only the new CA and KMS unusable", inv.CAs, inv.Unusable(kms))
 	}
 }
+
+// TestUpdatesAfterRotationMoveClientsToTheNewCAWhenNothingIsDue: ten days after
+// deployment nothing is due (a 90-day credential is due with less than two thirds of its
+// lifetime left [d:certificates-update-after-sixty-days.md]), so an unforced
+// Update-AksHciCertificates changes nothing; after Invoke-AksHciRotateCACertificate the
+// same unforced follow-up renewals rotate every client the replaced CA signed
+// [ps:invoke-akshcirotatecacertificate], management and workload cluster alike.
+func TestUpdatesAfterRotationMoveClientsToTheNewCAWhenNothingIsDue(t *testing.T) {
+	f := newFixture(t, "demo")
+	f.advance(10 * day)
+	f.must(f.e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{}))
+	wantNotAfter(t, f.modelInventory(), "", "CSI", akshci.Certificate, 90*day) // nothing due: unchanged
+
+	f.must(f.e.RotateCACertificate(ctx))
+	inv := f.modelInventory()
+	if len(inv.CAs) != 2 {
+		t.Fatalf("CAs after rotation %+v, want the new and the replaced one", inv.CAs)
+	}
+	oldCA, newCA := inv.CAs[1].Fingerprint, inv.CAs[0].Fingerprint
+	clients := []struct{ cluster, client string }{{"", "CSI"}, {"", "CloudOperator"}, {"demo", "KMS"}, {"demo", "CSI"}}
+	for _, c := range clients {
+		if got := cred(t, inv, c.cluster, c.client, akshci.Certificate).IssuerFingerprint; got != oldCA {
+			t.Fatalf("%q %s before the follow-ups: issuer %q, want the replaced CA %q", c.cluster, c.client, got, oldCA)
+		}
+	}
+
+	f.must(f.e.UpdateManagementCertificates(ctx, akshci.ManagementOptions{}))
+	f.must(f.e.UpdateClusterCertificates(ctx, "demo", akshci.ClusterOptions{FixCloudCredentials: true}))
+	inv = f.modelInventory()
+	for _, c := range clients {
+		if got := cred(t, inv, c.cluster, c.client, akshci.Certificate).IssuerFingerprint; got != newCA {
+			t.Errorf("%q %s after the unforced follow-ups: issuer %q, want the new CA %q", c.cluster, c.client, got, newCA)
+		}
+		wantNotAfter(t, inv, c.cluster, c.client, akshci.Certificate, 100*day) // renewed at day 10 for 90 days
+	}
+}

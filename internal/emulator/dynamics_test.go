@@ -774,3 +774,48 @@ func TestClusterUpdateRenewsKvactlOnTheWay(t *testing.T) {
 	wantNotAfter(t, inv, "demo", "KMS", akshci.Token, 154*day)
 	wantNotAfter(t, inv, "", "KVA", akshci.Certificate, 154*day)
 }
+
+// TestCAPHLockoutShowsItsOwnLogAndOnlyCAPHDoes: a management CAPH locked out after a
+// restart with an expired token logs "failed to create scope: ... Valid Token
+// Required." then "failed to create wssd session: login failed", and Update-AksHci hangs
+// at "ControlPlane machines are still upgrading..." [#107]; the other locked-out
+// management clients show the plain "Valid Token Required." error instead.
+func TestCAPHLockoutShowsItsOwnLogAndOnlyCAPHDoes(t *testing.T) {
+	f := newFixture(t)
+	f.advance(91 * day) // every 90-day token has expired
+	f.must(f.e.Restart(ctx, Management))
+	const (
+		validToken = "rpc error: code = Unauthenticated desc = Valid Token Required."
+		caphLog    = "failed to create wssd session: login failed"
+		caphHang   = "ControlPlane machines are still upgrading..."
+	)
+	seen := map[string]bool{}
+	for _, l := range f.modelLockouts() {
+		if l.Kind != akshci.LockoutClient {
+			continue
+		}
+		seen[l.Client] = true
+		isCAPH := l.Client == "CAPH"
+		if !strings.Contains(l.Symptom, validToken) ||
+			strings.Contains(l.Symptom, caphLog) != isCAPH || strings.Contains(l.Symptom, caphHang) != isCAPH {
+			t.Errorf("%s lockout symptom %q; want %q, and the CAPH log and hang only for CAPH", l.Client, l.Symptom, validToken)
+		}
+	}
+	if !seen["CAPH"] || !seen["CSI"] {
+		t.Fatalf("client lockouts %v, want CAPH and CSI among them", seen)
+	}
+}
+
+// TestCredentialEndingNowIsDueEvenWithZeroLifetime: a credential whose NotAfter is now has
+// expired (the emulator's convention: valid only while NotAfter is after now), and an
+// expired credential is due for rotation [d:certificates-update-after-sixty-days.md],
+// however short its lifetime was; a damaged record can hold NotBefore == NotAfter.
+func TestCredentialEndingNowIsDueEvenWithZeroLifetime(t *testing.T) {
+	now := t0.Add(10 * day)
+	if !dueForRotation(now, now, now) {
+		t.Error("a zero-lifetime credential ending now is not due")
+	}
+	if !dueForRotation(now, now.Add(-90*day), now) {
+		t.Error("a 90-day credential ending now is not due")
+	}
+}
