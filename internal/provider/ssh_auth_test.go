@@ -75,18 +75,8 @@ func TestAccSSHHost_bastionHostKeyMismatchIsRefused(t *testing.T) {
 	t.Parallel()
 	env := newSSHEnv(t)
 	bastion := sshtest.Start(t)
-	cfg := fmt.Sprintf(`provider "akshybrid" {
-  ssh = {
-    host        = %q
-    port        = %d
-    user        = %q
-    private_key = <<-EOT
-%s
-    EOT
-    host_key    = %q
-    powershell  = %q
-
-    bastion = {
+	// The bastion is given the node's host key: a mismatch for the bastion.
+	cfg := env.configWithBastion(fmt.Sprintf(`bastion = {
       host        = %q
       port        = %d
       user        = %q
@@ -94,14 +84,8 @@ func TestAccSSHHost_bastionHostKeyMismatchIsRefused(t *testing.T) {
 %s
       EOT
       host_key    = %q
-    }
-  }
-}
-
-data "akshybrid_clusters" "all" {}
-`, env.srv.Host, env.srv.Port, env.srv.User, strings.TrimSpace(env.srv.ClientKeyPEM), env.srv.HostKeyLine,
-		env.powershell("powershell.exe", 0), bastion.Host, bastion.Port, bastion.User,
-		strings.TrimSpace(bastion.ClientKeyPEM), env.srv.HostKeyLine)
+    }`, bastion.Host, bastion.Port, bastion.User, strings.TrimSpace(bastion.ClientKeyPEM), env.srv.HostKeyLine),
+		`data "akshybrid_clusters" "all" {}`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: newAccEnv(t).factories(),
 		Steps: []resource.TestStep{{
@@ -118,13 +102,11 @@ data "akshybrid_clusters" "all" {}
 func TestAccSSHHost_incompleteBastionNamesTheAttribute(t *testing.T) {
 	t.Parallel()
 	env := newSSHEnv(t)
-	cfg := strings.Replace(env.config(env.srv.Port, env.srv.HostKeyLine, env.powershell("powershell.exe", 0),
-		`data "akshybrid_clusters" "all" {}`), "  ssh = {", `  ssh = {
-    bastion = {
+	cfg := env.configWithBastion(`bastion = {
       host     = "jump.contoso.com"
       agent    = true
       host_key = "`+env.srv.HostKeyLine+`"
-    }`, 1)
+    }`, `data "akshybrid_clusters" "all" {}`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: newAccEnv(t).factories(),
 		Steps: []resource.TestStep{{

@@ -128,6 +128,13 @@ resource "akshybrid_management_certificates" "this" {}
 	return map[string]string{"trace log": string(logData), "state": string(stateData), "plan JSON": planJSON}
 }
 
+// configWithBastion is config for this server on day 0 with a bastion block (given
+// whole, `bastion = { ... }`) inside the ssh block, plus body.
+func (e *sshEnv) configWithBastion(bastion, body string) string {
+	return strings.Replace(e.config(e.srv.Port, e.srv.HostKeyLine, e.powershell("powershell.exe", 0), body),
+		"  ssh = {", "  ssh = {\n    "+bastion, 1)
+}
+
 const sshResources = `
 resource "akshybrid_management_certificates" "this" {
   lifecycle {
