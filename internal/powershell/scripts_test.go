@@ -306,3 +306,44 @@ func TestMinify(t *testing.T) {
 		t.Fatal("minify changed code, not only comments and white space")
 	}
 }
+
+// The inventory script follows what real hosts showed (issue 18): access files from the
+// configured directory first, then the profile; mocctl called as the Moc module calls it,
+// with --cloudFqdn and the configured access-file directory; Get-AksHciCredential given a
+// folder the script created before the call; kvactl's login YAML in Kva.identity decoded
+// for its exp only; and no error code decided in PowerShell.
+func TestInventoryScriptReadsLikeTheModule(t *testing.T) {
+	code := stripComments(inventoryScript(testNonce))
+	for _, want := range []string{
+		"$accessDir = [string]$r.config.accessFileDirPath",
+		"if ($Fqdn) { $mocArgs += @('--cloudFqdn', $Fqdn) }",
+		"$mocEnv = $(if ($AccessDir) { @{ ACCESSFILE_DIR_PATH = $AccessDir } } else { $null })",
+		"Invoke-Native $Mocctl ($mocArgs + @('--query', '[0].token')) $NativeTimeout $mocEnv",
+		"$e = Get-LoginTokenExp ([string]$cfg.Kva.identity); $r.kvaToken = [ordered]@{ exp = $e.exp; failure = $e.failure }",
+		// stderr is kept, bounded and with token shapes blanked, for the provider to read
+		"return @{ failure = (New-Failure 'exit' ('exit status ' + $p.ExitCode + ': ' + $err.Result)); out = '' }",
+	} {
+		if !strings.Contains(code, want) {
+			t.Errorf("inventory script lacks %q", want)
+		}
+	}
+	configured := strings.Index(code, "if ($accessDir) { $roots += [ordered]@{ location = 'configured'; path = $accessDir } }")
+	profile := strings.Index(code, "$roots += [ordered]@{ location = 'profile'")
+	if configured < 0 || profile < configured {
+		t.Error("the configured access-file directory is not searched before the profile")
+	}
+	mk := strings.Index(code, "[void](New-Item -ItemType Directory -Path $f)")
+	call := strings.Index(code, "Get-AksHciCredential -name $Name -configPath $Folder")
+	if mk < 0 || call < 0 {
+		t.Fatal("no per-cluster folder or no Get-AksHciCredential call")
+	}
+	if strings.Contains(code, "Get-ErrorCode") || regexp.MustCompile(`(?i)-match '\(\?i\)(forbidden|unauthori|notfound)`).MatchString(code) {
+		t.Error("the script classifies error texts itself; that is the provider's job (failures.go)")
+	}
+	// Every failure the script reports uses a code the parser knows.
+	for _, m := range regexp.MustCompile(`New-Failure '([a-z-]+)'`).FindAllStringSubmatch(code, -1) {
+		if _, ok := codeMeaning[m[1]]; !ok {
+			t.Errorf("the script reports failure code %q, which the parser refuses", m[1])
+		}
+	}
+}
