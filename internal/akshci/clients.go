@@ -135,8 +135,8 @@ func (inv *Inventory) Credentials(cluster string) ([]Credential, error) {
 	if err := inv.CheckWorkloadCluster(cluster); err != nil {
 		return nil, err
 	}
-	if l, blocked := inv.ClusterListBlocked(); blocked {
-		return nil, &LockoutError{Operation: "Get-AksHciCluster", Lockout: l}
+	if err := inv.ClusterListUnavailable(); err != nil {
+		return nil, err
 	}
 	c, ok := inv.Cluster(cluster)
 	if !ok {

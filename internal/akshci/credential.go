@@ -60,6 +60,9 @@ type Credential struct {
 	// Source says where NotAfter was read (one of the Source constants); empty when the
 	// host reported nothing for this credential.
 	Source Source
+	// Origin says which file or object the source read, when a host can tell (an access
+	// file's path and the location it was found in); empty otherwise.
+	Origin string
 	// UnknownReason says why NotAfter is zero (a per-source error code and what it means);
 	// empty when NotAfter is known.
 	UnknownReason string

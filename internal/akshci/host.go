@@ -42,6 +42,10 @@ type Inventory struct {
 	Clusters []Cluster
 	// Lockouts are the documented lockouts the host detected, in a stable order.
 	Lockouts []Lockout
+	// ClusterListFailure is set when the host could not list its workload clusters for a
+	// reason other than a lockout; Clusters is then empty and meaningless, as under a
+	// lockout that blocks the list (see ClusterListUnavailable).
+	ClusterListFailure *ClusterListError
 	// ManagementCluster is the management cluster's name ((Get-AksHciConfig).Kva.kvaName
 	// [d:azure-hybrid-benefit.md]), which Get-AksHciCluster lists too
 	// [d:reference/ps/get-akshcicluster.md]. Empty when the host has none to report (the

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -12,32 +13,43 @@ import (
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
-// Document is the JSON the inventory script prints between its markers (version DocumentVersion): raw
-// public material per source, each with an error code when the source failed. Field
-// names are the script's; every decision about them is made in Inventory.
+// Document is the JSON the inventory script prints between its markers (version
+// DocumentVersion): raw public material per source, each with a failure when the source
+// failed. Field names are the script's; every decision about them is made in Inventory.
 type Document struct {
 	Version              int             `json:"version"`
 	Now                  string          `json:"now"`
 	ManagementCluster    *string         `json:"managementCluster"`
+	Config               *DocConfig      `json:"config"`
 	ClusterNames         []string        `json:"clusterNames"`
-	ClusterNamesError    *DocError       `json:"clusterNamesError"`
+	ClusterNamesError    *DocFailure     `json:"clusterNamesError"`
 	Probe                *DocProbe       `json:"probe"`
 	Session              *DocSession     `json:"session"`
+	AccessFileRoots      []DocRoot       `json:"accessFileRoots"`
 	AccessFiles          []DocAccessFile `json:"accessFiles"`
-	AccessFilesError     *string         `json:"accessFilesError"`
 	ManagementKubeconfig *DocKubeconfig  `json:"managementKubeconfig"`
 	CAPHToken            *DocToken       `json:"caphToken"`
+	KVAToken             *DocToken       `json:"kvaToken"`
 	Clusters             []DocCluster    `json:"clusters"`
 }
 
-// DocError is a cmdlet that failed: an error code and the error's message, for the
-// provider to recognise documented failures in.
-type DocError struct {
+// DocFailure is a source that failed: a mechanical code the script can tell by itself
+// (one of the Code* constants of inventory.go) and the host's own text, bounded, with
+// anything shaped like a token blanked on the host; it is masked again here.
+type DocFailure struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
 
-// DocProbe is the parameter-set probe of the renewal cmdlets.
+// DocConfig is what Get-AksHciConfig reports: the cloud agent's address and the
+// configured access-file directory.
+type DocConfig struct {
+	CloudFqdn         *string     `json:"cloudFqdn"`
+	AccessFileDirPath *string     `json:"accessFileDirPath"`
+	Failure           *DocFailure `json:"failure"`
+}
+
+// DocProbe is the parameter-set probe of the cmdlets the provider runs.
 type DocProbe struct {
 	Module   string       `json:"module"`
 	Commands []DocCommand `json:"commands"`
@@ -45,9 +57,11 @@ type DocProbe struct {
 
 // DocCommand is one probed cmdlet; Target is null when Get-Command found nothing.
 type DocCommand struct {
-	Name   string        `json:"name"`
-	Target *string       `json:"target"`
-	Sets   []DocParamSet `json:"sets"`
+	Name          string        `json:"name"`
+	Target        *string       `json:"target"`
+	Confirm       bool          `json:"confirm"`
+	ConfirmImpact *string       `json:"confirmImpact"`
+	Sets          []DocParamSet `json:"sets"`
 }
 
 // DocParamSet is one parameter set; a trailing ! marks a mandatory parameter.
@@ -58,37 +72,49 @@ type DocParamSet struct {
 
 // DocSession says whether the session holds network credentials.
 type DocSession struct {
-	KerberosTickets *int    `json:"kerberosTickets"`
-	Error           *string `json:"error"`
+	KerberosTickets *int        `json:"kerberosTickets"`
+	Failure         *DocFailure `json:"failure"`
 }
 
-// DocAccessFile is one %USERPROFILE%\.wssd\<folder>\cloudconfig.
+// DocRoot is one location the script searched for access files.
+type DocRoot struct {
+	Location string      `json:"location"`
+	Path     string      `json:"path"`
+	Failure  *DocFailure `json:"failure"`
+}
+
+// DocAccessFile is one cloudconfig found under a root.
 type DocAccessFile struct {
-	Folder            string  `json:"folder"`
-	IdentityName      *string `json:"identityName"`
-	ClientCertificate *string `json:"clientCertificate"`
-	CloudCertificate  *string `json:"cloudCertificate"`
-	Error             *string `json:"error"`
+	Location          string      `json:"location"`
+	Folder            string      `json:"folder"`
+	Path              string      `json:"path"`
+	IdentityName      *string     `json:"identityName"`
+	ClientCertificate *string     `json:"clientCertificate"`
+	CloudCertificate  *string     `json:"cloudCertificate"`
+	Failure           *DocFailure `json:"failure"`
 }
 
-// DocKubeconfig is the client certificate of a kubeconfig.
+// DocKubeconfig is the client certificate of a kubeconfig; File is the name of the file
+// Get-AksHciCredential wrote (workload clusters only).
 type DocKubeconfig struct {
 	ClientCertificate *string `json:"clientCertificate"`
-	Error             *string `json:"error"`
+	File              *string `json:"file,omitempty"`
+	// Form says how -configPath was given when the cmdlet wrote it: "folder" or "file".
+	Form    *string     `json:"form,omitempty"`
+	Failure *DocFailure `json:"failure"`
 }
 
 // DocToken is a login token's exp claim (Unix seconds), decoded on the host.
 type DocToken struct {
-	Exp   *int64  `json:"exp"`
-	Error *string `json:"error"`
+	Exp     *int64      `json:"exp"`
+	Failure *DocFailure `json:"failure"`
 }
 
-// DocIdentity is what mocctl reports about a MOC identity, as printed (strings).
+// DocIdentity is what mocctl printed for [0].[tokenexpiryinseconds,tokenexpiry,revoked]:
+// public numbers and a flag, as text, parsed here (parseIdentityFields).
 type DocIdentity struct {
-	TokenExpiryInSeconds *string `json:"tokenexpiryinseconds"`
-	TokenExpiry          *string `json:"tokenexpiry"`
-	Revoked              *string `json:"revoked"`
-	Error                *string `json:"error"`
+	Printed *string     `json:"printed"`
+	Failure *DocFailure `json:"failure"`
 }
 
 // DocCluster is one workload cluster.
@@ -96,7 +122,7 @@ type DocCluster struct {
 	Name               string         `json:"name"`
 	Kubeconfig         *DocKubeconfig `json:"kubeconfig"`
 	ServingCertificate *string        `json:"servingCertificate"`
-	ServingError       *string        `json:"servingError"`
+	ServingFailure     *DocFailure    `json:"servingFailure"`
 	CSIToken           *DocToken      `json:"csiToken"`
 	KMSToken           *DocToken      `json:"kmsToken"`
 	KMSIdentity        *DocIdentity   `json:"kmsIdentity"`
@@ -104,23 +130,19 @@ type DocCluster struct {
 	Calls int `json:"calls"`
 }
 
-// Error codes a source may report.
-const (
-	CodeUnreachable = "unreachable"
-	CodeNotFound    = "not-found"
-	CodeNoExp       = "no-exp"
-	CodeDenied      = "denied"
-	CodeTimeout     = "timeout"
-	CodeError       = "error"
-)
-
+// codeMeaning says what each mechanical code means; the host's text, when there is one,
+// is read by failureReason.
 var codeMeaning = map[string]string{
-	CodeUnreachable: "the source did not answer",
 	CodeNotFound:    "the source does not exist on this host",
-	CodeNoExp:       "the token has no exp claim the host could decode (MOC tokens are JWTs by inference, not documented)",
 	CodeDenied:      "the session's account may not read it (run as the account that installed AKS hybrid, or an administrator)",
 	CodeTimeout:     "the call exceeded its timeout",
-	CodeError:       "the call failed",
+	CodeUnreachable: "the source did not answer",
+	CodeNotStarted:  "the program could not be started on the host",
+	CodeExit:        "the program failed",
+	CodeException:   "the cmdlet failed",
+	CodeEmpty:       "the source answered null or nothing (for mocctl: no such identity, or it holds no token)",
+	CodeNoExp:       "the token has no exp claim the host could decode (MOC tokens are JWTs by inference, not documented)",
+	CodeSkipped:     "not read, because a step it needs failed",
 }
 
 // ParseInventory reads the inventory script's output: the document between the
@@ -157,27 +179,56 @@ func ParseDocument(out []byte, nonce string) (*Document, error) {
 	return &doc, nil
 }
 
-func checkCode(where string, code *string) error {
-	if code == nil {
+func checkCode(where string, f *DocFailure) error {
+	if f == nil {
 		return nil
 	}
-	if _, ok := codeMeaning[*code]; !ok {
-		return &InventoryError{Reason: fmt.Sprintf("%s: unknown error code %q", where, *code)}
+	if _, ok := codeMeaning[f.Code]; !ok {
+		return &InventoryError{Reason: fmt.Sprintf("%s: unknown failure code %q", where, f.Code)}
 	}
 	return nil
 }
 
-func reason(code *string, detail string) string {
-	r := *code + ": " + codeMeaning[*code]
-	if detail != "" {
-		r += " (" + detail + ")"
+// failureReason says why a source failed, for a credential's UnknownReason: the code and
+// its meaning; for a program or cmdlet that failed with a known text, that text's family
+// (its code, meaning and remedy) instead; for an unknown text, that it is unknown, with
+// the host's masked text. detail, when set, adds where the source is.
+func failureReason(f *DocFailure, tool, detail string) string {
+	var b strings.Builder
+	fams := recognise(f.Message, tool)
+	switch {
+	case len(fams) > 0 && f.Code != CodeNotFound && f.Code != CodeEmpty && f.Code != CodeSkipped:
+		b.WriteString(fams[0].code + ": " + fams[0].meaning)
+	case f.Code == CodeExit || f.Code == CodeException || f.Code == CodeNotStarted:
+		b.WriteString(f.Code + ": " + codeMeaning[f.Code])
+		if strings.TrimSpace(f.Message) != "" {
+			b.WriteString(" with an error the provider does not know (unknown error)")
+		}
+		fams = nil
+	case f.Code == CodeEmpty:
+		// mocctl prints null for an identity it does not have: that is a missing source.
+		b.WriteString(CodeNotFound + ": " + codeMeaning[CodeEmpty])
+		fams = nil
+	default:
+		b.WriteString(f.Code + ": " + codeMeaning[f.Code])
+		fams = nil
 	}
-	return r
+	if detail != "" {
+		b.WriteString(" (" + detail + ")")
+	}
+	if t := strings.TrimSpace(f.Message); t != "" {
+		b.WriteString("; the host said: " + quotedText(t))
+	}
+	for _, fam := range fams {
+		b.WriteString("\nRemedy: " + fam.remedy)
+	}
+	return b.String()
 }
 
-// noPublicSource is the reason for catalog credentials no public source exposes on a
-// real host (research §1 B5, C3', C5).
-const noPublicSource = "not-found: no public source exposes it on a real host"
+// quotedText is a host text for a reason: masked, whitespace collapsed, bounded.
+func quotedText(s string) string {
+	return strconv.Quote(excerptN(mask(strings.Join(strings.Fields(s), " ")), MaxErrorText))
+}
 
 // Inventory converts the document into the domain's inventory.
 func (doc *Document) Inventory() (*akshci.Inventory, error) {
@@ -192,6 +243,9 @@ func (doc *Document) Inventory() (*akshci.Inventory, error) {
 	if doc.ManagementCluster != nil {
 		inv.ManagementCluster = *doc.ManagementCluster
 	}
+	if err := doc.config(inv); err != nil {
+		return nil, err
+	}
 	if inv.Cmdlets, err = doc.Probe.cmdlets(); err != nil {
 		return nil, err
 	}
@@ -200,11 +254,15 @@ func (doc *Document) Inventory() (*akshci.Inventory, error) {
 	} else if w != "" {
 		inv.Warnings = append(inv.Warnings, w)
 	}
-	if inv.Management, inv.CAExpiresAt, err = doc.management(); err != nil {
+	files, err := doc.accessFiles()
+	if err != nil {
 		return nil, err
 	}
-	doc.markCAs(inv)
-	if inv.Lockouts, err = doc.clusterListLockouts(); err != nil {
+	if inv.Management, inv.CAExpiresAt, err = doc.management(files); err != nil {
+		return nil, err
+	}
+	markCAs(inv, files)
+	if err := doc.clusterList(inv); err != nil {
 		return nil, err
 	}
 	if inv.Clusters, err = doc.clusters(inv.ManagementCluster); err != nil {
@@ -212,6 +270,24 @@ func (doc *Document) Inventory() (*akshci.Inventory, error) {
 	}
 	inv.SortClusters()
 	return inv, nil
+}
+
+// config reads Get-AksHciConfig's result. Without it the management cluster cannot be
+// told apart from the workload clusters, so the script skips Get-AksHciCluster; the
+// sources that need no configuration (access files in the profile) still count.
+func (doc *Document) config(inv *akshci.Inventory) error {
+	c := doc.Config
+	if c == nil {
+		return &InventoryError{Reason: "the document has no configuration (Get-AksHciConfig) record"}
+	}
+	if err := checkCode("Get-AksHciConfig", c.Failure); err != nil {
+		return err
+	}
+	if c.Failure != nil {
+		inv.Warnings = append(inv.Warnings, "Get-AksHciConfig failed on the host, so the workload clusters, kubeconfig-mgmt, "+
+			"the configured access-file directory and the KVA token could not be read: "+failureReason(c.Failure, toolAny, ""))
+	}
+	return nil
 }
 
 func (p *DocProbe) cmdlets() (*akshci.CmdletProbe, error) {
@@ -225,29 +301,31 @@ func (p *DocProbe) cmdlets() (*akshci.CmdletProbe, error) {
 			return nil, &InventoryError{Reason: "the probe lists " + c.Name + " twice"}
 		}
 		seen[c.Name] = true
-		cp := akshci.CmdletParameters{Parameters: map[string]bool{}}
+		cp := akshci.CmdletParameters{Confirm: c.Confirm}
 		if c.Target != nil {
 			cp.Found = true
 			cp.Target = *c.Target
 		}
-		// -name alone binds only if some set makes nothing but -name mandatory.
-		cp.NameAloneRefused = len(c.Sets) > 0
+		if c.ConfirmImpact != nil {
+			cp.ConfirmImpact = *c.ConfirmImpact
+		}
 		for _, s := range c.Sets {
-			others := false
+			set := akshci.ParameterSet{Name: s.Name, Parameters: map[string]bool{}}
 			for _, name := range s.Parameters {
-				lower := strings.ToLower(strings.TrimSuffix(name, "!"))
-				cp.Parameters[lower] = true
-				others = others || (strings.HasSuffix(name, "!") && lower != "name")
+				mandatory := strings.HasSuffix(name, "!")
+				set.Parameters[strings.ToLower(strings.TrimSuffix(name, "!"))] = mandatory
 			}
-			if !others {
-				cp.NameAloneRefused = false
-			}
+			cp.Sets = append(cp.Sets, set)
 		}
 		switch c.Name {
 		case "Update-AksHciCertificates":
 			out.Management = cp
 		case "Update-AksHciClusterCertificates":
 			out.Cluster = cp
+		case akshci.RotateCACmdlet:
+			out.RotateCA = cp
+		case "Get-AksHciCredential":
+			out.Credential = cp
 		default:
 			return nil, &InventoryError{Reason: "the probe reports an unexpected command " + strconv.Quote(c.Name)}
 		}
@@ -266,87 +344,69 @@ func (s *DocSession) warning() (string, error) {
 	if s == nil {
 		return "", &InventoryError{Reason: "the document has no session check"}
 	}
-	if err := checkCode("session check", s.Error); err != nil {
+	if err := checkCode("session check", s.Failure); err != nil {
 		return "", err
 	}
-	if s.Error == nil && s.KerberosTickets != nil && *s.KerberosTickets == 0 {
+	if s.Failure == nil && s.KerberosTickets != nil && *s.KerberosTickets == 0 {
 		return NoNetworkCredentialsWarning, nil
 	}
 	return "", nil
 }
 
-func (doc *Document) management() ([]akshci.Credential, time.Time, error) {
+func (doc *Document) management(files []accessFile) ([]akshci.Credential, time.Time, error) {
 	creds := catalogCredentials(false)
 	var ca time.Time
-	folders := map[string]bool{}
 	kva := false
-	for _, a := range doc.AccessFiles {
-		where := "access file " + strconv.Quote(a.Folder)
-		if a.Folder == "" || folders[strings.ToLower(a.Folder)] {
-			return nil, ca, &InventoryError{Reason: "access files: folder " + strconv.Quote(a.Folder) + " is empty or listed twice"}
-		}
-		folders[strings.ToLower(a.Folder)] = true
-		if err := checkCode(where, a.Error); err != nil {
-			return nil, ca, err
-		}
-		if a.CloudCertificate != nil && strings.TrimSpace(*a.CloudCertificate) != "" {
-			certs, err := decodeCertificates(*a.CloudCertificate)
-			if err != nil {
-				return nil, ca, &InventoryError{Reason: where + ", CloudCertificate: " + err.Error()}
-			}
+	for _, a := range files {
+		for _, c := range a.cas {
 			// After a CA rotation the field holds the old and the new CA; the one that
 			// counts is the newest (research §1 A, notes; inferred).
-			for _, c := range certs {
-				if c.NotAfter.After(ca) {
-					ca = c.NotAfter.UTC()
-				}
+			if c.NotAfter.After(ca) {
+				ca = c.NotAfter.UTC()
 			}
 		}
-		cred := akshci.Credential{Client: a.Folder, Type: akshci.Certificate, Scope: akshci.ScopeInformational, Source: akshci.SourceAccessFile,
+		cred := akshci.Credential{Client: a.client, Type: akshci.Certificate, Scope: akshci.ScopeInformational,
+			Source: akshci.SourceAccessFile, Origin: a.origin(),
 			// A host tool renews its own certificate each time it runs once 70% of the
 			// lifetime has passed [moc pkg/auth/auth.go, certrenew.go, V-src]; an expired
 			// mocctl certificate needs Repair-MocLogin [#168], not an update cmdlet.
 			AutoRenew: true}
-		isKVA := strings.EqualFold(a.Folder, "kvactl") // [#146]
-		if isKVA {
-			kva = true
-		}
 		switch {
-		case a.Error != nil:
+		case a.failure != nil:
 			cred.Source = ""
-			cred.UnknownReason = reason(a.Error, `reading %USERPROFILE%\.wssd\`+a.Folder+`\cloudconfig`)
-		case a.ClientCertificate == nil || strings.TrimSpace(*a.ClientCertificate) == "":
+			cred.UnknownReason = failureReason(a.failure, toolAny, "reading "+a.path)
+		case a.certificate == nil:
 			cred.Source = ""
-			cred.UnknownReason = "not-found: the access file has no ClientCertificate"
+			cred.UnknownReason = "not-found: the access file " + a.path + " has no ClientCertificate"
 		default:
-			certs, err := decodeCertificates(*a.ClientCertificate)
-			if err != nil {
-				return nil, ca, &InventoryError{Reason: where + ", ClientCertificate: " + err.Error()}
-			}
-			cred.NotAfter = certs[0].NotAfter.UTC()
+			cred.NotAfter = a.certificate.NotAfter.UTC()
 		}
-		if isKVA {
+		if a.kva {
 			// KVA is renewed by Update-AksHciCertificates [d:certificates-update-after-sixty-days.md].
+			kva = true
 			set(creds, "KVA", akshci.Certificate, cred)
 			continue
 		}
 		creds = append(creds, cred)
 	}
 	if !kva {
-		why := "not-found: no %USERPROFILE%\\.wssd\\kvactl\\cloudconfig for the SSH user (AKS hybrid keeps it in the profile of the account that installed it)"
-		if doc.AccessFilesError != nil {
-			if err := checkCode("access files", doc.AccessFilesError); err != nil {
-				return nil, ca, err
-			}
-			why = reason(doc.AccessFilesError, `%USERPROFILE%\.wssd`)
+		set(creds, "KVA", akshci.Certificate, akshci.Credential{UnknownReason: doc.noKVAReason(files)})
+	}
+	for _, t := range []struct {
+		where  string
+		client string
+		token  *DocToken
+		detail string
+	}{
+		{"CAPH token", "CAPH", doc.CAPHToken, "Secret default/caphlogintoken"},
+		{"KVA token", "KVA", doc.KVAToken, "(Get-AksHciConfig).Kva.identity"},
+	} {
+		tok, err := tokenCredential(t.where, t.token, toolKvactl, t.detail)
+		if err != nil {
+			return nil, ca, err
 		}
-		set(creds, "KVA", akshci.Certificate, akshci.Credential{UnknownReason: why})
+		set(creds, t.client, akshci.Token, tok)
 	}
-	tok, err := tokenCredential("CAPH token", doc.CAPHToken, nil)
-	if err != nil {
-		return nil, ca, err
-	}
-	set(creds, "CAPH", akshci.Token, tok)
 	kc, err := kubeconfigCredential("management kubeconfig", doc.ManagementKubeconfig)
 	if err != nil {
 		return nil, ca, err
@@ -357,6 +417,31 @@ func (doc *Document) management() ([]akshci.Credential, time.Time, error) {
 	kc.Client, kc.Type, kc.Scope, kc.AutoRenew = k.Name, akshci.Certificate, k.Scope, k.CertificateAutoRenew
 	creds = append(creds, kc)
 	return creds, ca, nil
+}
+
+// noKVAReason says why no access file gave the KVA certificate: where the script looked
+// and what it found instead.
+func (doc *Document) noKVAReason(files []accessFile) string {
+	var looked, failed []string
+	for _, r := range doc.AccessFileRoots {
+		looked = append(looked, r.Path+" ("+r.Location+")")
+		if r.Failure != nil && r.Failure.Code != CodeNotFound {
+			failed = append(failed, failureReason(r.Failure, toolAny, r.Path))
+		}
+	}
+	if len(failed) > 0 {
+		return strings.Join(failed, "; ")
+	}
+	why := "not-found: no kvactl access file (kvactl\\cloudconfig) under " + strings.Join(looked, " or ")
+	for _, a := range files {
+		if a.root {
+			why += "; " + a.path + " sits directly in its folder: the 2020 layout: those releases kept one access file there, shared by " +
+				"all of the account's MOC tools (aksArc#47; moc's default before its per-tool folders of March 2021), so it is " +
+				"listed as an unrecognised access file rather than as KVA's"
+		}
+	}
+	return why + " (AKS hybrid keeps access files in the configured directory, (Get-AksHciConfig).Moc.accessFileDirPath, " +
+		"or in the profile of the account that installed it)"
 }
 
 func (doc *Document) clusters(management string) ([]akshci.Cluster, error) {
@@ -415,25 +500,24 @@ func (c DocCluster) credentials() ([]akshci.Credential, error) {
 	var lifetime string
 	revoked := false
 	if id := c.KMSIdentity; id != nil {
-		if err := checkCode(where+", KMS identity", id.Error); err != nil {
+		if err := checkCode(where+", KMS identity", id.Failure); err != nil {
 			return nil, err
 		}
-		if id.TokenExpiryInSeconds != nil {
-			if n, err := strconv.ParseInt(strings.TrimSpace(*id.TokenExpiryInSeconds), 10, 64); err == nil && n > 0 {
-				lifetime = "mocctl reports tokenexpiryinseconds = " + strconv.FormatInt(n, 10) + ", a token lifetime, not a date"
+		if id.Printed != nil {
+			f := parseIdentityFields(*id.Printed)
+			if f.lifetime > 0 {
+				lifetime = "mocctl reports tokenexpiryinseconds = " + strconv.FormatInt(f.lifetime, 10) + ", a token lifetime, not a date"
 			}
-		}
-		if id.Revoked != nil {
-			revoked = strings.EqualFold(strings.TrimSpace(*id.Revoked), "true")
+			revoked = f.revoked
 		}
 	}
-	kms, err := tokenCredential(where+", KMS token", c.KMSToken, &lifetime)
+	kms, err := tokenCredential(where+", KMS token", c.KMSToken, toolMocctl, lifetime)
 	if err != nil {
 		return nil, err
 	}
 	kms.Revoked = revoked
 	set(creds, "KMS", akshci.Token, kms)
-	csi, err := tokenCredential(where+", CSI token", c.CSIToken, nil)
+	csi, err := tokenCredential(where+", CSI token", c.CSIToken, toolAny, "")
 	if err != nil {
 		return nil, err
 	}
@@ -441,13 +525,14 @@ func (c DocCluster) credentials() ([]akshci.Credential, error) {
 
 	// The API server's serving certificate is a 4-day control-plane certificate
 	// [d:certificates-overview.md]; an expired one means -fixKubeletCredentials [#233].
-	if err := checkCode(where+", TLS handshake", c.ServingError); err != nil {
+	if err := checkCode(where+", TLS handshake", c.ServingFailure); err != nil {
 		return nil, err
 	}
 	serving := akshci.Credential{}
 	switch {
-	case c.ServingError != nil:
-		serving.UnknownReason = reason(c.ServingError, "TLS handshake to the API server; an expired KMS token or expired control-plane certificates take it down [#127, #233]")
+	case c.ServingFailure != nil:
+		serving.UnknownReason = failureReason(c.ServingFailure, toolAny,
+			"TLS handshake to the API server; an expired KMS token or expired control-plane certificates take it down [#127, #233]")
 	case c.ServingCertificate == nil || strings.TrimSpace(*c.ServingCertificate) == "":
 		serving.UnknownReason = "not-found: the API server presented no certificate"
 	default:
@@ -469,10 +554,67 @@ func (c DocCluster) credentials() ([]akshci.Credential, error) {
 	return creds, nil
 }
 
+// identityFields are mocctl's printed answer to [0].[tokenexpiryinseconds,tokenexpiry,
+// revoked]. mocctl prints a jmespath result through a generic map, so numbers come back
+// as float64 and its YAML printer writes 90 days of seconds as 7.776e+06 [moc
+// pkg/config/config.go MarshalOutput, pkg/marshal (yaml.v3), V-src]; a missing identity
+// prints null.
+type identityFields struct {
+	lifetime int64
+	revoked  bool
+}
+
+// parseIdentityFields reads that answer as YAML (a sequence, "- 7.776e+06") or JSON
+// (an array); anything it cannot read gives zero values: these are explanations, never
+// dates.
+func parseIdentityFields(printed string) identityFields {
+	var values []string
+	t := strings.TrimSpace(printed)
+	if strings.HasPrefix(t, "[") {
+		var raw []json.RawMessage
+		if json.Unmarshal([]byte(t), &raw) == nil {
+			for _, v := range raw {
+				values = append(values, strings.Trim(string(v), `"`))
+			}
+		}
+	} else {
+		for _, line := range strings.Split(t, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "-"); ok {
+				values = append(values, strings.Trim(strings.TrimSpace(v), `"'`))
+			}
+		}
+	}
+	var f identityFields
+	if len(values) > 0 {
+		f.lifetime = wholeNumber(values[0])
+	}
+	if len(values) > 2 {
+		f.revoked = strings.EqualFold(values[2], "true")
+	}
+	return f
+}
+
+// wholeNumber reads a printed number, integer or float ("7776000", "7.776e+06"), as a
+// whole positive number; zero when it is none.
+func wholeNumber(s string) int64 {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+		return n
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 || f > math.MaxInt64/2 || f != math.Trunc(f) {
+		return 0
+	}
+	return int64(f)
+}
+
 // notRead is the reason for the kubelet server certificate: a source exists (a TLS
 // handshake to each node's kubelet port, research C6, inferred), but the inventory does
 // not read it.
 const notRead = "not-found: the inventory does not read it (a TLS handshake to each node's kubelet port 10250 would, research C6)"
+
+// noPublicSource is the reason for catalog credentials no public source exposes on a
+// real host (research §1 B5, C3', C5).
+const noPublicSource = "not-found: no public source exposes it on a real host"
 
 // catalogCredentials lists every credential akshci.CatalogCredentials names, as unknown:
 // a real host reports the same credentials as the emulator, the unreported ones unknown.
@@ -491,31 +633,26 @@ func catalogCredentials(cluster bool) []akshci.Credential {
 func set(creds []akshci.Credential, client string, typ akshci.CredentialType, found akshci.Credential) {
 	for i := range creds {
 		if creds[i].Client == client && creds[i].Type == typ {
-			creds[i].NotAfter, creds[i].Source, creds[i].UnknownReason, creds[i].Revoked =
-				found.NotAfter, found.Source, found.UnknownReason, found.Revoked
+			creds[i].NotAfter, creds[i].Source, creds[i].UnknownReason, creds[i].Revoked, creds[i].Origin =
+				found.NotAfter, found.Source, found.UnknownReason, found.Revoked, found.Origin
 			return
 		}
 	}
 }
 
-func tokenCredential(where string, t *DocToken, detail *string) (akshci.Credential, error) {
+func tokenCredential(where string, t *DocToken, tool, detail string) (akshci.Credential, error) {
 	var c akshci.Credential
 	if t == nil {
 		return c, &InventoryError{Reason: where + ": missing"}
 	}
-	if err := checkCode(where, t.Error); err != nil {
+	if err := checkCode(where, t.Failure); err != nil {
 		return c, err
 	}
-	d := ""
-	if detail != nil {
-		d = *detail
-	}
 	switch {
-	case t.Error != nil:
-		c.UnknownReason = reason(t.Error, d)
+	case t.Failure != nil:
+		c.UnknownReason = failureReason(t.Failure, tool, detail)
 	case t.Exp == nil:
-		no := CodeNoExp
-		c.UnknownReason = reason(&no, d)
+		c.UnknownReason = failureReason(&DocFailure{Code: CodeNoExp}, tool, detail)
 	case *t.Exp < minUnixExpiry || *t.Exp > 1e11:
 		return c, &InventoryError{Reason: fmt.Sprintf("%s: exp %d is not a Unix time in seconds", where, *t.Exp)}
 	default:
@@ -529,12 +666,12 @@ func kubeconfigCredential(where string, k *DocKubeconfig) (akshci.Credential, er
 	if k == nil {
 		return c, &InventoryError{Reason: where + ": missing"}
 	}
-	if err := checkCode(where, k.Error); err != nil {
+	if err := checkCode(where, k.Failure); err != nil {
 		return c, err
 	}
 	switch {
-	case k.Error != nil:
-		c.UnknownReason = reason(k.Error, "")
+	case k.Failure != nil:
+		c.UnknownReason = failureReason(k.Failure, toolKvactl, "")
 	case k.ClientCertificate == nil || strings.TrimSpace(*k.ClientCertificate) == "":
 		c.UnknownReason = "not-found: the kubeconfig has no client-certificate-data"
 	default:
@@ -543,28 +680,24 @@ func kubeconfigCredential(where string, k *DocKubeconfig) (akshci.Credential, er
 			return c, &InventoryError{Reason: where + ", client certificate: " + err.Error()}
 		}
 		c.NotAfter, c.Source = certs[0].NotAfter.UTC(), akshci.SourceKubeconfig
+		if k.File != nil {
+			c.Origin = "the file " + strconv.Quote(*k.File) + " Get-AksHciCredential wrote"
+			if k.Form != nil {
+				c.Origin += ", given -configPath as a " + *k.Form
+			}
+		}
 	}
 	return c, nil
 }
 
 // markCAs lists the cloud agent CAs the access files hold (after a rotation, the old and
 // the new one: research §1 A, inferred) and names the issuer of each access-file client
-// certificate, matched by name (the issuer of a certificate is its CA's subject). The
-// access files were checked by management() already; anything that does not decode is
-// skipped here.
-func (doc *Document) markCAs(inv *akshci.Inventory) {
+// certificate, matched by name (the issuer of a certificate is its CA's subject).
+func markCAs(inv *akshci.Inventory, files []accessFile) {
 	seen := map[string]bool{}
 	var cas []*x509.Certificate
-	issuers := map[string]string{}
-	for _, a := range doc.AccessFiles {
-		if a.CloudCertificate == nil {
-			continue
-		}
-		certs, err := decodeCertificates(*a.CloudCertificate)
-		if err != nil {
-			continue
-		}
-		for _, c := range certs {
+	for _, a := range files {
+		for _, c := range a.cas {
 			fp := akshci.Fingerprint(c.Raw)
 			if !seen[fp] {
 				seen[fp] = true
@@ -573,31 +706,28 @@ func (doc *Document) markCAs(inv *akshci.Inventory) {
 			}
 		}
 	}
-	for _, a := range doc.AccessFiles {
-		if a.ClientCertificate == nil {
-			continue
-		}
-		certs, err := decodeCertificates(*a.ClientCertificate)
-		if err != nil || len(certs) == 0 {
+	if len(cas) > 0 {
+		inv.CASource = akshci.SourceAccessFile
+	}
+	issuers := map[string]string{}
+	for _, a := range files {
+		if a.certificate == nil || a.client == "" {
 			continue
 		}
 		for _, ca := range cas {
-			if bytes.Equal(certs[0].RawIssuer, ca.RawSubject) {
-				issuers[strings.ToLower(a.Folder)] = akshci.Fingerprint(ca.Raw)
+			if bytes.Equal(a.certificate.RawIssuer, ca.RawSubject) {
+				issuers[a.key()] = akshci.Fingerprint(ca.Raw)
 			}
 		}
-	}
-	if len(cas) > 0 {
-		inv.CASource = akshci.SourceAccessFile
 	}
 	for i, c := range inv.Management {
 		if c.Type != akshci.Certificate || c.Source != akshci.SourceAccessFile {
 			continue
 		}
-		key := strings.ToLower(c.Client)
+		key := c.Client
 		if c.Client == "KVA" {
 			key = "kvactl"
 		}
-		inv.Management[i].IssuerFingerprint = issuers[key]
+		inv.Management[i].IssuerFingerprint = issuers[strings.ToLower(key)]
 	}
 }

@@ -64,69 +64,8 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// knownError maps a documented error text to its documented remedy.
-type knownError struct {
-	pattern *regexp.Regexp
-	remedy  string
-}
-
-// kvactlSession marks an error that kvactl reported: its "Valid Token Required" is
-// kvactl's own token, whose fix is the update cmdlet [#169], not a manual rotation.
-var (
-	kvactlSession = regexp.MustCompile(`failed to create azurestackhci session`)
-	validToken    = regexp.MustCompile(`Valid Token Required`)
-)
-
-// Sources: shared/research/akshybrid-facts.md, section 5 (failure modes) and section 1.
-var knownErrors = []knownError{
-	{regexp.MustCompile(`Certificate has expired: Expired`),
-		"a client's MOC certificate expired before it was renewed, and an expired certificate cannot be renewed, only replaced by logging in again with a valid token. " +
-			"If kvactl reports it (\"failed to create azurestackhci session\"), delete %UserProfile%\\.wssd\\kvactl\\cloudconfig on the node and apply again (aksArc#146); " +
-			"if mocctl reports it, run Repair-MocLogin (aksArc#168)."},
-	{regexp.MustCompile(`failed to create azurestackhci session: rpc error: code = Unauthenticated desc = Valid Token Required`),
-		"kvactl's certificate and its login token have both expired, so every kvactl-backed cmdlet (Get-AksHciCluster, Get-AksHciCredential, Update-AksHciClusterCertificates) fails. " +
-			"Run Update-AksHciCertificates (formerly Repair-AksHciCerts; apply akshybrid_management_certificates first), then apply again (aksArc#169)."},
-	{validToken,
-		"a client's certificate and its login token have both expired, so it can no longer log in to the cloud agent. " +
-			"Issue a new token with mocctl security identity rotate --name <identity> --encode=false (for a KMS plugin, copy the output to /opt/wssd/k8s/cloudlogin.yaml " +
-			"on the control-plane VM and restart the kms-plugin container), then apply again (aksArc#127, aksArc#107)."},
-	{regexp.MustCompile(`failed to repair cluster certificates`),
-		"the management cluster's API server is down, so its certificates cannot be repaired from the host; this follows a locked-out KMS plugin: " +
-			"restore its login first (mocctl security identity rotate for the KMS plugin, see aksArc#127), then apply again."},
-	{regexp.MustCompile(`(?i)cloud agent CA( certificate)? (has )?expired|\bCA (certificate )?has expired`),
-		"the cloud agent CA (valid 365 days) has expired: nothing can be issued or renewed until it is rotated with Invoke-AksHciRotateCACertificate, " +
-			"which is disruptive (every client loses contact with the cloud agent while it runs), so plan downtime."},
-	{regexp.MustCompile(`x509: certificate signed by unknown authority`),
-		"a client's access file does not trust the current cloud agent CA (for example after a CA change); see aksArc#160."},
-	{regexp.MustCompile(`x509: certificate has expired or is not yet valid`),
-		"Kubernetes control-plane certificates (4-day lifetime) have expired, for example after the cluster's VMs were off for more than 4 days: " +
-			"set fix_kubelet_credentials = true (Update-AksHciClusterCertificates -fixKubeletCredentials), apply, then fetch a new kubeconfig with Get-AksHciCredential (aksArc#233)."},
-	{regexp.MustCompile(`unknown flag: --tags`),
-		"the AksHci module and kvactl versions do not match (aksArc#145): update the AksHci module on the node."},
-	{regexp.MustCompile(`(?i)module 'AksHci' was not loaded|no valid module file was found`),
-		"the AksHci PowerShell module is not installed for this user on the host: install it, or point the powershell setting at the PowerShell that has it."},
-	{regexp.MustCompile(`(?i)'Update-AksHci(Cluster)?Certificates' is not recognized`),
-		"the AksHci module on the host is too old: Update-AksHciCertificates exists since the May 2022 release. Update the module."},
-	{regexp.MustCompile(`(?i)NonInteractive mode|Read and Prompt functionality is not available`),
-		"the cmdlet asked a question, which an unattended run cannot answer. Run it once by hand on the host to see the prompt; force = true passes -force."},
-}
-
 // powershellMissing recognises a shell that could not start the configured program.
 var powershellMissing = regexp.MustCompile(`(?i)is not recognized as an internal or external command|: not found|No such file or directory|command not found|cannot find the (file|path)`)
-
-// remedies returns the documented remedies for every known message in text.
-func remedies(text string) []string {
-	var out []string
-	for _, k := range knownErrors {
-		if k.pattern == validToken && kvactlSession.MatchString(text) {
-			continue // kvactl's token: the entry above covers it
-		}
-		if k.pattern.MatchString(text) {
-			out = append(out, k.remedy)
-		}
-	}
-	return out
-}
 
 // hostError turns a failed run into an *Error, or a *akshci.ClusterNotFoundError when
 // the cluster update script reported a missing cluster. update says the script changes

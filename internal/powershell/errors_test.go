@@ -44,6 +44,19 @@ func (f *fakeRunner) RunInput(ctx context.Context, program string, args []string
 	return stdout, stderr, err
 }
 
+// newHost is New after an inventory of a module whose cmdlets all take -Confirm
+// (fullProbe): the update scripts are built from that probe.
+func newHost(t testing.TB, r transport.Runner) *Host {
+	t.Helper()
+	h := New(r, "")
+	inv, err := ParseInventory(newFixture(t).output(t), testNonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.probe = inv.Cmdlets
+	return h
+}
+
 func exitErr(code int, stderr string) error {
 	return &transport.ExitError{Program: "powershell.exe", Code: code, Stderr: []byte(stderr)}
 }
@@ -64,7 +77,7 @@ func TestErrorRecognition(t *testing.T) {
 		wantRemedy  []string
 	}{
 		{"kva certificate expired", record("Error: failed to get new provider: failed to create azurestackhci session: Certificate has expired: Expired"), 1,
-			"failed to create azurestackhci session: Certificate has expired: Expired", []string{`.wssd\kvactl\cloudconfig`, "Repair-MocLogin"}},
+			"failed to create azurestackhci session: Certificate has expired: Expired", []string{`.wssd\kvactl\cloudconfig`, "aksArc#146"}},
 		{"token required", record("rpc error: code = Unauthenticated desc = Valid Token Required."), 1,
 			"Valid Token Required", []string{"mocctl security identity rotate", "cloudlogin.yaml"}},
 		// kvactl's token [#169]: the fix is Repair-AksHciCerts, today Update-AksHciCertificates.
@@ -88,7 +101,7 @@ func TestErrorRecognition(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeRunner{err: exitErr(tc.code, tc.stderr), stderr: tc.stderr}
-			err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+			err := newHost(t, f).UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
 			var e *Error
 			if !errors.As(err, &e) {
 				t.Fatalf("got %T %v", err, err)
@@ -121,7 +134,7 @@ func TestErrorRecognition(t *testing.T) {
 
 func TestErrorDetailsKeepRecord(t *testing.T) {
 	f := &fakeRunner{err: exitErr(1, record("boom"))}
-	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	err := newHost(t, f).UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
 	if !strings.Contains(err.Error(), "FullyQualifiedErrorId") || !strings.Contains(err.Error(), ": boom") {
 		t.Fatalf("error lacks the record: %v", err)
 	}
@@ -135,7 +148,7 @@ func TestErrorMasksSecrets(t *testing.T) {
 	stderr := record("login failed with token "+jwt) + key + "\n" + `{"ClientKey":"` + b64key + `"}` + "\n" +
 		"password=hunter2 Password: 'p@ss word' secret=abc token: xyz -Password s3cr3t\nAuthorization: Bearer abcdefghijklmnop\n" + long
 	f := &fakeRunner{err: exitErr(1, stderr)}
-	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	err := newHost(t, f).UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
 	msg := err.Error()
 	for _, secret := range []string{jwt[:40], "secretsecret", "moremoresecret", b64key[:20], "hunter2", "p@ss word", "=abc", "token: xyz", "s3cr3t", "abcdefghijklmnop", long} {
 		if strings.Contains(msg, secret) {
@@ -152,7 +165,7 @@ func TestErrorMasksSecrets(t *testing.T) {
 func TestErrorTrimmed(t *testing.T) {
 	stderr := record("start of the story") + strings.Repeat("noise line with words\n", 2000) + "the very end\n"
 	f := &fakeRunner{err: exitErr(1, stderr)}
-	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	err := newHost(t, f).UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
 	msg := err.Error()
 	if len(msg) > 4000 || !strings.Contains(msg, "start of the story") || !strings.Contains(msg, "the very end") || !strings.Contains(msg, "characters omitted") {
 		t.Fatalf("%d characters:\n%s", len(msg), msg)
@@ -165,7 +178,7 @@ func TestErrorCLIXML(t *testing.T) {
 		"<S S=\"Error\">AKSHYBRID-ERROR: rpc error: code = Unauthenticated desc = Valid Token Required._x000D__x000A_</S>" +
 		"<S S=\"Error\">At line:1 char:1 &amp; more_x000D__x000A_</S></Objs>"
 	f := &fakeRunner{err: exitErr(1, stderr)}
-	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	err := newHost(t, f).UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
 	var e *Error
 	if !errors.As(err, &e) || e.Message != "rpc error: code = Unauthenticated desc = Valid Token Required." || !strings.Contains(e.Details, "At line:1 char:1 & more") || len(e.Remedies) != 1 {
 		t.Fatalf("%#v", e)
@@ -182,7 +195,7 @@ func TestClusterNotFound(t *testing.T) {
 		"AKSHYBRID-CLUSTER-NOT-FOUND: []\r\n":                   nil,
 	} {
 		f := &fakeRunner{err: exitErr(3, stderr)}
-		err := New(f, "").UpdateClusterCertificates(context.Background(), "gone", akshci.ClusterOptions{FixCloudCredentials: true})
+		err := newHost(t, f).UpdateClusterCertificates(context.Background(), "gone", akshci.ClusterOptions{FixCloudCredentials: true})
 		var nf *akshci.ClusterNotFoundError
 		if !errors.As(err, &nf) || nf.Name != "gone" || fmt.Sprint(nf.Existing) != fmt.Sprint(want) {
 			t.Errorf("%q: got %#v", stderr, err)
@@ -190,7 +203,7 @@ func TestClusterNotFound(t *testing.T) {
 	}
 	// Exit 3 without the marker is an ordinary failure.
 	f := &fakeRunner{err: exitErr(3, "something")}
-	err := New(f, "").UpdateClusterCertificates(context.Background(), "gone", akshci.ClusterOptions{FixCloudCredentials: true})
+	err := newHost(t, f).UpdateClusterCertificates(context.Background(), "gone", akshci.ClusterOptions{FixCloudCredentials: true})
 	var e *Error
 	if !errors.As(err, &e) {
 		t.Errorf("got %#v", err)
@@ -200,7 +213,7 @@ func TestClusterNotFound(t *testing.T) {
 func TestConnectionLostDuringUpdate(t *testing.T) {
 	lost := fmt.Errorf("ssh: %w to h:22 while powershell.exe was running (EOF)", transport.ErrConnectionLost)
 	f := &fakeRunner{err: lost}
-	err := New(f, "").UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{FixCloudCredentials: true})
+	err := newHost(t, f).UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{FixCloudCredentials: true})
 	if !errors.Is(err, transport.ErrConnectionLost) || !strings.Contains(err.Error(), "may or may not have completed") {
 		t.Fatalf("got %v", err)
 	}
@@ -222,7 +235,7 @@ func TestLocalPowerShellMissing(t *testing.T) {
 func hostErr(t *testing.T, code int, stderr, stdout string) *Error {
 	t.Helper()
 	f := &fakeRunner{err: exitErr(code, stderr), stdout: stdout}
-	err := New(f, "").UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	err := newHost(t, f).UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
 	var e *Error
 	if !errors.As(err, &e) {
 		t.Fatalf("got %T %v, want *Error", err, err)

@@ -51,7 +51,7 @@ func FuzzClusterScriptQuoting(f *testing.F) {
 		f.Add(s, false, true)
 	}
 	baseLines := func(lb, force bool) int {
-		base, err := clusterScript("x", akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: lb, Force: force})
+		base, err := clusterScript("x", akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: lb, Force: force}, true)
 		if err != nil {
 			panic(err)
 		}
@@ -60,7 +60,7 @@ func FuzzClusterScriptQuoting(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string, lb, force bool) {
 		// Both fixes, so every kind of line that carries the name is there.
 		opts := akshci.ClusterOptions{FixCloudCredentials: true, FixKubeletCredentials: true, PatchLoadBalancer: lb, Force: force}
-		s, err := clusterScript(name, opts)
+		s, err := clusterScript(name, opts, true)
 		if err != nil {
 			if quotableName(name) == nil {
 				t.Fatalf("valid name %q refused: %v", name, err)
@@ -109,7 +109,7 @@ func FuzzClusterScriptQuoting(f *testing.F) {
 						// Nothing but known switches may follow.
 						for _, sw := range strings.Fields(strings.TrimSuffix(rest, ") {")) {
 							switch sw {
-							case "-fixKubeletCredentials", "-fixCloudCredentials", "-patchLoadBalancer", "-force", ")", "{":
+							case "-fixKubeletCredentials", "-fixCloudCredentials", "-patchLoadBalancer", "-force", "-Confirm:$false", ")", "{":
 							default:
 								t.Fatalf("unexpected %q after the name in %q", sw, l)
 							}

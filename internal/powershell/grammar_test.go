@@ -62,14 +62,14 @@ func TestScriptsParseWithPowerShellGrammar(t *testing.T) {
 	files = append(files, goldens...)
 	write("stdin-bootstrap", StdinBootstrap)
 	write("inventory", inventoryScript(strings.Repeat("0", 32)))
-	kubeconfig, err := kubeconfigScript("it's-a-name", strings.Repeat("0", 32))
+	kubeconfig, err := kubeconfigScript("it's-a-name", strings.Repeat("0", 32), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	write("kubeconfig", kubeconfig)
 	generated := 0
 	for i, name := range fuzzedNames(200) {
-		s, err := clusterScript(name, akshci.ClusterOptions{FixCloudCredentials: true, FixKubeletCredentials: true, PatchLoadBalancer: i%2 == 0, Force: i%3 == 0})
+		s, err := clusterScript(name, akshci.ClusterOptions{FixCloudCredentials: true, FixKubeletCredentials: true, PatchLoadBalancer: i%2 == 0, Force: i%3 == 0}, i%5 != 0)
 		if err != nil {
 			if quotableName(name) == nil {
 				t.Fatalf("valid name %q refused: %v", name, err)

@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"sync"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
@@ -30,6 +31,11 @@ type Host struct {
 	runner transport.Runner
 	exe    string
 	nonce  func() (string, error)
+
+	// probe is the parameter-set probe of the last inventory: the update scripts are
+	// built from it (which cmdlets take -Confirm, whether -patchLoadBalancer exists).
+	mu    sync.Mutex
+	probe *akshci.CmdletProbe
 }
 
 var _ akshci.Host = (*Host)(nil)
@@ -96,7 +102,27 @@ func (h *Host) Inventory(ctx context.Context) (*akshci.Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.mu.Lock()
+	h.probe = inv.Cmdlets
+	h.mu.Unlock()
 	return inv, nil
+}
+
+// cmdlets returns the probe the scripts are built from: the last inventory's, or a
+// fresh inventory's when none was read yet (the provider always reads one before a
+// renewal, so this costs a round trip only to a caller that did not).
+func (h *Host) cmdlets(ctx context.Context) (*akshci.CmdletProbe, error) {
+	h.mu.Lock()
+	p := h.probe
+	h.mu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	inv, err := h.Inventory(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("probe the AksHci cmdlets before running one: %w", err)
+	}
+	return inv.Cmdlets, nil
 }
 
 // UpdateManagementCertificates runs Update-AksHciCertificates.
@@ -105,7 +131,14 @@ func (h *Host) UpdateManagementCertificates(ctx context.Context, opts akshci.Man
 	if opts.Force {
 		operation += " -force"
 	}
-	stdout, _, err := h.run(ctx, managementScript(opts))
+	p, err := h.cmdlets(ctx)
+	if err != nil {
+		return err
+	}
+	if err := p.CheckManagement(opts); err != nil {
+		return err
+	}
+	stdout, _, err := h.run(ctx, managementScript(opts, p.Management.Confirm))
 	if err != nil {
 		return h.hostError(operation, "", true, stdout, err)
 	}
@@ -114,7 +147,14 @@ func (h *Host) UpdateManagementCertificates(ctx context.Context, opts akshci.Man
 
 // RotateCACertificate runs Invoke-AksHciRotateCACertificate.
 func (h *Host) RotateCACertificate(ctx context.Context) error {
-	stdout, _, err := h.run(ctx, rotateCAScript())
+	p, err := h.cmdlets(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.RotateCA.Found {
+		return &akshci.CmdletError{Cmdlet: akshci.RotateCACmdlet, ModuleVersion: p.ModuleVersion}
+	}
+	stdout, _, err := h.run(ctx, rotateCAScript(p.RotateCA.Confirm))
 	if err != nil {
 		return h.hostError(akshci.RotateCACmdlet, "", true, stdout, err)
 	}
@@ -122,13 +162,26 @@ func (h *Host) RotateCACertificate(ctx context.Context) error {
 }
 
 // UpdateClusterCertificates runs Update-AksHciClusterCertificates for one cluster: the
-// kubelet fix first, then the cloud fix, as asked. A cluster the host does not have is
-// an *akshci.ClusterNotFoundError.
+// kubelet fix first, then the cloud fix, as asked, with the switches the module has
+// (akshci.CmdletProbe.ClusterCall: -patchLoadBalancer is left out where the module lacks
+// it; the plan warned). A cluster the host does not have is an
+// *akshci.ClusterNotFoundError.
 func (h *Host) UpdateClusterCertificates(ctx context.Context, cluster string, opts akshci.ClusterOptions) error {
 	if err := ValidateClusterName(cluster); err != nil {
 		return err
 	}
-	script, err := clusterScript(cluster, opts)
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	p, err := h.cmdlets(ctx)
+	if err != nil {
+		return err
+	}
+	opts, _, err = p.ClusterCall(opts)
+	if err != nil {
+		return err
+	}
+	script, err := clusterScript(cluster, opts, p.Cluster.Confirm)
 	if err != nil {
 		return err
 	}

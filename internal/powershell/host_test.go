@@ -13,17 +13,19 @@ import (
 
 func TestHostCommandLine(t *testing.T) {
 	f := &fakeRunner{}
-	h := New(f, "")
-	if err := h.UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{Force: true}); err != nil {
+	h := newHost(t, f)
+	if err := h.UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if f.program != "powershell.exe" || len(f.args) != 4 || strings.Join(f.args[:3], " ") != "-NoProfile -NonInteractive -EncodedCommand" {
 		t.Fatalf("ran %q %q", f.program, f.args)
 	}
-	if f.script != minify(managementScript(akshci.ManagementOptions{Force: true})) {
+	if f.script != minify(managementScript(akshci.ManagementOptions{}, true)) {
 		t.Fatalf("script sent:\n%s", f.script)
 	}
+	probe := h.probe
 	h = New(f, `C:\Program Files\PowerShell\7\pwsh.exe`)
+	h.probe = probe
 	if err := h.UpdateClusterCertificates(context.Background(), "demo", akshci.ClusterOptions{FixKubeletCredentials: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -23,11 +23,15 @@ var _ akshci.KubeconfigSource = (*Host)(nil)
 // kubeconfigScript writes the kubeconfig into a fresh folder under the user's temporary
 // folder, readable only by the user running the script (inheritance off, one rule),
 // prints the file base64-encoded between the nonce's markers, and removes the folder in
-// finally, whatever happens. Get-AksHciCredential takes -name, -configPath and
-// -Confirm:$false [d:reference/ps/get-akshcicredential.md; real-host-expiry C1]; whether
-// -configPath names a file or a folder is unverified [real-host-expiry C1], so the
-// script reads whichever single file appears under the fresh folder.
-func kubeconfigScript(cluster, nonce string) (string, error) {
+// finally, whatever happens. Get-AksHciCredential takes -name and -configPath, the
+// folder it writes the kubeconfig into [d:reference/ps/get-akshcicredential.md], which
+// must exist: the cmdlet does not create it ("cannot find the path specified", [#269]).
+// So the script creates the folder first and reads the file the cmdlet writes there
+// (<name>-kubeconfig or config; the name is not documented), or the only file there. One
+// Microsoft extension passes a folder, another a file path [wac]: when the folder form fails
+// and writes nothing, the script tries the file form once.
+// -Confirm:$false goes only to a cmdlet that takes it (noConfirm).
+func kubeconfigScript(cluster, nonce string, confirm bool) (string, error) {
 	if err := quotableName(cluster); err != nil {
 		return "", err
 	}
@@ -51,10 +55,20 @@ func kubeconfigScript(cluster, nonce string) (string, error) {
 		"    $rule = New-Object System.Security.AccessControl.FileSystemAccessRule($me, 'FullControl', 'ContainerInherit,ObjectInherit', 'None', 'Allow')",
 		"    $acl.AddAccessRule($rule)",
 		"    Set-Acl -LiteralPath $dir -AclObject $acl",
-		"    Get-AksHciCredential -name " + name + " -configPath (Join-Path $dir 'config') -Confirm:$false | Out-Null",
+		"    # -configPath is given as the folder; only when that fails and writes nothing, as a file in it: Microsoft's",
+		"    # own tools use both forms [wac].",
+		"    try { Get-AksHciCredential -name " + name + " -configPath $dir" + noConfirm(confirm) + " | Out-Null }",
+		"    catch {",
+		"        if (@(Get-ChildItem -LiteralPath $dir -Recurse -File).Count -gt 0) { throw }",
+		"        $first = [string]$_.Exception.Message",
+		"        try { Get-AksHciCredential -name " + name + " -configPath (Join-Path $dir 'kubeconfig')" + noConfirm(confirm) + " | Out-Null }",
+		"        catch { throw ('-configPath as a folder: ' + $first + ' | as a file: ' + $_.Exception.Message) }",
+		"    }",
 		"    $files = @(Get-ChildItem -LiteralPath $dir -Recurse -File)",
-		"    if ($files.Count -ne 1) { throw ('Get-AksHciCredential wrote ' + $files.Count + ' files, expected one kubeconfig') }",
-		"    $data = [Convert]::ToBase64String([System.IO.File]::ReadAllBytes($files[0].FullName))",
+		"    $file = @($files | Where-Object { $_.Name -eq (" + name + " + '-kubeconfig') -or $_.Name -eq 'config' -or $_.Name -eq 'kubeconfig' })[0]",
+		"    if (-not $file -and $files.Count -eq 1) { $file = $files[0] }",
+		"    if (-not $file) { throw ('Get-AksHciCredential wrote ' + $files.Count + ' files and no kubeconfig among them') }",
+		"    $data = [Convert]::ToBase64String([System.IO.File]::ReadAllBytes($file.FullName))",
 		"    [Console]::Out.WriteLine('" + BeginMarker + nonce + "')",
 		"    [Console]::Out.WriteLine($data)",
 		"    [Console]::Out.WriteLine('" + EndMarker + nonce + "')",
@@ -62,7 +76,7 @@ func kubeconfigScript(cluster, nonce string) (string, error) {
 		"    Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue",
 		"}",
 	}
-	return wrap(op{Op: OpKubeconfig, Nonce: nonce, Cluster: cluster},
+	return wrap(op{Op: OpKubeconfig, Nonce: nonce, Cluster: cluster, Confirm: boolp(confirm)},
 		[]string{"Fetches the admin kubeconfig of one workload cluster [ps:get-akshcicredential]; its output is secret."},
 		body), nil
 }
@@ -77,7 +91,11 @@ func (h *Host) Kubeconfig(ctx context.Context, cluster string) (*akshci.Kubeconf
 	if err != nil {
 		return nil, err
 	}
-	script, err := kubeconfigScript(cluster, nonce)
+	p, err := h.cmdlets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	script, err := kubeconfigScript(cluster, nonce, p.Credential.Confirm)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,7 @@ type op struct {
 	FixCloudCredentials   *bool  `json:"fixCloudCredentials,omitempty"`
 	PatchLoadBalancer     *bool  `json:"patchLoadBalancer,omitempty"`
 	Force                 *bool  `json:"force,omitempty"`
+	Confirm               *bool  `json:"confirm,omitempty"`
 }
 
 // Operation names in the op comment.
@@ -97,32 +98,36 @@ exit 0
 
 func boolp(v bool) *bool { return &v }
 
-// rotateCAScript runs Invoke-AksHciRotateCACertificate, which takes no parameters and
-// rotates the cloud agent CA [ps:invoke-akshcirotatecacertificate]. -Confirm:$false
-// keeps a confirmation prompt (if the module asks one, unverified) from hanging a
-// non-interactive session; it is accepted by every cmdlet that supports ShouldProcess
-// and would be an error otherwise, so the script checks for the parameter first.
-func rotateCAScript() string {
-	return wrap(op{Op: OpRotateCA},
+// noConfirm is what the scripts append to a cmdlet that takes -Confirm: real AksHci
+// update cmdlets ask "Are you sure?", which under -NonInteractive is an error, so every
+// cmdlet whose probe says it takes -Confirm (akshci.CmdletParameters.Confirm) gets
+// -Confirm:$false. A cmdlet without the parameter must not get it: PowerShell refuses
+// "A parameter cannot be found that matches parameter name 'Confirm'".
+func noConfirm(confirm bool) string {
+	if confirm {
+		return " -Confirm:$false"
+	}
+	return ""
+}
+
+// rotateCAScript runs Invoke-AksHciRotateCACertificate, which takes no parameters of its
+// own and rotates the cloud agent CA [ps:invoke-akshcirotatecacertificate].
+func rotateCAScript(confirm bool) string {
+	return wrap(op{Op: OpRotateCA, Confirm: boolp(confirm)},
 		[]string{"Rotates the cloud agent CA; every client loses contact with the cloud agent while it runs " +
 			"[ps:invoke-akshcirotatecacertificate]."},
-		[]string{
-			"if ((Get-Command " + akshci.RotateCACmdlet + ").Parameters.ContainsKey('Confirm')) {",
-			"    " + akshci.RotateCACmdlet + " -Confirm:$false",
-			"} else {",
-			"    " + akshci.RotateCACmdlet,
-			"}",
-		})
+		[]string{akshci.RotateCACmdlet + noConfirm(confirm)})
 }
 
 // managementScript runs Update-AksHciCertificates, whose only parameter is -force
 // [ps:update-akshcicertificates].
-func managementScript(opts akshci.ManagementOptions) string {
+func managementScript(opts akshci.ManagementOptions, confirm bool) string {
 	cmd := "Update-AksHciCertificates"
 	if opts.Force {
 		cmd += " -force"
 	}
-	return wrap(op{Op: OpUpdateManagement, Force: boolp(opts.Force)},
+	cmd += noConfirm(confirm)
+	return wrap(op{Op: OpUpdateManagement, Force: boolp(opts.Force), Confirm: boolp(confirm)},
 		[]string{"Renews the tokens and certificates of every management-cluster client [ps:update-akshcicertificates]."},
 		[]string{cmd})
 }
@@ -184,12 +189,12 @@ func quote(s string) string {
 	return b.String()
 }
 
-// clusterScript runs Update-AksHciClusterCertificates for one cluster. The two fixes
-// are separate parameter sets, so each gets its own call; kubelet first, as in the
-// documented recovery order [d:update-certificates.md]. -patchLoadBalancer is documented
-// only together with -fixCloudCredentials. With neither fix the cmdlet runs with -name
-// alone, a documented call [d:secure-communication.md] (see akshci.ClusterOptions).
-func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
+// clusterScript runs Update-AksHciClusterCertificates for one cluster, one call per
+// parameter set in the documented order (akshci.ClusterCalls): the kubelet fix first,
+// then the cloud fix; -patchLoadBalancer is documented only together with
+// -fixCloudCredentials; with neither fix the cmdlet runs with -name alone, a documented
+// call [d:secure-communication.md] (see akshci.ClusterOptions).
+func clusterScript(cluster string, opts akshci.ClusterOptions, confirm bool) (string, error) {
 	if err := quotableName(cluster); err != nil {
 		return "", err
 	}
@@ -197,10 +202,6 @@ func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
 		return "", err
 	}
 	name := quote(cluster)
-	force := ""
-	if opts.Force {
-		force = " -force"
-	}
 	body := []string{
 		"# A missing cluster is reported in a form the provider recognises. Get-AksHciCluster also lists the",
 		"# management cluster [d:reference/ps/get-akshcicluster.md], which is never a workload cluster.",
@@ -211,22 +212,25 @@ func clusterScript(cluster string, opts akshci.ClusterOptions) (string, error) {
 		fmt.Sprintf("    exit %d", clusterNotFoundExit),
 		"}",
 	}
-	if opts.NameOnly() {
-		body = append(body, "Update-AksHciClusterCertificates -name "+name+force)
-	}
-	if opts.FixKubeletCredentials {
-		body = append(body, "Update-AksHciClusterCertificates -name "+name+" -fixKubeletCredentials"+force)
-	}
-	if opts.FixCloudCredentials {
-		lb := ""
-		if opts.PatchLoadBalancer {
-			lb = " -patchLoadBalancer"
+	for _, call := range akshci.ClusterCalls(opts) {
+		line := "Update-AksHciClusterCertificates -name " + name
+		switch {
+		case call.FixKubeletCredentials:
+			line += " -fixKubeletCredentials"
+		case call.FixCloudCredentials:
+			line += " -fixCloudCredentials"
+			if call.PatchLoadBalancer {
+				line += " -patchLoadBalancer"
+			}
 		}
-		body = append(body, "Update-AksHciClusterCertificates -name "+name+" -fixCloudCredentials"+lb+force)
+		if call.Force {
+			line += " -force"
+		}
+		body = append(body, line+noConfirm(confirm))
 	}
 	return wrap(op{Op: OpUpdateCluster, Cluster: cluster,
 		FixKubeletCredentials: boolp(opts.FixKubeletCredentials), FixCloudCredentials: boolp(opts.FixCloudCredentials),
-		PatchLoadBalancer: boolp(opts.PatchLoadBalancer), Force: boolp(opts.Force)},
+		PatchLoadBalancer: boolp(opts.PatchLoadBalancer), Force: boolp(opts.Force), Confirm: boolp(confirm)},
 		[]string{"Renews the credentials of one workload cluster [ps:update-akshciclustercertificates]."},
 		body), nil
 }

@@ -20,7 +20,17 @@ const testNonce = "00112233445566778899aabbccddeeff"
 
 func mustCluster(t *testing.T, name string, opts akshci.ClusterOptions) string {
 	t.Helper()
-	s, err := clusterScript(name, opts)
+	s, err := clusterScript(name, opts, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// noConfirmCluster is the cluster script for a module whose cmdlet takes no -Confirm.
+func noConfirmCluster(t *testing.T, name string, opts akshci.ClusterOptions) string {
+	t.Helper()
+	s, err := clusterScript(name, opts, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,8 +39,9 @@ func mustCluster(t *testing.T, name string, opts akshci.ClusterOptions) string {
 
 func goldenScripts(t *testing.T) map[string]string {
 	return map[string]string{
-		"update-management":                managementScript(akshci.ManagementOptions{}),
-		"update-management-force":          managementScript(akshci.ManagementOptions{Force: true}),
+		"update-management":                managementScript(akshci.ManagementOptions{}, true),
+		"update-management-force":          managementScript(akshci.ManagementOptions{Force: true}, true),
+		"update-management-no-confirm":     managementScript(akshci.ManagementOptions{}, false),
 		"update-cluster-cloud":             mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true}),
 		"update-cluster-kubelet":           mustCluster(t, "demo", akshci.ClusterOptions{FixKubeletCredentials: true}),
 		"update-cluster-name-only-force":   mustCluster(t, "demo", akshci.ClusterOptions{Force: true}),
@@ -38,9 +49,11 @@ func goldenScripts(t *testing.T) map[string]string {
 		"update-cluster-quotes-in-name":    mustCluster(t, "it's ‘odd’ $(x)", akshci.ClusterOptions{FixCloudCredentials: true}),
 		"inventory":                        inventoryScript(testNonce),
 		"update-cluster-cloud-minified":    minify(mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true})),
-		"update-management-force-minified": minify(managementScript(akshci.ManagementOptions{Force: true})),
-		"rotate-ca":                        rotateCAScript(),
-		"rotate-ca-minified":               minify(rotateCAScript()),
+		"update-cluster-cloud-no-confirm":  noConfirmCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true}),
+		"update-management-force-minified": minify(managementScript(akshci.ManagementOptions{Force: true}, true)),
+		"rotate-ca":                        rotateCAScript(true),
+		"rotate-ca-no-confirm":             rotateCAScript(false),
+		"rotate-ca-minified":               minify(rotateCAScript(true)),
 	}
 }
 
@@ -91,8 +104,8 @@ func TestScriptsCommonShape(t *testing.T) {
 
 func TestOpComments(t *testing.T) {
 	tests := map[string]string{
-		managementScript(akshci.ManagementOptions{Force: true}):                  `{"op":"update-management","force":true}`,
-		mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true}): `{"op":"update-cluster","cluster":"demo","fixKubeletCredentials":false,"fixCloudCredentials":true,"patchLoadBalancer":false,"force":false}`,
+		managementScript(akshci.ManagementOptions{Force: true}, true):            `{"op":"update-management","force":true,"confirm":true}`,
+		mustCluster(t, "demo", akshci.ClusterOptions{FixCloudCredentials: true}): `{"op":"update-cluster","cluster":"demo","fixKubeletCredentials":false,"fixCloudCredentials":true,"patchLoadBalancer":false,"force":false,"confirm":true}`,
 		inventoryScript("abc"): `{"op":"inventory","nonce":"abc"}`,
 	}
 	for s, want := range tests {
@@ -104,17 +117,17 @@ func TestOpComments(t *testing.T) {
 
 func TestClusterScriptOrderAndOptions(t *testing.T) {
 	s := mustCluster(t, "demo", akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: true, Force: true})
-	k := strings.Index(s, "Update-AksHciClusterCertificates -name 'demo' -fixKubeletCredentials -force\n")
-	c := strings.Index(s, "Update-AksHciClusterCertificates -name 'demo' -fixCloudCredentials -patchLoadBalancer -force\n")
+	k := strings.Index(s, "Update-AksHciClusterCertificates -name 'demo' -fixKubeletCredentials -force -Confirm:$false\n")
+	c := strings.Index(s, "Update-AksHciClusterCertificates -name 'demo' -fixCloudCredentials -patchLoadBalancer -force -Confirm:$false\n")
 	if k < 0 || c < 0 || k > c {
 		t.Fatalf("want the kubelet call before the cloud call:\n%s", s)
 	}
 	// -name alone, the call documented in [d:secure-communication.md].
 	alone := mustCluster(t, "demo", akshci.ClusterOptions{Force: true})
-	if !strings.Contains(alone, "Update-AksHciClusterCertificates -name 'demo' -force\n") || strings.Contains(alone, "-fix") {
+	if !strings.Contains(alone, "Update-AksHciClusterCertificates -name 'demo' -force -Confirm:$false\n") || strings.Contains(alone, "-fix") {
 		t.Errorf("-name alone:\n%s", alone)
 	}
-	if _, err := clusterScript("demo", akshci.ClusterOptions{FixKubeletCredentials: true, PatchLoadBalancer: true}); err == nil ||
+	if _, err := clusterScript("demo", akshci.ClusterOptions{FixKubeletCredentials: true, PatchLoadBalancer: true}, true); err == nil ||
 		!strings.Contains(err.Error(), "-patchLoadBalancer works only together with -fixCloudCredentials") {
 		t.Errorf("patchLoadBalancer without fixCloudCredentials: err = %v", err)
 	}
@@ -264,7 +277,7 @@ func TestCommandLinesFitCmdExe(t *testing.T) {
 	}
 	for name, s := range map[string]string{
 		"cluster": mustCluster(t, long, akshci.ClusterOptions{FixKubeletCredentials: true, FixCloudCredentials: true, PatchLoadBalancer: true, Force: true}),
-		"mgmt":    managementScript(akshci.ManagementOptions{Force: true}),
+		"mgmt":    managementScript(akshci.ManagementOptions{Force: true}, true),
 	} {
 		line, err := transport.CommandLine(exe, Arguments(s))
 		if err != nil {
@@ -291,5 +304,46 @@ func TestMinify(t *testing.T) {
 	}
 	if stripped := stripComments(s); len(strings.Fields(stripped)) != len(strings.Fields(m))-len(strings.Fields(first)) {
 		t.Fatal("minify changed code, not only comments and white space")
+	}
+}
+
+// The inventory script follows what real hosts showed (issue 18): access files from the
+// configured directory first, then the profile; mocctl called as the Moc module calls it,
+// with --cloudFqdn and the configured access-file directory; Get-AksHciCredential given a
+// folder the script created before the call; kvactl's login YAML in Kva.identity decoded
+// for its exp only; and no error code decided in PowerShell.
+func TestInventoryScriptReadsLikeTheModule(t *testing.T) {
+	code := stripComments(inventoryScript(testNonce))
+	for _, want := range []string{
+		"$accessDir = [string]$r.config.accessFileDirPath",
+		"if ($Fqdn) { $mocArgs += @('--cloudFqdn', $Fqdn) }",
+		"$mocEnv = $(if ($AccessDir) { @{ ACCESSFILE_DIR_PATH = $AccessDir } } else { $null })",
+		"Invoke-Native $Mocctl ($mocArgs + @('--query', '[0].token')) $NativeTimeout $mocEnv",
+		"$e = Get-LoginTokenExp ([string]$cfg.Kva.identity); $r.kvaToken = [ordered]@{ exp = $e.exp; failure = $e.failure }",
+		// stderr is kept, bounded and with token shapes blanked, for the provider to read
+		"return @{ failure = (New-Failure 'exit' ('exit status ' + $p.ExitCode + ': ' + $err.Result)); out = '' }",
+	} {
+		if !strings.Contains(code, want) {
+			t.Errorf("inventory script lacks %q", want)
+		}
+	}
+	configured := strings.Index(code, "if ($accessDir) { $roots += [ordered]@{ location = 'configured'; path = $accessDir } }")
+	profile := strings.Index(code, "$roots += [ordered]@{ location = 'profile'")
+	if configured < 0 || profile < configured {
+		t.Error("the configured access-file directory is not searched before the profile")
+	}
+	mk := strings.Index(code, "[void](New-Item -ItemType Directory -Path $f)")
+	call := strings.Index(code, "Get-AksHciCredential -name $Name -configPath $Folder")
+	if mk < 0 || call < 0 {
+		t.Fatal("no per-cluster folder or no Get-AksHciCredential call")
+	}
+	if strings.Contains(code, "Get-ErrorCode") || regexp.MustCompile(`(?i)-match '\(\?i\)(forbidden|unauthori|notfound)`).MatchString(code) {
+		t.Error("the script classifies error texts itself; that is the provider's job (failures.go)")
+	}
+	// Every failure the script reports uses a code the parser knows.
+	for _, m := range regexp.MustCompile(`New-Failure '([a-z-]+)'`).FindAllStringSubmatch(code, -1) {
+		if _, ok := codeMeaning[m[1]]; !ok {
+			t.Errorf("the script reports failure code %q, which the parser refuses", m[1])
+		}
 	}
 }

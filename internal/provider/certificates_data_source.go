@@ -56,6 +56,7 @@ var credentialAttrTypes = map[string]attr.Type{
 	"expired":        types.BoolType,
 	"auto_renew":     types.BoolType,
 	"source":         types.StringType,
+	"origin":         types.StringType,
 	"unknown_reason": types.StringType,
 	"revoked":        types.BoolType,
 	"usable":         types.BoolType,
@@ -139,9 +140,16 @@ func (d *certificatesDataSource) Schema(ctx context.Context, _ datasource.Schema
 							"`access-file` (a MOC access file of a host tool), `kubeconfig` (a kubeconfig's client certificate), " +
 							"`tls-handshake` (the certificate the API server presents), `token-exp` (a login token's `exp` claim, " +
 							"decoded on the host) or `emulator`. Null when `not_after` is null."},
+						"origin": schema.StringAttribute{Computed: true, MarkdownDescription: "Which file the source read, when " +
+							"the host says: for an access file its path and whether it was found in the configured access-file " +
+							"directory (`(Get-AksHciConfig).Moc.accessFileDirPath`) or in the account's profile, and any other copy " +
+							"that was not counted; for an admin kubeconfig, the file `Get-AksHciCredential` wrote. Null otherwise."},
 						"unknown_reason": schema.StringAttribute{Computed: true, MarkdownDescription: "Why `not_after` is null: " +
-							"an error code (`unreachable`, `not-found`, `no-exp`, `denied`, `timeout`, `error`) and what it means. " +
-							"Null when `not_after` is known."},
+							"a code and what it means. Mechanical codes say what happened to the source (`not-found`, `denied`, " +
+							"`timeout`, `unreachable`, `not-started`, `empty`, `no-exp`, `skipped`); a program or cmdlet that " +
+							"failed with a known AKS hybrid error text gets that text's code (for example `kvactl-expired-token`, " +
+							"`mocctl-login-expired`, `deadline-exceeded`) with what to run, and one with any other text says " +
+							"`unknown error` and quotes the host's text, secrets masked. Null when `not_after` is known."},
 						"revoked": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the host reports the " +
 							"identity as revoked; a revoked credential makes `ready_for_renewal` true whatever its expiry."},
 						"usable": schema.BoolAttribute{Computed: true, MarkdownDescription: "False when the credential cannot " +
@@ -215,9 +223,8 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 				err.Error()+". Omit cluster_name to read the management cluster.")
 			return
 		}
-		if l, blocked := inv.ClusterListBlocked(); blocked {
-			resp.Diagnostics.AddError("Cannot read workload cluster "+quoted(scope),
-				(&akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l}).Error())
+		if err := inv.ClusterListUnavailable(); err != nil {
+			resp.Diagnostics.AddError("Cannot read workload cluster "+quoted(scope), err.Error())
 			return
 		}
 		c, ok := inv.Cluster(m.ClusterName.ValueString())
@@ -264,6 +271,7 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 			"expired":        types.BoolValue(c.Expired(inv.Now)),
 			"auto_renew":     types.BoolValue(c.AutoRenew),
 			"source":         optionalString(string(c.Source)),
+			"origin":         optionalString(c.Origin),
 			"unknown_reason": optionalString(c.UnknownReason),
 			"revoked":        types.BoolValue(c.Revoked),
 			"usable":         types.BoolValue(!c.Revoked && !c.Expired(inv.Now) && !inv.Unusable(c)),

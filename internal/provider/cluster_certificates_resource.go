@@ -106,7 +106,11 @@ func (t clusterTarget) blocking(inv *akshci.Inventory) []akshci.Lockout {
 func (t clusterTarget) own(inv *akshci.Inventory) []akshci.Lockout { return inv.LockoutsOf(t.cluster) }
 
 func (t clusterTarget) checkPlan(diags *diag.Diagnostics, inv *akshci.Inventory, window time.Duration) {
-	addCmdletError(diags, inv.Cmdlets.CheckCluster(t.opts))
+	_, warnings, err := inv.Cmdlets.ClusterCall(t.opts)
+	addCmdletError(diags, err)
+	for _, w := range warnings {
+		diags.AddAttributeWarning(path.Root(string(akshci.SettingPatchLoadBalancer)), "The host's AksHci module lacks -patchLoadBalancer", w)
+	}
 	if c, ok := inv.Cluster(t.cluster); ok && c.Unknown() {
 		diags.AddWarning(unknownClusterWarning(c))
 	}

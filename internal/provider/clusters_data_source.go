@@ -8,8 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
 var (
@@ -75,10 +73,9 @@ func (d *clustersDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if !found {
 		return
 	}
-	if l, blocked := inv.ClusterListBlocked(); blocked {
+	if err := inv.ClusterListUnavailable(); err != nil {
 		// An empty list would make for_each forget every cluster resource.
-		resp.Diagnostics.AddError("Cannot list the workload clusters",
-			(&akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l}).Error())
+		resp.Diagnostics.AddError("Cannot list the workload clusters", err.Error())
 		return
 	}
 	for _, c := range inv.UnknownClusters() {

@@ -67,10 +67,9 @@ func (l *clusterCertificatesListResource) List(ctx context.Context, req list.Lis
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	if lo, blocked := inv.ClusterListBlocked(); blocked {
+	if err := inv.ClusterListUnavailable(); err != nil {
 		// As for akshybrid_clusters: an empty list would say the host has no clusters.
-		diags.AddError("Cannot list the workload clusters",
-			(&akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: lo}).Error())
+		diags.AddError("Cannot list the workload clusters", err.Error())
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

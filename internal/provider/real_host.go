@@ -25,12 +25,19 @@ func addCmdletError(diags *diag.Diagnostics, err error) {
 	if !errors.As(err, &ce) {
 		return
 	}
-	if ce.NameAlone {
-		diags.AddAttributeError(path.Root(ce.Attribute), "The host's AksHci module cannot run -name alone", err.Error()+". Nothing was changed on the host.")
+	at := path.Root(string(ce.Setting))
+	switch {
+	case ce.NameAlone:
+		diags.AddAttributeError(at, "The host's AksHci module cannot run -name alone", err.Error()+". Nothing was changed on the host.")
 		return
-	}
-	if ce.Attribute != "" {
-		diags.AddAttributeError(path.Root(ce.Attribute), "The host's AksHci module lacks "+ce.Switch, err.Error()+". Nothing was changed on the host.")
+	case ce.Call != "" && ce.Setting != "":
+		diags.AddAttributeError(at, "The host's AksHci module cannot run "+ce.Cmdlet+" this way", err.Error()+". Nothing was changed on the host.")
+		return
+	case ce.Call != "":
+		diags.AddError("The host's AksHci module cannot run "+ce.Cmdlet+" this way", err.Error()+". Nothing was changed on the host.")
+		return
+	case ce.Setting != "":
+		diags.AddAttributeError(at, "The host's AksHci module lacks "+ce.Switch, err.Error()+". Nothing was changed on the host.")
 		return
 	}
 	diags.AddError("The host's AksHci module lacks "+ce.Cmdlet, err.Error()+". Nothing was changed on the host.")

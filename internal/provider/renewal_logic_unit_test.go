@@ -256,20 +256,30 @@ func TestModifyPlan_managementResourceUsesTheManagementCredentials(t *testing.T)
 	}
 }
 
-func TestModifyPlan_refusesSwitchesTheHostModuleLacks(t *testing.T) {
+// A module without -patchLoadBalancer (the documented Repair-AksHciClusterCerts sets) plans the
+// default patch_load_balancer = true with a warning instead of refusing it; a switch the
+// configuration asks for explicitly (force) is still refused at plan time.
+func TestModifyPlan_plansWithoutAMissingPatchLoadBalancerAndRefusesOtherMissingSwitches(t *testing.T) {
+	set := func(name string, params ...string) akshci.ParameterSet {
+		s := akshci.ParameterSet{Name: name, Parameters: map[string]bool{}}
+		for _, p := range params {
+			s.Parameters[p] = p == "name"
+		}
+		return s
+	}
 	host := newScriptedHost(10 * day)
 	host.inv.Cmdlets = &akshci.CmdletProbe{
 		ModuleVersion: "1.1.59",
-		Management:    akshci.CmdletParameters{Found: true, Parameters: map[string]bool{"sshprivatekeyfile": true}},
-		Cluster: akshci.CmdletParameters{Found: true, Parameters: map[string]bool{
-			"name": true, "fixcloudcredentials": true, "fixkubeletcredentials": true, "force": true,
+		Management:    akshci.CmdletParameters{Found: true, Sets: []akshci.ParameterSet{set("all", "sshprivatekeyfile")}},
+		Cluster: akshci.CmdletParameters{Found: true, Sets: []akshci.ParameterSet{
+			set("cloud", "name", "fixcloudcredentials", "force"), set("kubelet", "name", "fixkubeletcredentials", "force"),
 		}},
 	}
 	patched := clusterModel()
 	patched.PatchLoadBalancer = types.BoolValue(true)
 	got := modifyPlan(t, clusterResourceWith(host), patched, false)
-	if !hasDiag(got.diags, "error: The host's AksHci module lacks -patchLoadBalancer") || got.replace {
-		t.Errorf("cluster with patch_load_balancer: %v, replace %v", summaries(got.diags), got.replace)
+	if got.diags.HasError() || !hasDiag(got.diags, "warning: The host's AksHci module lacks -patchLoadBalancer") || !got.replace {
+		t.Errorf("cluster with patch_load_balancer: %v, replace %v; want the due renewal planned with a warning", summaries(got.diags), got.replace)
 	}
 	forced := managementModel()
 	forced.Force = types.BoolValue(true)
@@ -471,5 +481,26 @@ func TestCreate_managementRecordsItsID(t *testing.T) {
 	}
 	if got.ID.ValueString() != "management" || got.ExpiresAt.ValueString() != "2027-05-30T12:00:00Z" || host.updates != 1 {
 		t.Errorf("management create: id %s, expires_at %s, cmdlet runs %d", got.ID, got.ExpiresAt, host.updates)
+	}
+}
+
+// Get-AksHciCluster failing for a reason no lockout explains leaves the workload clusters
+// unknown, never gone: an existing cluster resource keeps its state with a warning, a new
+// one cannot be planned, and the management cluster's renewal plans as usual.
+func TestModifyPlan_aFailedClusterListKeepsClusterResourcesAndLeavesManagementAlone(t *testing.T) {
+	host := newScriptedHost(10 * day)
+	host.inv.Clusters = nil
+	host.inv.ClusterListFailure = &akshci.ClusterListError{Operation: "Get-AksHciCluster",
+		Reason: "deadline-exceeded: a call to the cloud agent or an API server did not answer in time"}
+	got := modifyPlan(t, clusterResourceWith(host), clusterModel(), false)
+	if got.diags.HasError() || got.replace || !hasDiag(got.diags, `warning: Cannot read workload cluster "demo"`) ||
+		!strings.Contains(diagText(got.diags), "deadline-exceeded") {
+		t.Errorf("existing cluster resource: %v, replace %v; want a warning and no change", diagText(got.diags), got.replace)
+	}
+	if got := modifyPlan(t, clusterResourceWith(host), clusterModel(), true); !hasDiag(got.diags, `error: Cannot plan workload cluster "demo"`) {
+		t.Errorf("new cluster resource: %v, want an error", summaries(got.diags))
+	}
+	if got := modifyPlan(t, managementResourceWith(host), managementModel(), false); got.diags.HasError() || !got.replace {
+		t.Errorf("management: %v, replace %v; want the due renewal", summaries(got.diags), got.replace)
 	}
 }

@@ -335,11 +335,24 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if !rotatingFirst && checkLockouts(&resp.Diagnostics, ev.inv, ev.target, req.State.Raw.IsNull()) {
 		return
 	}
-	var le *akshci.LockoutError
-	if rotatingFirst && errors.As(err, &le) {
+	listUnavailable := errors.Is(err, akshci.ErrClusterListUnavailable)
+	if rotatingFirst && listUnavailable {
 		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String()+" before the CA rotation",
 			fmt.Sprintf("%s. This apply rotates the cloud agent CA first; the renewal is planned again, against the "+
-				"rotated deployment, when it runs.", le))
+				"rotated deployment, when it runs.", err))
+		return
+	}
+	if listUnavailable {
+		// Get-AksHciCluster failed for a reason no lockout explains: nothing is known about
+		// this cluster, so nothing is planned for it and, for an existing resource, the
+		// state stays as it is (never "gone").
+		if req.State.Raw.IsNull() {
+			resp.Diagnostics.AddError("Cannot plan "+ev.target.String(),
+				fmt.Sprintf("%s. Nothing was changed on the host; plan again once the host can list its clusters.", err))
+			return
+		}
+		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
+			fmt.Sprintf("%s. The resource keeps its previous state until the host can list its clusters again.", err))
 		return
 	}
 	if err != nil {
@@ -573,12 +586,11 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if !ok {
 		return
 	}
-	var le *akshci.LockoutError
-	if errors.As(err, &le) {
+	if errors.Is(err, akshci.ErrClusterListUnavailable) {
 		// The host cannot list its clusters: nothing is known about this one, so the
 		// state is kept as it was.
 		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
-			fmt.Sprintf("%s. The resource keeps its previous state until the host can list its clusters again.", le))
+			fmt.Sprintf("%s. The resource keeps its previous state until the host can list its clusters again.", err))
 		return
 	}
 	var nf *akshci.ClusterNotFoundError
@@ -681,15 +693,14 @@ func (r *renewalResource) Update(ctx context.Context, req resource.UpdateRequest
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		var le *akshci.LockoutError
-		if errors.As(err, &le) {
+		if errors.Is(err, akshci.ErrClusterListUnavailable) {
 			// The host cannot list its clusters: keep what the state knew.
 			prior := r.newModel()
 			resp.Diagnostics.Append(req.State.Get(ctx, prior)...)
 			p := prior.common()
 			c.ExpiresAt, c.ExpiringCredential, c.ReadyForRenewal = p.ExpiresAt, p.ExpiringCredential, p.ReadyForRenewal
 			resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
-				fmt.Sprintf("%s. The edit is stored; the expiry is read again once the host can list its clusters.", le))
+				fmt.Sprintf("%s. The edit is stored; the expiry is read again once the host can list its clusters.", err))
 			resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 			return
 		}

@@ -219,35 +219,42 @@ output "csi" {
 	})
 }
 
-func TestAccSSHHost_probedModuleWithoutPatchLoadBalancerFailsAtPlan(t *testing.T) {
+func TestAccSSHHost_probedModuleWithoutPatchLoadBalancerRenewsWithoutIt(t *testing.T) {
 	t.Parallel()
 	env := newSSHEnv(t)
+	// The stand-in's module lacks -patchLoadBalancer and fails a script that passes it, as
+	// PowerShell would ("A parameter cannot be found that matches parameter name").
 	ps := env.powershell("powershell.exe", 0, "-no-patch-load-balancer")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: newAccEnv(t).factories(),
 		Steps: []resource.TestStep{
 			{
+				// patch_load_balancer is on by default: on this documented module the
+				// renewal runs -fixCloudCredentials without it (the plan warns), instead of
+				// refusing the default.
 				Config: env.config(env.srv.Port, env.srv.HostKeyLine, ps, `
 resource "akshybrid_cluster_certificates" "demo" {
-  cluster_name        = "demo"
-  patch_load_balancer = true
+  cluster_name = "demo"
 }
 `),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)lacks -patchLoadBalancer.*AksHci module 0.0.0-standin.*alias of\s+Repair-AksHciClusterCerts.*patch_load_balancer\s+=\s+false.*current\s+release`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("patch_load_balancer"), knownvalue.Bool(true)),
+				},
 			},
 			{
-				// patch_load_balancer defaults to true, so on this module it has to be turned
-				// off explicitly; the same module has -force: the probe lets it through.
+				// The same module has -force: the probe lets it through.
 				Config: env.config(env.srv.Port, env.srv.HostKeyLine, ps, `
 resource "akshybrid_cluster_certificates" "demo" {
-  cluster_name        = "demo"
-  patch_load_balancer = false
-  force               = true
+  cluster_name = "demo"
+  force        = true
 }
 `),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("force"), knownvalue.Bool(true)),
 				},
 			},
 		},

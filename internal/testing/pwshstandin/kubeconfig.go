@@ -24,8 +24,16 @@ func kubeconfig(ctx context.Context, emu *emulator.Emulator, o op, s *settings, 
 	}
 	// The stand-in cannot run PowerShell: it checks that the script makes the calls it
 	// models, into a temporary folder that is removed in finally.
+	if code := s.checkConfirm(o, stderr); code != 0 {
+		return code
+	}
+	confirm := ""
+	if o.Confirm {
+		confirm = " -Confirm:$false"
+	}
 	for _, want := range []string{
-		"Get-AksHciCredential -name " + quoteName(o.Cluster) + " -configPath (Join-Path $dir 'config') -Confirm:$false | Out-Null",
+		"$null = New-Item -ItemType Directory -Path $dir",
+		"try { Get-AksHciCredential -name " + quoteName(o.Cluster) + " -configPath $dir" + confirm + " | Out-Null }",
 		"} finally {",
 		"Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue",
 		"AKSHYBRID-CLUSTER-NOT-FOUND: ",

@@ -20,7 +20,13 @@
 //	-log PATH          append each operation and the script received, as JSON lines
 //	-management NAME   the management cluster's name, listed by Get-AksHciCluster (default akshci-management)
 //	-fail C:S=CODE,... make source S (kubeconfig, serving, csi, kms) of cluster C (* for all) report CODE
-//	-no-patch-load-balancer  probe a module whose Update-AksHciClusterCertificates lacks -patchLoadBalancer
+//	-no-patch-load-balancer  probe a module whose Update-AksHciClusterCertificates lacks -patchLoadBalancer;
+//	                   a script that passes it fails as PowerShell would
+//	-no-confirm-parameter    a module whose cmdlets take no -Confirm (passing it fails); by default every
+//	                   cmdlet takes -Confirm, declares a high impact and asks "Are you sure?", so a call
+//	                   without -Confirm:$false fails under -NonInteractive as real ones do
+//	-access-files L    where kvactl's access file is: configured (the default, under
+//	                   Moc.accessFileDirPath), profile (%USERPROFILE%\.wssd\kvactl) or 2020 (.wssd\cloudconfig)
 //	-no-network-credentials  report a session without Kerberos tickets (an SSH key logon)
 //
 // The script may also come on standard input, behind powershell.StdinBootstrap.
@@ -67,6 +73,10 @@ type settings struct {
 	noPatchLoadBalancer bool
 	// noNetworkCredentials reports a session without Kerberos tickets.
 	noNetworkCredentials bool
+	// noConfirmParameter models a module whose cmdlets take no -Confirm.
+	noConfirmParameter bool
+	// accessFiles is the access-file layout (layoutConfigured, layoutProfile, layout2020).
+	accessFiles string
 }
 
 func main() {
@@ -107,14 +117,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case powershell.OpKubeconfig:
 		return kubeconfig(ctx, emu, o, s, stdout, stderr)
 	case "rotate-ca":
-		return rotateCA(ctx, emu, s, stdout, stderr)
+		return rotateCA(ctx, emu, o, s, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "pwshstandin: unknown op %q\n", o.Op)
 	return exitContract
 }
 
 func parseArgs(args []string, stdin io.Reader) (*settings, error) {
-	s := &settings{state: os.Getenv("AKSHYBRID_STANDIN_STATE"), management: "akshci-management", fail: map[string]string{}}
+	s := &settings{state: os.Getenv("AKSHYBRID_STANDIN_STATE"), management: "akshci-management", fail: map[string]string{},
+		accessFiles: layoutConfigured}
 	if v := os.Getenv("AKSHYBRID_STANDIN_CLUSTERS"); v != "" {
 		s.clusters = strings.Split(v, ",")
 	}
@@ -176,6 +187,12 @@ func parseArgs(args []string, stdin io.Reader) (*settings, error) {
 			s.noPatchLoadBalancer = true
 		case "-no-network-credentials":
 			s.noNetworkCredentials = true
+		case "-no-confirm-parameter":
+			s.noConfirmParameter = true
+		case "-access-files":
+			if s.accessFiles, err = value(); err == nil && s.accessFiles != layoutConfigured && s.accessFiles != layoutProfile && s.accessFiles != layout2020 {
+				err = fmt.Errorf("-access-files %q: want %s, %s or %s", s.accessFiles, layoutConfigured, layoutProfile, layout2020)
+			}
 		case "-noprofile":
 			noProfile = true
 		case "-noninteractive":
@@ -241,6 +258,7 @@ type op struct {
 	FixCloudCredentials   bool   `json:"fixCloudCredentials"`
 	PatchLoadBalancer     bool   `json:"patchLoadBalancer"`
 	Force                 bool   `json:"force"`
+	Confirm               bool   `json:"confirm"`
 }
 
 const opComment = "# akshybrid-op: "
@@ -326,6 +344,12 @@ func updateManagement(ctx context.Context, emu *emulator.Emulator, o op, s *sett
 	if o.Force {
 		command += " -force"
 	}
+	if code := s.checkConfirm(o, stderr); code != 0 {
+		return code
+	}
+	if o.Confirm {
+		command += " -Confirm:$false"
+	}
 	if !scriptLines(s.script)[command] {
 		fmt.Fprintf(stderr, "pwshstandin: the op comment says %q but the script does not run it\n", command)
 		return exitContract
@@ -340,10 +364,15 @@ func updateManagement(ctx context.Context, emu *emulator.Emulator, o op, s *sett
 }
 
 // rotateCA follows Invoke-AksHciRotateCACertificate, as the script runs it: with
-// -Confirm:$false when the cmdlet has the parameter (the stand-in's does not: the
-// documented syntax lists none), otherwise bare.
-func rotateCA(ctx context.Context, emu *emulator.Emulator, s *settings, stdout, stderr io.Writer) int {
-	const command = "Invoke-AksHciRotateCACertificate"
+// -Confirm:$false when the stand-in's module takes it (checkConfirm).
+func rotateCA(ctx context.Context, emu *emulator.Emulator, o op, s *settings, stdout, stderr io.Writer) int {
+	command := "Invoke-AksHciRotateCACertificate"
+	if code := s.checkConfirm(o, stderr); code != 0 {
+		return code
+	}
+	if o.Confirm {
+		command += " -Confirm:$false"
+	}
 	if !scriptLines(s.script)[command] {
 		fmt.Fprintf(stderr, "pwshstandin: the op comment says %q but the script does not run it\n", command)
 		return exitContract
@@ -363,15 +392,18 @@ func updateCluster(ctx context.Context, emu *emulator.Emulator, o op, s *setting
 		fmt.Fprintln(stderr, "pwshstandin: "+err.Error())
 		return exitContract
 	}
+	if code := s.checkConfirm(o, stderr); code != 0 {
+		return code
+	}
 	var want []call
 	if !o.FixKubeletCredentials && !o.FixCloudCredentials {
-		want = append(want, call{cluster: o.Cluster, force: o.Force}) // -name alone
+		want = append(want, call{cluster: o.Cluster, force: o.Force, confirm: o.Confirm}) // -name alone
 	}
 	if o.FixKubeletCredentials {
-		want = append(want, call{cluster: o.Cluster, kubelet: true, force: o.Force})
+		want = append(want, call{cluster: o.Cluster, kubelet: true, force: o.Force, confirm: o.Confirm})
 	}
 	if o.FixCloudCredentials {
-		want = append(want, call{cluster: o.Cluster, cloud: true, patchLB: o.PatchLoadBalancer, force: o.Force})
+		want = append(want, call{cluster: o.Cluster, cloud: true, patchLB: o.PatchLoadBalancer, force: o.Force, confirm: o.Confirm})
 	}
 	if fmt.Sprint(calls) != fmt.Sprint(want) {
 		fmt.Fprintf(stderr, "pwshstandin: the op comment asks for %+v but the script runs %+v\n", want, calls)
@@ -395,6 +427,11 @@ func updateCluster(ctx context.Context, emu *emulator.Emulator, o op, s *setting
 	}
 	time.Sleep(s.delay)
 	for _, c := range calls {
+		if c.patchLB && s.noPatchLoadBalancer {
+			// What PowerShell says for a switch the command lacks.
+			return fail(stderr, "Update-AksHciClusterCertificates -name '"+c.cluster+"' "+c.String(),
+				errNoPatchLB)
+		}
 		fmt.Fprintf(stdout, "Updating certificates of workload cluster %s (%s)...\r\n", c.cluster, c.String())
 		opts := akshci.ClusterOptions{FixKubeletCredentials: c.kubelet, FixCloudCredentials: c.cloud, PatchLoadBalancer: c.patchLB, Force: c.force}
 		if err := emu.UpdateClusterCertificates(ctx, c.cluster, opts); err != nil {
@@ -407,8 +444,8 @@ func updateCluster(ctx context.Context, emu *emulator.Emulator, o op, s *setting
 
 // call is one Update-AksHciClusterCertificates line of a script.
 type call struct {
-	cluster                        string
-	kubelet, cloud, patchLB, force bool
+	cluster                                 string
+	kubelet, cloud, patchLB, force, confirm bool
 }
 
 func (c call) String() string {
@@ -424,6 +461,9 @@ func (c call) String() string {
 	}
 	if c.force {
 		sw = append(sw, "-force")
+	}
+	if c.confirm {
+		sw = append(sw, "-Confirm:$false")
 	}
 	return strings.Join(sw, " ")
 }
@@ -453,6 +493,8 @@ func clusterCalls(script string) ([]call, error) {
 				c.patchLB = true
 			case "-force":
 				c.force = true
+			case "-Confirm:$false":
+				c.confirm = true
 			default:
 				return nil, fmt.Errorf("unexpected %q in %q", sw, line)
 			}
@@ -488,3 +530,24 @@ func readSingleQuoted(s string) (value, rest string, err error) {
 }
 
 func isQuote(r rune) bool { return r == '\'' || (r >= '\u2018' && r <= '\u201B') }
+
+// PowerShell's own texts, which end with a full stop.
+var (
+	errPrompt    = errors.New("PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.") //nolint:staticcheck // PowerShell's text
+	errNoConfirm = errors.New("A parameter cannot be found that matches parameter name 'Confirm'.")                    //nolint:staticcheck // PowerShell's text
+	errNoPatchLB = errors.New("A parameter cannot be found that matches parameter name 'patchLoadBalancer'.")          //nolint:staticcheck // PowerShell's text
+)
+
+// checkConfirm answers a script as the stand-in's module would, before anything runs: a
+// cmdlet that asks "Are you sure?" fails under -NonInteractive unless the script passes
+// -Confirm:$false (the op comment says whether it does, and the callers check that the
+// script's lines agree), and a module without -Confirm refuses the parameter.
+func (s *settings) checkConfirm(o op, stderr io.Writer) int {
+	switch {
+	case !s.noConfirmParameter && !o.Confirm:
+		return fail(stderr, o.Op, errPrompt)
+	case s.noConfirmParameter && o.Confirm:
+		return fail(stderr, o.Op, errNoConfirm)
+	}
+	return 0
+}

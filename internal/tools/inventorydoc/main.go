@@ -53,10 +53,15 @@ description: |-
 
 Every plan reads the host once with the script below, sent on the standard input of
 ` + "`powershell.exe -NoProfile -NonInteractive`" + ` (one process; a short bootstrap on the command line reads it).
-It collects public material only — certificates, numbers, names — and an error code per source
-(` + "`unreachable`, `not-found`, `no-exp`, `denied`, `timeout`, `error`" + `). It never prints a private key or a token:
-tokens are decoded in the PowerShell process and only their ` + "`exp`" + ` number is kept. Every decision (which
-credential is which, what is a lifetime and what a date, what is due) is made by the provider.
+It collects public material only — certificates, numbers, names, paths — and, for a source that failed, a
+mechanical code (` + "`not-found`, `denied`, `timeout`, `unreachable`, `not-started`, `exit`, `exception`, `empty`, `no-exp`, `skipped`" + `)
+with the host's own error text, at most ` + strconv.Itoa(powershell.MaxErrorText) + ` characters and with anything shaped like a token
+blanked. It never prints a private key or a token: tokens are decoded in the PowerShell process and only their
+` + "`exp`" + ` number is kept. Every decision (which credential is which, what a failure's text means and what to run,
+what is a lifetime and what a date, what is due) is made by the provider, which recognises the error texts users
+have published (kvactl's and mocctl's expired logins, an expired token, a missing folder, a prompt, and more; it
+ignores case, spaces and the line breaks of a console) and reports any other text as unknown, quoted.
+Each source fails alone: a failed ` + "`Get-AksHciCluster`" + ` leaves the management cluster's credentials known.
 
 Per external call the script sets a timeout: ` + strconv.Itoa(powershell.CredentialTimeoutSeconds) + ` s for ` + "`Get-AksHciCredential`" + `,
 ` + strconv.Itoa(powershell.NativeTimeoutSeconds) + ` s for each ` + "`kubectl`/`mocctl`/`klist`" + ` call, ` + strconv.Itoa(powershell.TLSTimeoutSeconds) + ` s for a TLS handshake; it inventories at most
