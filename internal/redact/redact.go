@@ -8,6 +8,9 @@
 // (LoginConfig YAML "token:", gRPC "authorization" metadata), identity passwords, and
 // the generic key/value and command-line forms tools print (cred=..., client_secret: ...,
 // -password ..., token <value>).
+//
+// Host text may also carry terminal control sequences (PowerShell 7 colours its error
+// records); Mask strips them first (see StripControls).
 package redact
 
 import "regexp"
@@ -53,8 +56,10 @@ var rules = []rule{
 	{"long base64", regexp.MustCompile(`[A-Za-z0-9+/_-]{100,}={0,2}`), "[redacted base64]"},
 }
 
-// Mask replaces everything in s that looks like a secret.
+// Mask strips terminal control sequences from s (StripControls) and replaces everything
+// in it that looks like a secret.
 func Mask(s string) string {
+	s = StripControls(s)
 	for _, r := range rules {
 		s = r.re.ReplaceAllString(s, r.repl)
 	}
