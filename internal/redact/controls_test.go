@@ -6,6 +6,44 @@ import (
 	"unicode/utf8"
 )
 
+// TestBase32Threshold: both sides of every condition of the base32 rule.
+func TestBase32Threshold(t *testing.T) {
+	for _, tc := range []struct {
+		name, run string
+		masked    bool
+	}{
+		{"16 characters with a digit", "JBSWY3DPEHPK3PXP", true},
+		{"15 characters with a digit", "JBSWY3DPEHPK3PX", false},
+		{"padding goes with the run", "MFRGGZDFMZTWQ2LK====", true},
+		{"23 letters, no digit", "QWERTYUIOPASDFGHJKLZXCV", false},
+		{"24 letters, no digit", "QWERTYUIOPASDFGHJKLZXCVB", true},
+		{"40 hex characters within the base32 alphabet", "3B7E2C4F5A6B7C2D3E4F5A6B7C2D3E4F5A6B7C2D", false},
+		{"the same with one letter after F", "3B7E2C4F5A6B7C2D3E4F5A6B7C2D3E4F5A6B7C2G", true},
+		{"lower case", "jbswy3dpehpk3pxp", false},
+		{"part of a longer word", "xJBSWY3DPEHPK3PXP", false},
+		{"part of an identifier", "SEED_JBSWY3DPEHPK3PXP", false},
+		// The rule cannot tell an upper-case identifier with a digit 2-7 from a seed.
+		{"an upper-case identifier with a digit 2-7", "CERTIFICATEEXPIRED2", true},
+	} {
+		text := "value " + tc.run + " here"
+		got := ruleNamed(t, "base32").apply(text)
+		if masked := !strings.Contains(got, tc.run); masked != tc.masked {
+			t.Errorf("%s: base32 rule turned %q into %q (masked %v, want %v)", tc.name, text, got, masked, tc.masked)
+		}
+		if tc.masked && got != "value [redacted base32] here" {
+			t.Errorf("%s: got %q", tc.name, got)
+		}
+	}
+}
+
+// TestURLPasswordKeepsTheRest: the message still names the scheme, user and host.
+func TestURLPasswordKeepsTheRest(t *testing.T) {
+	const text = "GET https://builder:hunter2@mirror.example.com/aks.zip: 401"
+	if got, want := Mask(text), "GET https://builder:[redacted]@mirror.example.com/aks.zip: 401"; got != want {
+		t.Errorf("Mask(%q) = %q, want %q", text, got, want)
+	}
+}
+
 func TestStripControls(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"colour", "\x1b[31;1mError\x1b[0m: failed", "Error: failed"},
@@ -45,7 +83,10 @@ func TestMaskStripsBeforeMasking(t *testing.T) {
 	for _, tc := range []struct{ text, secret string }{
 		{"\x1b[2J\x1b[Hpassword=hunter2hunter2\x1b[2J\x1b[H", "hunter2"},
 		{"pass\x1b[0mword=hunter2hunter2", "hunter2"},
-		{"Bearer \x1b[1mabcdefgh\x1b[0m12345678", "12345678"},
+		{"ConvertTo-SecureString \x1b[36m'p@ss'\x1b[0m -AsPlainText -Force", "p@ss"},
+		{"$env:AKS_SECRET = \x1b[32m\"v@lue\"\x1b[0m", "v@lue"},
+		{"JBSWY3\x1b[1mDPEHPK3PXP", "DPEHPK3PXP"},
+		{"https://u:hun\u009b0mter2@host/", "hunter2"},
 		{"token:\x00 s3cr3t-value", "s3cr3t-value"},
 	} {
 		got := Mask(tc.text)
