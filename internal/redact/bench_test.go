@@ -38,3 +38,23 @@ func BenchmarkMask64KiB(b *testing.B) {
 		_ = Mask(text)
 	}
 }
+
+// plainErrorBlock is the common case: a failed run's record with nothing to mask.
+const plainErrorBlock = "Get-AksHciCluster : Error: failed to get new provider: failed to create azurestackhci session: " +
+	"Certificate has expired: Expired\n" +
+	"At C:\\Program Files\\WindowsPowerShell\\Modules\\AksHci\\1.0.24.10106\\AksHci.psm1:1543 char:9\n" +
+	"+         throw $_\n" +
+	"+         ~~~~~~~~\n" +
+	"    + CategoryInfo          : OperationStopped: (Error: failed t...xpired: Expired:String) [], RuntimeException\n" +
+	"    + FullyQualifiedErrorId : Error: failed to get new provider: failed to create azurestackhci session: Certificate has expired: Expired\n" +
+	"delete C:\\Users\\admin\\.wssd\\kvactl\\cloudconfig and run Repair-MocLogin on node 6f9619ff-8b86-d011-b42d-00c04fc964ff\n"
+
+func BenchmarkMaskPlain64KiB(b *testing.B) {
+	const size = 64 << 10
+	text := strings.Repeat(plainErrorBlock, size/len(plainErrorBlock)+1)[:size]
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Mask(text)
+	}
+}

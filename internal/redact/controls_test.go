@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -136,6 +137,9 @@ func FuzzMask(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
+	for _, tc := range secretCases {
+		f.Add(tc.text)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		once := Mask(s)
 		if twice := Mask(once); twice != once {
@@ -149,6 +153,47 @@ func FuzzMask(f *testing.F) {
 		}
 		if stripped := StripControls(s); StripControls(stripped) != stripped {
 			t.Fatalf("StripControls is not idempotent on %q", s)
+		}
+	})
+}
+
+// FuzzRuleShortcuts: a rule's shortcuts (the words it needs, a scan instead of its
+// pattern) change nothing: it masks exactly as its pattern alone would.
+func FuzzRuleShortcuts(f *testing.F) {
+	for _, seed := range []string{
+		"ConvertTo-SecureString 'a' -AsPlainText; CONVERTTO-SECURESTRING b -Force",
+		"x -String 'y'; -STRING:z; $ENV:A = 'b'; [environment]::setenvironmentvariable('c', 'd')",
+		"HTTPS://u:p@h/?SIG=x&sig%3Dy %26SIG%3Dz",
+		"only encoded: %26SIG%3Dz",
+		strings.Repeat("QUJD", 25) + "===" + strings.Repeat("a", 99) + " " + strings.Repeat("-_+/", 26) + "=",
+		strings.Repeat("Zm9v", 40) + "=\n" + strings.Repeat("Zm9v", 24),
+		errorRecordBlock,
+		// The Kelvin sign and the long s fold to k and s under (?i).
+		"x -\u212Aey v@lue", "pa\u017F\u017Fword=y", "?\u017Fig=z", "x -\u017Ftring w",
+	} {
+		f.Add(seed)
+	}
+	for _, tc := range secretCases {
+		f.Add(tc.text)
+	}
+	longBase64Re := regexp.MustCompile(longBase64)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, r := range rules {
+			var want string
+			switch {
+			case r.replace != nil:
+				if r.name != "long base64" {
+					t.Fatalf("rule %q has a scan without a reference pattern here", r.name)
+				}
+				want = longBase64Re.ReplaceAllString(s, "[redacted base64]")
+			default:
+				plain := r
+				plain.needs = nil
+				want = plain.apply(s)
+			}
+			if got := r.apply(s); got != want {
+				t.Fatalf("rule %q on %q: %q, its pattern alone %q", r.name, s, got, want)
+			}
 		}
 	})
 }

@@ -30,9 +30,20 @@ type rule struct {
 	// keep, when set, leaves a match as it is: for conditions a pattern cannot say
 	// (repl is then inserted literally, without $ expansion).
 	keep func(match string) bool
+	// needs, when set, lists words (lower case ASCII) of which every match holds one:
+	// text without any is left alone without running re, which is slow on long text.
+	needs []string
+	// replace, when set, is used instead of re: a scan that does what re would.
+	replace func(s string) string
 }
 
 func (r rule) apply(s string) string {
+	if r.needs != nil && !containsAnyFold(s, r.needs) {
+		return s
+	}
+	if r.replace != nil {
+		return r.replace(s)
+	}
 	if r.keep == nil {
 		return r.re.ReplaceAllString(s, r.repl)
 	}
@@ -78,61 +89,63 @@ var rules = []rule{
 	// A JWT: three base64url parts, the first a JSON header ("eyJ" is base64 of `{"`);
 	// MOC login tokens are JWTs.
 	{name: "jwt", re: regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`), repl: "[redacted token]"},
-	{name: "http authorization scheme", re: regexp.MustCompile(`(?i)\b(bearer|basic|negotiate)\s+[A-Za-z0-9._~+/=-]{8,}`), repl: "$1 [redacted]"},
+	{name: "http authorization scheme", needs: []string{"bearer", "basic", "negotiate"}, re: regexp.MustCompile(`(?i)\b(bearer|basic|negotiate)\s+[A-Za-z0-9._~+/=-]{8,}`), repl: "$1 [redacted]"},
 	// key: value, key=value, "key": "value", key:[value] (Go-printed gRPC metadata).
-	{name: "key value",
+	{name: "key value", needs: []string{"pass", "pwd", "secret", "token", "cred", "key", "authorization", "connection", "shared"},
 		re:   regexp.MustCompile(`(?i)(["']?\b` + secretWord + `\b["']?\s*[:=]\s*)(\[[^\]]*\]|"[^"]*"|'[^']*'|[^\s,;]+)`),
 		repl: "${1}[redacted]"},
 	// PowerShell and CLI flags: -password x, --token x, -clientSecret x.
-	{name: "command-line flag",
+	{name: "command-line flag", needs: []string{"password", "token", "secret", "cred", "key"},
 		re:   regexp.MustCompile(`(?i)(\s-{1,2}(?:password|token|secret|client-?secret|cred|credential|key)\s+)("[^"]*"|'[^']*'|\S+)`),
 		repl: "${1}[redacted]"},
 	// "token <value>" in prose: only a value that looks generated (16+ characters of a
 	// token alphabet), so "Valid Token Required." stays readable.
-	{name: "word then value",
+	{name: "word then value", needs: []string{"token", "password", "secret"},
 		re:   regexp.MustCompile(`(?i)\b(token|password|secret)(\s+)([A-Za-z0-9._~+/=-]{16,})`),
 		repl: "$1$2[redacted]"},
 	// ConvertTo-SecureString's first argument that is not a switch (-AsPlainText,
 	// -Force) or its -String: the plain text of a PSCredential's password. A quoted one
 	// is always masked.
-	{name: "securestring quoted",
+	{name: "securestring quoted", needs: []string{"convertto-securestring"},
 		re:   regexp.MustCompile(`(?im)(\bConvertTo-SecureString(?:\s+-[a-z]+(?::\S*)?)*\s+)` + psQuotedWord),
 		repl: "${1}[redacted]"},
 	// A bare word only where a command line would end it (before a parameter, a closing
 	// parenthesis, a pipe, a semicolon or the line's end), so that prose such as
 	// "ConvertTo-SecureString : Cannot bind ..." stays readable.
-	{name: "securestring bare",
+	{name: "securestring bare", needs: []string{"convertto-securestring"},
 		re:   regexp.MustCompile(`(?im)(\bConvertTo-SecureString(?:\s+-[a-z]+(?::\S*)?)*\s+)` + psBare + `(\s+-|\s*[);|]|\s*$)`),
 		repl: "${1}[redacted]${2}"},
 	// 'p@ss' | ConvertTo-SecureString -AsPlainText -Force.
-	{name: "securestring pipeline",
+	{name: "securestring pipeline", needs: []string{"convertto-securestring"},
 		re:   regexp.MustCompile(`(?im)` + psQuoted + `(\s*\|\s*ConvertTo-SecureString\b)`),
 		repl: "[redacted]${1}"},
 	// -String "…" (ConvertTo-SecureString's plain text, also as -String:'…').
-	{name: "string parameter",
+	{name: "string parameter", needs: []string{"-string"},
 		re:   regexp.MustCompile(`(?im)((?:^|[\s(])-String(?:\s+|:))` + psValue),
 		repl: "${1}[redacted]"},
 	// $env:NAME = '…', ${env:NAME} += "…", [Environment]::SetEnvironmentVariable('NAME',
 	// '…'): scripts pass secrets to tools in environment variables, so every value is
 	// masked whatever the name.
-	{name: "env assignment",
+	{name: "env assignment", needs: []string{"env:"},
 		re:   regexp.MustCompile(`(?im)(\$(?:env:[a-z_][a-z0-9_]*|\{env:[^}\n]+\})\s*\+?=\s*)` + psValue),
 		repl: "${1}[redacted]"},
-	{name: "env setter",
+	{name: "env setter", needs: []string{"setenvironmentvariable"},
 		re:   regexp.MustCompile(`(?im)(SetEnvironmentVariable\(\s*` + psQuoted + `\s*,\s*)` + psValue),
 		repl: "${1}[redacted]"},
 	// scheme://user:password@host: only the password goes, so the scheme, user and host
 	// still say what failed.
-	{name: "url password",
+	{name: "url password", needs: []string{"://"},
 		re:   regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^\s:/?#@]*:)[^\s/?#]+@`),
 		repl: "${1}[redacted]@"},
 	// An Azure shared access signature's signature (…&sig=…), also percent-encoded once
 	// more inside another URL.
-	{name: "sas signature",
+	{name: "sas signature", needs: []string{"sig=", "sig%3d"},
 		re:   regexp.MustCompile(`(?i)((?:\b|%26)sig(?:=|%3D))[^\s&"'<>;,)]+`),
 		repl: "${1}[redacted]"},
 	// Any other long base64 run: certificates are public, but keys and tokens look alike.
-	{name: "long base64", re: regexp.MustCompile(`[A-Za-z0-9+/_-]{100,}={0,2}`), repl: "[redacted base64]"},
+	// (The pattern is longBase64; maskLongBase64 is the same, without the hundred NFA
+	// threads the counted repetition keeps alive in every letter run.)
+	{name: "long base64", replace: maskLongBase64},
 	// A base32 run of 16 or more characters (80 bits, the shortest one-time-password seed
 	// authenticator apps take) standing alone, with optional padding. Upper-case hex
 	// (thumbprints, serials) has no letter after F, so a run needs one; a random base32
@@ -156,4 +169,65 @@ func Mask(s string) string {
 		s = r.apply(s)
 	}
 	return s
+}
+
+// containsAnyFold reports whether s holds one of words (lower case ASCII) as (?i)
+// would find it: ASCII letters in either case, and the two other characters that fold
+// to an ASCII letter, the Kelvin sign (k) and the long s (s).
+func containsAnyFold(s string, words []string) bool {
+	folded := strings.Map(func(r rune) rune {
+		switch {
+		case 'A' <= r && r <= 'Z':
+			return r + ('a' - 'A')
+		case r == '\u212A':
+			return 'k'
+		case r == '\u017F':
+			return 's'
+		}
+		return r
+	}, s)
+	for _, w := range words {
+		if strings.Contains(folded, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// longBase64 is what maskLongBase64 replaces; tests hold the two to the same results.
+const longBase64 = `[A-Za-z0-9+/_-]{100,}={0,2}`
+
+// maskLongBase64 replaces each run of 100 or more base64 (and base64url) characters,
+// with up to two '=' after it, by "[redacted base64]".
+func maskLongBase64(s string) string {
+	var b strings.Builder
+	last := 0 // s[:last] is written to b
+	for i := 0; i < len(s); {
+		if !isBase64(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isBase64(s[j]) {
+			j++
+		}
+		if j-i >= 100 {
+			for k := 0; k < 2 && j < len(s) && s[j] == '='; k++ {
+				j++
+			}
+			b.WriteString(s[last:i])
+			b.WriteString("[redacted base64]")
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isBase64(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '_' || c == '-'
 }
