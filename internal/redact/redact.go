@@ -30,8 +30,9 @@ type rule struct {
 	// keep, when set, leaves a match as it is: for conditions a pattern cannot say
 	// (repl is then inserted literally, without $ expansion).
 	keep func(match string) bool
-	// needs, when set, lists words (lower case ASCII) of which every match holds one:
-	// text without any is left alone without running re, which is slow on long text.
+	// needs, when set, lists words (lower case ASCII) of which every match holds one,
+	// in any case (containsAnyFold): text without any is left alone without running re,
+	// which is slow on long text.
 	needs []string
 	// replace, when set, is used instead of re: a scan that does what re would.
 	replace func(s string) string
@@ -63,8 +64,9 @@ const secretWord = `(?:password|passwd|pwd|passphrase|secret|client[_-]?secret|t
 	`authorization|sas[_-]?token|connection[_-]?string|account[_-]?key|shared[_-]?access[_-]?(?:key|signature))`
 
 // psValue is a PowerShell argument that may hold a secret: a single- or double-quoted
-// string (PowerShell also takes the typographic quotes, and doubles a quote or uses a
-// backtick to escape one; an unterminated string, as in a cut excerpt, runs to the end
+// string (PowerShell also takes the typographic quotes U+2018-U+201B and U+201C-U+201E,
+// and doubles a quote or uses a backtick to escape one: PowerShell language
+// specification, section 2.3.5.2; an unterminated string, as in a cut excerpt, runs to the end
 // of the line) with whatever sticks to it ('a'+'b'), or a bare word that is neither a
 // parameter (-Name) nor a variable ($pw, whose name is no secret and helps the reader).
 // A value runs to the next blank or delimiter, so that its mask is a whole word: masking
