@@ -298,7 +298,7 @@ func (p *DocProbe) cmdlets() (*akshci.CmdletProbe, error) {
 	seen := map[string]bool{}
 	for _, c := range p.Commands {
 		if seen[c.Name] {
-			return nil, &InventoryError{Reason: "the probe lists " + c.Name + " twice"}
+			return nil, &InventoryError{Reason: "the probe lists " + strconv.Quote(c.Name) + " twice"}
 		}
 		seen[c.Name] = true
 		cp := akshci.CmdletParameters{Confirm: c.Confirm}

@@ -84,7 +84,9 @@ func (h *Host) hostError(operation, cluster string, update bool, stdout []byte, 
 		}
 		return e
 	}
-	stderr := decodeCLIXML(string(normalizeOutput(xerr.Stderr)))
+	// Matched only after control sequences are stripped: a colour code in front of a line
+	// would hide the catch block's prefix or a known text.
+	stderr := redact.StripControls(decodeCLIXML(string(normalizeOutput(xerr.Stderr))))
 	if cluster != "" && xerr.Code == clusterNotFoundExit {
 		if nf := clusterNotFound(cluster, stderr); nf != nil {
 			return nf
@@ -183,7 +185,24 @@ const maxExcerpt = 2000
 
 // excerpt masks s and shortens it to about maxExcerpt characters, keeping its head (the
 // message) and its tail (where a record ends).
-func excerpt(s string) string { return excerptN(mask(strings.TrimSpace(s)), maxExcerpt) }
+// A text is cut to its head and tail at line ends before it is masked: masking costs
+// time in proportion to the text, and a host may print up to the transport's output cap.
+// The margin keeps whole lines around the cut, so that no secret is split by it.
+func excerpt(s string) string {
+	s = strings.TrimSpace(s)
+	const margin = 8 * maxExcerpt
+	if len(s) > 2*margin {
+		head, tail := s[:margin], s[len(s)-margin:]
+		if i := strings.LastIndexByte(head, '\n'); i > 0 {
+			head = head[:i]
+		}
+		if i := strings.IndexByte(tail, '\n'); i >= 0 {
+			tail = tail[i+1:]
+		}
+		s = head + "\n" + tail
+	}
+	return excerptN(mask(s), maxExcerpt)
+}
 
 func excerptN(s string, n int) string {
 	if !utf8.ValidString(s) {

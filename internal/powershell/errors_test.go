@@ -299,3 +299,23 @@ func TestExcerptKeepsHeadAndTail(t *testing.T) {
 		}
 	}
 }
+
+// A host that colours its error records still has them recognised: control sequences are
+// stripped before the catch block's prefix and the known texts are matched.
+func TestErrorRecognisedThroughColourCodes(t *testing.T) {
+	stderr := "\x1b[31;1mAKSHYBRID-ERROR: failed to create azurestackhci session: rpc error: code = Unauthenticated desc = Valid Token Required.\x1b[0m\r\n"
+	e := hostErr(t, 1, stderr, "")
+	if strings.Contains(e.Message, "\x1b") || !strings.HasPrefix(e.Message, "failed to create") || !strings.Contains(strings.Join(e.Remedies, " "), "aksArc#169") {
+		t.Errorf("message %q, remedies %q", e.Message, e.Remedies)
+	}
+}
+
+// A huge output is cut before it is masked, and what is kept is still masked.
+func TestExcerptOfHugeOutputIsBoundedAndMasked(t *testing.T) {
+	secret := "password=hunter2hunter2"
+	big := secret + "\n" + strings.Repeat("noise line of a module that prints without end\n", 200000) + "last line " + secret
+	got := excerpt(big)
+	if len([]rune(got)) > maxExcerpt+100 || strings.Contains(got, "hunter2") || !strings.Contains(got, "last line") {
+		t.Errorf("excerpt of %d bytes: %d characters, %q…", len(big), len([]rune(got)), got[:80])
+	}
+}
