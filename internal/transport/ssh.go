@@ -39,7 +39,9 @@ type SSHConfig struct {
 	PrivateKey string
 	// PrivateKeyPassphrase decrypts PrivateKey.
 	PrivateKeyPassphrase string
-	// Agent offers the keys of the running ssh-agent reached through AgentSocket.
+	// Agent offers the keys of the running ssh-agent reached through AgentSocket. When
+	// the agent cannot be reached and PrivateKey or Password is set, those authenticate
+	// alone and Warnings says why the agent is not used.
 	Agent bool
 	// AgentSocket is the ssh-agent's Unix socket; default $SSH_AUTH_SOCK.
 	AgentSocket string
@@ -170,12 +172,14 @@ func NewSSH(cfg SSHConfig) (*SSH, error) {
 
 // endpoint is one SSH server the runner logs in to: the host, or the bastion on the way.
 type endpoint struct {
-	cfg      SSHConfig
-	addr     string
-	methods  []Setting // what authenticates, in the order offered, for error messages
-	signer   ssh.Signer
-	verifier *hostKeyVerifier
-	warning  text // set when the host's identity is not verified
+	cfg     SSHConfig
+	addr    string
+	methods []Setting // what authenticates, in the order offered, for error messages
+	// agentFromEnv says the agent's socket came from SSH_AUTH_SOCK.
+	agentFromEnv bool
+	signer       ssh.Signer
+	verifier     *hostKeyVerifier
+	warnings     []Warning // the host's identity is not verified, the agent is not used
 }
 
 // newEndpoint validates one server's address, credentials and host key settings.
@@ -231,12 +235,34 @@ func newEndpoint(cfg SSHConfig) (*endpoint, error) {
 	if cfg.Agent {
 		if cfg.AgentSocket == "" {
 			cfg.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
-			e.cfg.AgentSocket = cfg.AgentSocket
+			e.cfg.AgentSocket, e.agentFromEnv = cfg.AgentSocket, true
 		}
+		// Without a usable agent, the other credentials still work: use them and say
+		// why the agent is left out, rather than refuse a working key or password.
+		var why string
 		if cfg.AgentSocket == "" {
-			return nil, configError(SettingAgent, "is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment this program runs in, or use ", SettingPrivateKey)
+			why = "SSH_AUTH_SOCK is not set"
+		} else if err := probeAgent(cfg.AgentSocket); err != nil {
+			why = "its socket " + e.agentSocketName() + " cannot be reached (" + err.Error() + ")"
 		}
-		e.methods = append(e.methods, SettingAgent)
+		switch {
+		case why == "":
+			e.methods = append(e.methods, SettingAgent)
+		case e.signer != nil || cfg.Password != "":
+			e.cfg.Agent = false
+			other := SettingPrivateKey
+			if e.signer == nil {
+				other = SettingPassword
+			}
+			e.warnings = append(e.warnings, Warning{Setting: SettingAgent, text: text{SettingAgent, " is true, but " + why +
+				", so the keys of ssh-agent are not offered to " + e.addr + " and ", other, " authenticates alone. " +
+				"Start ssh-agent (eval $(ssh-agent); ssh-add) where this program runs, or set ", SettingAgent, " = false."}})
+		case cfg.AgentSocket == "":
+			return nil, configError(SettingAgent, "is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment this program runs in, or use ", SettingPrivateKey)
+		default:
+			// The agent is the only credential: connecting reports it (*AgentError).
+			e.methods = append(e.methods, SettingAgent)
+		}
 	}
 	if cfg.Password != "" {
 		e.methods = append(e.methods, SettingPassword)
@@ -255,9 +281,10 @@ func newEndpoint(cfg SSHConfig) (*endpoint, error) {
 		return nil, conflict(SettingHostKey, SettingKnownHostsPath, "set only one of them")
 	case cfg.InsecureIgnoreHostKey:
 		v.insecure = true
-		e.warning = text{SettingInsecureIgnoreHostKey, " is set: the identity of " + e.addr + " is not verified, so anyone able to intercept " +
-			"the connection can impersonate the host and receive the commands and password sent to it. Set ",
-			SettingHostKey, " (the host's public key line, e.g. from ssh-keyscan) or ", SettingKnownHostsPath, " instead."}
+		e.warnings = append(e.warnings, Warning{Setting: SettingInsecureIgnoreHostKey, text: text{SettingInsecureIgnoreHostKey,
+			" is set: the identity of " + e.addr + " is not verified, so anyone able to intercept " +
+				"the connection can impersonate the host and receive the commands and password sent to it. Set ",
+			SettingHostKey, " (the host's public key line, e.g. from ssh-keyscan) or ", SettingKnownHostsPath, " instead."}})
 	case cfg.HostKey != "":
 		k, err := parseHostKey(cfg.HostKey)
 		if err != nil {
@@ -319,34 +346,67 @@ func parsePrivateKey(key, passphrase string) (ssh.Signer, error) {
 	return nil, configError(SettingPrivateKey, "is not a private key in PEM or OpenSSH format: "+err.Error())
 }
 
-// authMethods returns the methods to offer, in order, and a function that releases
-// what they hold (the connection to the agent) once the handshake is over.
-func (e *endpoint) authMethods() ([]ssh.AuthMethod, func(), error) {
+// agentProbeTimeout bounds the check that the agent's socket answers.
+const agentProbeTimeout = 2 * time.Second
+
+// probeAgent connects to the agent's socket and hangs up: it answers, or why not.
+func probeAgent(socket string) error {
+	conn, err := net.DialTimeout("unix", socket, agentProbeTimeout)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
+
+// agentSocketName is the agent's socket as messages name it.
+func (e *endpoint) agentSocketName() string {
+	if e.agentFromEnv {
+		return "SSH_AUTH_SOCK=" + e.cfg.AgentSocket
+	}
+	return e.cfg.AgentSocket
+}
+
+// authMethods returns the methods to offer, in order, the settings that supplied them,
+// and a function that releases what they hold (the connection to the agent) once the
+// handshake is over. An agent that cannot be reached is left out when other credentials
+// are set; when it is the only one, the error is an *AgentError.
+func (e *endpoint) authMethods(ctx context.Context, bastion bool) ([]ssh.AuthMethod, []Setting, func(), error) {
 	var methods []ssh.AuthMethod
+	var used []Setting
 	release := func() {}
 	var signers []ssh.Signer
 	if e.signer != nil {
 		signers = append(signers, e.signer)
+		used = append(used, SettingPrivateKey)
 	}
+	agentUsed := false
 	if e.cfg.Agent {
-		conn, err := net.Dial("unix", e.cfg.AgentSocket)
-		if err != nil {
-			return nil, release, fmt.Errorf("ssh-agent at %s (SSH_AUTH_SOCK): %w", e.cfg.AgentSocket, err)
+		conn, err := net.DialTimeout("unix", e.cfg.AgentSocket, agentProbeTimeout)
+		switch {
+		case err == nil:
+			agentUsed = true
+			used = append(used, SettingAgent)
+			release = func() { _ = conn.Close() }
+			client := agent.NewClient(conn)
+			own := signers
+			methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+				fromAgent, err := client.Signers()
+				if err != nil {
+					return nil, fmt.Errorf("list the keys of ssh-agent at %s: %w", e.agentSocketName(), err)
+				}
+				return append(append([]ssh.Signer{}, own...), fromAgent...), nil
+			}))
+		case e.signer != nil || e.cfg.Password != "":
+			Notice(ctx, "ssh-agent at "+e.agentSocketName()+" cannot be reached ("+err.Error()+"); logging in to "+e.addr+" without it")
+		default:
+			return nil, nil, release, &AgentError{Socket: e.cfg.AgentSocket, FromEnv: e.agentFromEnv, Bastion: bastion, Err: err}
 		}
-		release = func() { _ = conn.Close() }
-		client := agent.NewClient(conn)
-		own := signers
-		methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
-			fromAgent, err := client.Signers()
-			if err != nil {
-				return nil, fmt.Errorf("list the keys of ssh-agent at %s: %w", e.cfg.AgentSocket, err)
-			}
-			return append(append([]ssh.Signer{}, own...), fromAgent...), nil
-		}))
-	} else if len(signers) > 0 {
+	}
+	if !agentUsed && len(signers) > 0 {
 		methods = append(methods, ssh.PublicKeys(signers...))
 	}
 	if pw := e.cfg.Password; pw != "" {
+		used = append(used, SettingPassword)
 		methods = append(methods,
 			ssh.Password(pw),
 			// Hosts that only offer keyboard-interactive get the password for every
@@ -361,21 +421,32 @@ func (e *endpoint) authMethods() ([]ssh.AuthMethod, func(), error) {
 				return answers, nil
 			}))
 	}
-	return methods, release, nil
+	return methods, used, release, nil
 }
 
-// Warning returns text the caller should show the user, or "" (it is set when host key
-// verification is off). It names settings by their fields; see DescribeWarning.
-func (s *SSH) Warning() string { return s.DescribeWarning(Setting.String) }
-
-// DescribeWarning is Warning with the settings named by name.
-func (s *SSH) DescribeWarning(name SettingNames) string {
-	var w []string
-	if s.bastion != nil && s.bastion.warning != nil {
-		w = append(w, "bastion: "+s.bastion.warning.render(name))
+// Warnings lists what the caller should tell the user about the settings, the jump
+// host's first: a host whose identity is not verified, an agent that is not used.
+func (s *SSH) Warnings() []Warning {
+	var w []Warning
+	if s.bastion != nil {
+		for _, b := range s.bastion.warnings {
+			b.Bastion = true
+			w = append(w, b)
+		}
 	}
-	if s.target.warning != nil {
-		w = append(w, s.target.warning.render(name))
+	return append(w, s.target.warnings...)
+}
+
+// Warning returns the warnings as one text naming the settings by their fields, the jump
+// host's prefixed "bastion: ", or "" when there are none.
+func (s *SSH) Warning() string {
+	var w []string
+	for _, x := range s.Warnings() {
+		text := x.Describe(Setting.String)
+		if x.Bastion {
+			text = "bastion: " + text
+		}
+		w = append(w, text)
 	}
 	return strings.Join(w, "\n")
 }
@@ -476,7 +547,7 @@ func (s *SSH) handshake(ctx context.Context, e *endpoint, via *ssh.Client) (*ssh
 	if err != nil {
 		return nil, connectErr(err)
 	}
-	auth, release, err := e.authMethods()
+	auth, used, release, err := e.authMethods(ctx, e != s.target)
 	defer release()
 	if err != nil {
 		return nil, connectErr(err)
@@ -550,7 +621,7 @@ func (s *SSH) handshake(ctx context.Context, e *endpoint, via *ssh.Client) (*ssh
 		case hostKeyErr != nil:
 			return nil, connectErr(hostKeyErr)
 		case strings.Contains(err.Error(), "unable to authenticate"):
-			return nil, connectErr(&AuthError{User: e.cfg.User, Addr: e.addr, Methods: e.methods, Err: err})
+			return nil, connectErr(&AuthError{User: e.cfg.User, Addr: e.addr, Methods: used, Err: err})
 		case errors.Is(err, os.ErrDeadlineExceeded) || timedOut.Load():
 			return nil, connectErr(fmt.Errorf("no SSH handshake within %s: %w", s.cfg.DialTimeout, err))
 		}
