@@ -174,7 +174,7 @@ func NewSSH(cfg SSHConfig) (*SSH, error) {
 type endpoint struct {
 	cfg     SSHConfig
 	addr    string
-	methods []Setting // what authenticates, in the order offered, for error messages
+	methods []Setting // the settings that supply credentials; authMethods says which a login uses
 	// agentFromEnv says the agent's socket came from SSH_AUTH_SOCK.
 	agentFromEnv bool
 	signer       ssh.Signer
