@@ -402,19 +402,19 @@ func bastionSchema() schema.SingleNestedAttribute {
 	}
 }
 
-// envBool reads a boolean environment variable: set says it has a value, and msg is
-// the diagnostic's text when that value is not a boolean. Every boolean AKSHYBRID_*
-// variable is read here, at validate and at configure alike.
-func envBool(env string) (b, set bool, msg string) {
+// envBool reads a boolean environment variable (unset is false); msg is the
+// diagnostic's text when its value is not a boolean. Every boolean AKSHYBRID_* variable
+// is read here, at validate and at configure alike.
+func envBool(env string) (b bool, msg string) {
 	v := os.Getenv(env)
 	if v == "" {
-		return false, false, ""
+		return false, ""
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, true, env + " must be true or false (1, t, TRUE, True and 0, f, FALSE, False are accepted too); got " + quoted(v) + "."
+		return false, env + " must be true or false (1, t, TRUE, True and 0, f, FALSE, False are accepted too); got " + quoted(v) + "."
 	}
-	return b, true, ""
+	return b, ""
 }
 
 // boolSetting reads a boolean attribute with its environment fallback.
@@ -425,7 +425,7 @@ func boolSetting(v types.Bool, at path.Path, env string, resp *provider.Configur
 	case !v.IsNull():
 		return v.ValueBool()
 	default:
-		b, _, msg := envBool(env)
+		b, msg := envBool(env)
 		if msg != "" {
 			resp.Diagnostics.AddAttributeError(at, "Invalid boolean", msg)
 		}
@@ -440,7 +440,7 @@ func validateBoolEnv(v types.Bool, at path.Path, env string, diags *diag.Diagnos
 	if !v.IsNull() {
 		return
 	}
-	if _, _, msg := envBool(env); msg != "" {
+	if _, msg := envBool(env); msg != "" {
 		diags.AddAttributeError(at, "Invalid boolean", msg)
 	}
 }
@@ -531,7 +531,7 @@ func agentSelected(v types.Bool, env string) bool {
 	if !v.IsNull() {
 		return v.ValueBool()
 	}
-	b, _, msg := envBool(env)
+	b, msg := envBool(env)
 	return b || msg != ""
 }
 

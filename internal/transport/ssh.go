@@ -351,7 +351,7 @@ const agentProbeTimeout = 2 * time.Second
 
 // probeAgent connects to the agent's socket and hangs up: it answers, or why not.
 func probeAgent(socket string) error {
-	conn, err := net.DialTimeout("unix", socket, agentProbeTimeout)
+	conn, err := net.DialTimeout("unix", socket, agentProbeTimeout) //nolint:gosec // the user's own ssh-agent socket on this machine (SSH_AUTH_SOCK)
 	if err != nil {
 		return err
 	}
@@ -939,7 +939,7 @@ func (s *SSH) RunInput(ctx context.Context, program string, args []string, stdin
 			if !isClosed(sess.exited) {
 				// The session ended without an exit status: the connection is going down.
 				// Its own reason (a keepalive timeout, a reset) says more than the session's.
-				var reason error = errors.New("the session closed without an exit status")
+				reason := errors.New("the session closed without an exit status")
 				if r := c.endReason(); r != nil {
 					reason = r
 				}
