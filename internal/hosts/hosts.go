@@ -82,8 +82,8 @@ func Open(_ context.Context, s Settings) (*Opened, error) {
 			return nil, err
 		}
 		opened := &Opened{Host: powershell.New(traced(sshNamedRunner{runner}, s.Trace, s.Clock), orDefault(s.SSH.PowerShell))}
-		if w := runner.DescribeWarning(sshName); w != "" {
-			opened.Warnings = append(opened.Warnings, w)
+		for _, w := range runner.Warnings() {
+			opened.Warnings = append(opened.Warnings, w.Describe(sshPathName(w.Bastion)))
 		}
 		return opened, nil
 	case s.Local != nil:

@@ -39,6 +39,20 @@ func sshName(s transport.Setting) string {
 	return s.String()
 }
 
+// sshPathName names a setting by its attribute's full path in the provider
+// configuration, "ssh.agent" or, for the jump host's, "ssh.bastion.agent": a warning
+// stands alone, without an error's "ssh bastion.user:" prefix to place it.
+func sshPathName(bastion bool) transport.SettingNames {
+	prefix := "ssh."
+	if bastion {
+		prefix = "ssh.bastion."
+	}
+	return func(s transport.Setting) string { return prefix + sshName(s) }
+}
+
+// sshBastionName names a setting of the jump host within the ssh block ("bastion.agent").
+func sshBastionName(s transport.Setting) string { return "bastion." + sshName(s) }
+
 // sshSettingError is a transport ConfigError as a SettingError on the attribute at fault
 // ("bastion.user" for the jump host's), its message naming attributes.
 func sshSettingError(ce *transport.ConfigError, err error) *SettingError {
@@ -60,8 +74,9 @@ func (e *sshNamedError) Error() string { return e.msg }
 func (e *sshNamedError) Unwrap() error { return e.err }
 
 // withSSHAttributeNames rewrites the parts of err's message that the transport's typed
-// errors wrote (a host key or authentication failure, possibly behind "bastion: "), so
-// that they name attributes; any other error is returned as it is.
+// errors wrote (a host key or authentication failure, possibly behind "bastion: ", or
+// an unreachable ssh-agent), so that they name attributes; any other error is returned
+// as it is.
 func withSSHAttributeNames(err error) error {
 	if err == nil {
 		return nil
@@ -75,6 +90,14 @@ func withSSHAttributeNames(err error) error {
 	var aerr *transport.AuthError
 	if errors.As(err, &aerr) {
 		named = strings.Replace(named, aerr.Error(), aerr.Describe(sshName), 1)
+	}
+	var gerr *transport.AgentError
+	if errors.As(err, &gerr) {
+		name := sshName
+		if gerr.Bastion {
+			name = sshBastionName
+		}
+		named = strings.Replace(named, gerr.Error(), gerr.Describe(name), 1)
 	}
 	if named == msg {
 		return err

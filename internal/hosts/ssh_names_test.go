@@ -77,7 +77,7 @@ func TestOpenSSHSettingErrorsNameAttributes(t *testing.T) {
 			`ssh host: "h:22" is not a host name or IP address (give the port in port and the user in user)`},
 		{"host key and known hosts", edit(func(c *transport.SSHConfig) { c.KnownHostsPath = kh }), "host_key",
 			"ssh host_key: conflicts with known_hosts_path: set only one of them"},
-		{"agent without socket", edit(func(c *transport.SSHConfig) { c.Agent = true }), "agent",
+		{"agent without socket, the only credential", edit(func(c *transport.SSHConfig) { c.Agent, c.PrivateKey = true, "" }), "agent",
 			"ssh agent: is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment this program runs in, or use private_key"},
 		{"negative dial timeout, which no attribute sets", edit(func(c *transport.SSHConfig) { c.DialTimeout = -1 }), "",
 			"ssh DialTimeout: must not be negative"},
@@ -124,10 +124,15 @@ func TestOpenSSHInsecureWarningNamesTheAttributes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const rest = " is not verified, so anyone able to intercept the connection can impersonate the host and receive the commands " +
-		"and password sent to it. Set host_key (the host's public key line, e.g. from ssh-keyscan) or known_hosts_path instead."
-	want := []string{"bastion: insecure_ignore_host_key is set: the identity of b:2222" + rest + "\n" +
-		"insecure_ignore_host_key is set: the identity of h:22" + rest}
+	rest := func(prefix string) string {
+		return " is not verified, so anyone able to intercept the connection can impersonate the host and receive the commands " +
+			"and password sent to it. Set " + prefix + "host_key (the host's public key line, e.g. from ssh-keyscan) or " + prefix + "known_hosts_path instead."
+	}
+	// Each warning stands alone, naming the attributes by their full path.
+	want := []string{
+		"ssh.bastion.insecure_ignore_host_key is set: the identity of b:2222" + rest("ssh.bastion."),
+		"ssh.insecure_ignore_host_key is set: the identity of h:22" + rest("ssh."),
+	}
 	if !reflect.DeepEqual(opened.Warnings, want) {
 		t.Fatalf("warnings %q\nwant %q", opened.Warnings, want)
 	}
@@ -155,6 +160,14 @@ func TestSSHRunErrorsNameTheAttributes(t *testing.T) {
 		{"credentials refused", fmt.Errorf("ssh connect to h:22: %w", auth),
 			"ssh connect to h:22: authentication as u@h:22 with private_key, agent failed: the host refused the credentials " +
 				"(check user and private_key, agent): " + refused.Error()},
+		{"agent unreachable", fmt.Errorf("ssh connect to h:22: %w", &transport.AgentError{Socket: "/run/a.sock", FromEnv: true, Err: errors.New("dial unix: refused")}),
+			"ssh connect to h:22: ssh-agent cannot be reached at SSH_AUTH_SOCK=/run/a.sock (dial unix: refused), and agent is the only credential set: " +
+				"start ssh-agent and add the key (eval $(ssh-agent); ssh-add) in the environment this program runs in, so that SSH_AUTH_SOCK names its socket, " +
+				"or set private_key or password"},
+		{"bastion agent unreachable", fmt.Errorf("ssh connect to bastion b:22: %w", &transport.AgentError{Socket: "/run/a.sock", Bastion: true, Err: errors.New("dial unix: refused")}),
+			"ssh connect to bastion b:22: ssh-agent cannot be reached at /run/a.sock (dial unix: refused), and bastion.agent is the only credential set: " +
+				"start ssh-agent and add the key (eval $(ssh-agent); ssh-add) in the environment this program runs in, so that SSH_AUTH_SOCK names its socket, " +
+				"or set bastion.private_key or bastion.password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,8 @@ package hosts
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
@@ -30,7 +32,7 @@ func traced(r transport.Runner, trace TraceFunc, clock akshci.Clock) transport.R
 }
 
 func (r *tracingRunner) Run(ctx context.Context, program string, args []string) ([]byte, []byte, error) {
-	return r.run(ctx, program, args, nil, func() ([]byte, []byte, error) { return r.Runner.Run(ctx, program, args) })
+	return r.run(ctx, program, args, nil, func(ctx context.Context) ([]byte, []byte, error) { return r.Runner.Run(ctx, program, args) })
 }
 
 // RunInput traces a run with standard input (its size only) when the wrapped runner
@@ -40,17 +42,25 @@ func (r *tracingRunner) RunInput(ctx context.Context, program string, args []str
 	if !ok {
 		return nil, nil, errors.New("the transport cannot send standard input")
 	}
-	return r.run(ctx, program, args, stdin, func() ([]byte, []byte, error) { return in.RunInput(ctx, program, args, stdin) })
+	return r.run(ctx, program, args, stdin, func(ctx context.Context) ([]byte, []byte, error) { return in.RunInput(ctx, program, args, stdin) })
 }
 
-func (r *tracingRunner) run(ctx context.Context, program string, args []string, stdin []byte, do func() ([]byte, []byte, error)) ([]byte, []byte, error) {
+func (r *tracingRunner) run(ctx context.Context, program string, args []string, stdin []byte, do func(context.Context) ([]byte, []byte, error)) ([]byte, []byte, error) {
 	size := 0
 	for _, a := range args {
 		size += len(a)
 	}
 	r.trace(ctx, "remote command starting", map[string]any{"program": program, "args": len(args), "args_bytes": size, "stdin_bytes": len(stdin)})
 	start := r.clock.Now()
-	stdout, stderr, err := do()
+	// The transport's notices (output a child process kept open) speak of the run's
+	// framing, never its content: they go with the finished line.
+	var notices []string
+	var mu sync.Mutex
+	stdout, stderr, err := do(transport.WithNotice(ctx, func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		notices = append(notices, msg)
+	}))
 	fields := map[string]any{
 		"program":      program,
 		"duration":     r.clock.Now().Sub(start).String(),
@@ -66,6 +76,11 @@ func (r *tracingRunner) run(ctx context.Context, program string, args []string, 
 		fields["exit_code"] = -1
 		fields["transport_error"] = true
 	}
+	mu.Lock()
+	if len(notices) > 0 {
+		fields["notice"] = strings.Join(notices, "; ")
+	}
+	mu.Unlock()
 	r.trace(ctx, "remote command finished", fields)
 	return stdout, stderr, err
 }

@@ -10,17 +10,23 @@ import (
 	"github.com/akshybrid/terraform-provider-akshybrid/internal/transport"
 )
 
-// fakeRunner returns canned output after 1.5 s on its clock.
+// fakeRunner returns canned output after 1.5 s on its clock, after telling the run's
+// context about notice, if any, as a transport does.
 type fakeRunner struct {
 	stdout, stderr []byte
 	err            error
+	notice         string
 	clock          *akshci.FakeClock
 }
 
-func (f fakeRunner) Run(context.Context, string, []string) ([]byte, []byte, error) {
+func (f fakeRunner) Run(ctx context.Context, _ string, _ []string) ([]byte, []byte, error) {
 	f.clock.Advance(1500 * time.Millisecond)
+	if f.notice != "" {
+		transport.Notice(ctx, f.notice)
+	}
 	return f.stdout, f.stderr, f.err
 }
+
 func (fakeRunner) Close() error { return nil }
 
 func TestTracedRunnerLogsFramingNotContent(t *testing.T) {
@@ -66,5 +72,26 @@ func TestTracedRunnerLogsFramingNotContent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A transport's notice about a run (output that a child process kept open) reaches the
+// finished line of the trace; a run without one has no notice field.
+func TestTracedRunnerLogsTheTransportsNotices(t *testing.T) {
+	clock := akshci.NewFakeClock(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	for _, notice := range []string{"powershell.exe exited, but its output stayed open", ""} {
+		var finished map[string]any
+		r := traced(fakeRunner{notice: notice, clock: clock}, func(_ context.Context, msg string, fields map[string]any) {
+			if msg == "remote command finished" {
+				finished = fields
+			}
+		}, clock)
+		if _, _, err := r.Run(context.Background(), "powershell.exe", nil); err != nil {
+			t.Fatal(err)
+		}
+		got, ok := finished["notice"]
+		if notice == "" && ok || notice != "" && got != notice {
+			t.Errorf("notice field %v (present %v), want %q", got, ok, notice)
+		}
 	}
 }

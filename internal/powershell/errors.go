@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"io/fs"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -74,7 +72,9 @@ func (h *Host) hostError(operation, cluster string, update bool, stdout []byte, 
 	var xerr *transport.ExitError
 	if !errors.As(err, &xerr) {
 		e := &Error{Operation: operation, Err: err}
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		// Only a local runner that could not start the program: a missing file met
+		// over SSH (an agent socket, a known_hosts file) is not a missing PowerShell.
+		if errors.Is(err, transport.ErrProgramNotFound) {
 			e.Remedies = append(e.Remedies, "PowerShell was not found at "+strconv.Quote(h.exe)+": set the powershell setting to the path of powershell.exe (or pwsh.exe).")
 		}
 		if (errors.Is(err, transport.ErrConnectionLost) || errors.Is(err, transport.ErrStopUnconfirmed)) && update {

@@ -159,10 +159,10 @@ func (p *akshybridProvider) ValidateConfig(ctx context.Context, req provider.Val
 	// Not providervalidator.ExactlyOneOf or Conflicting: an AKSHYBRID_* environment variable
 	// also selects a host, which path expressions cannot see, and oneHost says how to fix both.
 	configured := selectedHosts(&cfg)
-	if !oneHost(configured, &resp.Diagnostics) || configured[0] != "ssh" {
+	if !oneHost(configured, &resp.Diagnostics) {
 		return
 	}
-	validateSSH(cfg.SSH, &resp.Diagnostics)
+	validateHost(configured[0], &cfg, &resp.Diagnostics)
 }
 
 func (p *akshybridProvider) Resources(_ context.Context) []func() resource.Resource {

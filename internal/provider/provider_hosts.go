@@ -204,6 +204,7 @@ func localSchema() schema.SingleNestedAttribute {
 			"powershell": schema.StringAttribute{
 				MarkdownDescription: "PowerShell executable. Default: `powershell.exe`." + envDoc(envLocalPowerShell),
 				Optional:            true,
+				Validators:          noControlCharacters(),
 			},
 		},
 	}
@@ -257,19 +258,7 @@ func sshSettings(m *sshModel, resp *provider.ConfigureResponse) (*hosts.SSH, boo
 		}
 	}
 
-	switch {
-	case m.InsecureIgnoreHostKey.IsUnknown():
-		unknownError(resp, base.AtName("insecure_ignore_host_key"), envSSHInsecureIgnoreHostKey)
-	case !m.InsecureIgnoreHostKey.IsNull():
-		s.InsecureIgnoreHostKey = m.InsecureIgnoreHostKey.ValueBool()
-	case os.Getenv(envSSHInsecureIgnoreHostKey) != "":
-		v, err := strconv.ParseBool(os.Getenv(envSSHInsecureIgnoreHostKey))
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(base.AtName("insecure_ignore_host_key"), "Invalid boolean",
-				envSSHInsecureIgnoreHostKey+" must be true or false; got "+quoted(os.Getenv(envSSHInsecureIgnoreHostKey))+".")
-		}
-		s.InsecureIgnoreHostKey = v
-	}
+	s.InsecureIgnoreHostKey = boolSetting(m.InsecureIgnoreHostKey, base.AtName("insecure_ignore_host_key"), envSSHInsecureIgnoreHostKey, resp)
 	sshAuthSettings(m, &s.SSHConfig, resp)
 	return s, true
 }
@@ -283,10 +272,33 @@ func localSettings(m *localModel, resp *provider.ConfigureResponse) (*hosts.Loca
 	if m == nil {
 		m = &localModel{}
 	}
+	at := path.Root("local").AtName("powershell")
 	if m.PowerShell.IsUnknown() {
-		unknownError(resp, path.Root("local").AtName("powershell"), envLocalPowerShell)
+		unknownError(resp, at, envLocalPowerShell)
 	}
-	return &hosts.Local{PowerShell: stringSetting(m.PowerShell, os.Getenv(envLocalPowerShell), "")}, true
+	exe := stringSetting(m.PowerShell, os.Getenv(envLocalPowerShell), "")
+	if strings.IndexFunc(exe, unicode.IsControl) >= 0 {
+		resp.Diagnostics.AddAttributeError(at, "Invalid local setting", controlCharacterMessage("local.powershell", exe))
+	}
+	return &hosts.Local{PowerShell: exe}, true
+}
+
+// validateLocal is ValidateConfig for the local block: the environment value of
+// powershell, which the attribute's validator cannot see, gets the same check.
+func validateLocal(m *localModel, diags *diag.Diagnostics) {
+	if v := os.Getenv(envLocalPowerShell); (m == nil || m.PowerShell.IsNull()) && strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		diags.AddAttributeError(path.Root("local").AtName("powershell"), "Invalid local setting", controlCharacterMessage(envLocalPowerShell, v))
+	}
+}
+
+// validateHost is ValidateConfig for the one selected host block.
+func validateHost(selected string, cfg *providerModel, diags *diag.Diagnostics) {
+	switch selected {
+	case "ssh":
+		validateSSH(cfg.SSH, diags)
+	case "local":
+		validateLocal(cfg.Local, diags)
+	}
 }
 
 // noControlCharacters refuses line breaks and other control characters, which would
@@ -326,8 +338,9 @@ func passphraseAttribute(env string) schema.StringAttribute {
 func agentAttribute(env string) schema.BoolAttribute {
 	return schema.BoolAttribute{
 		MarkdownDescription: "Offer the keys of the running ssh-agent, reached through the Unix socket in `SSH_AUTH_SOCK` " +
-			"(`eval $(ssh-agent)` and `ssh-add`). Combines with `private_key` (tried first) and `password`. Default: `false`." +
-			envDoc(env),
+			"(`eval $(ssh-agent)` and `ssh-add`). Combines with `private_key` (tried first) and `password`; when no agent " +
+			"answers at `SSH_AUTH_SOCK`, those log in alone and the provider warns. As the only credential, the agent must " +
+			"answer. Default: `false`." + envDoc(env),
 		Optional: true,
 	}
 }
@@ -389,6 +402,21 @@ func bastionSchema() schema.SingleNestedAttribute {
 	}
 }
 
+// envBool reads a boolean environment variable (unset is false); msg is the
+// diagnostic's text when its value is not a boolean. Every boolean AKSHYBRID_* variable
+// is read here, at validate and at configure alike.
+func envBool(env string) (b bool, msg string) {
+	v := os.Getenv(env)
+	if v == "" {
+		return false, ""
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, env + " must be true or false (1, t, TRUE, True and 0, f, FALSE, False are accepted too); got " + quoted(v) + "."
+	}
+	return b, ""
+}
+
 // boolSetting reads a boolean attribute with its environment fallback.
 func boolSetting(v types.Bool, at path.Path, env string, resp *provider.ConfigureResponse) bool {
 	switch {
@@ -396,15 +424,25 @@ func boolSetting(v types.Bool, at path.Path, env string, resp *provider.Configur
 		unknownError(resp, at, env)
 	case !v.IsNull():
 		return v.ValueBool()
-	case os.Getenv(env) != "":
-		b, err := strconv.ParseBool(os.Getenv(env))
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(at, "Invalid boolean",
-				env+" must be true or false; got "+quoted(os.Getenv(env))+".")
+	default:
+		b, msg := envBool(env)
+		if msg != "" {
+			resp.Diagnostics.AddAttributeError(at, "Invalid boolean", msg)
 		}
 		return b
 	}
 	return false
+}
+
+// validateBoolEnv reports, at validate, a boolean attribute's environment variable whose
+// value is not a boolean, when the attribute itself is not set.
+func validateBoolEnv(v types.Bool, at path.Path, env string, diags *diag.Diagnostics) {
+	if !v.IsNull() {
+		return
+	}
+	if _, msg := envBool(env); msg != "" {
+		diags.AddAttributeError(at, "Invalid boolean", msg)
+	}
 }
 
 // sshAuthSettings reads the ssh block's agent and private_key_passphrase.
@@ -483,7 +521,9 @@ func sshSecrets(c *hosts.SSHConfig) []string {
 }
 
 // agentSelected reports whether ssh-agent authentication is on, from the attribute or
-// its environment variable. An unknown value counts as on: Configure checks it again.
+// its environment variable. An unknown value counts as on (Configure checks it again),
+// and so does a variable that is not a boolean: validateBoolEnv reports that, and
+// "missing credentials" would only mislead.
 func agentSelected(v types.Bool, env string) bool {
 	if v.IsUnknown() {
 		return true
@@ -491,8 +531,8 @@ func agentSelected(v types.Bool, env string) bool {
 	if !v.IsNull() {
 		return v.ValueBool()
 	}
-	b, err := strconv.ParseBool(os.Getenv(env))
-	return err == nil && b
+	b, msg := envBool(env)
+	return b || msg != ""
 }
 
 // credentialsMissing reports that none of password, private_key and agent is set, in
@@ -532,6 +572,8 @@ func validateBastion(m *bastionModel, diags *diag.Diagnostics) {
 			"ssh.bastion.insecure_ignore_host_key = true skips the jump host's key verification, so it conflicts with "+
 				"host_key and known_hosts_path: keep the verification (recommended) or remove it, not both.")
 	}
+	validateBoolEnv(m.Agent, base.AtName("agent"), envBastionAgent, diags)
+	validateBoolEnv(m.InsecureIgnoreHostKey, base.AtName("insecure_ignore_host_key"), envBastionInsecureIgnoreHostKey, diags)
 	if m.Port.IsNull() {
 		if v := os.Getenv(envBastionPort); v != "" {
 			if port, err := strconv.Atoi(v); err != nil || port < 1 || port > 65535 {
@@ -617,7 +659,9 @@ func validateSSH(m *sshModel, diags *diag.Diagnostics) {
 				"keep the verification (recommended) or remove it, not both.")
 	}
 	// The environment values the attribute validators (int64validator.Between, the control
-	// character RegexMatches) cannot see, checked with the same bounds.
+	// character RegexMatches) and the schema's types cannot see, checked with the same bounds.
+	validateBoolEnv(m.Agent, base.AtName("agent"), envSSHAgent, diags)
+	validateBoolEnv(m.InsecureIgnoreHostKey, base.AtName("insecure_ignore_host_key"), envSSHInsecureIgnoreHostKey, diags)
 	if m.Port.IsNull() {
 		if v := os.Getenv(envSSHPort); v != "" {
 			if port, err := strconv.Atoi(v); err != nil || port < 1 || port > 65535 {

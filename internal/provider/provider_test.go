@@ -283,3 +283,54 @@ func TestAccProvider_hostFromEnvironmentCountsTowardsOne(t *testing.T) {
 		}},
 	})
 }
+
+// TestAccValidation_localPowerShellRefusesControlCharacters: local.powershell refuses
+// line breaks and other control characters at terraform validate, from the block or from
+// AKSHYBRID_LOCAL_POWERSHELL, with the diagnostics ssh.powershell gets.
+func TestAccValidation_localPowerShellRefusesControlCharacters(t *testing.T) {
+	t.Parallel()
+	header := `
+terraform {
+  required_providers {
+    akshybrid = { source = "akshybrid/akshybrid" }
+  }
+}
+`
+	ssh := `ssh = {
+    host     = "node1"
+    user     = "admin"
+    password = "x"
+    host_key = "ssh-ed25519 AAAA"
+`
+	config := func(block string) string {
+		return header + "provider \"akshybrid\" {\n  " + block + "\n}\ndata \"akshybrid_clusters\" \"all\" {}\n"
+	}
+	for _, tc := range []struct {
+		name                 string
+		env                  []string
+		local, sshEquivalent string
+		want                 string
+	}{
+		{"in the block", nil, `local = { powershell = "pwsh\n.exe" }`, ssh + `    powershell = "pwsh\n.exe"` + "\n  }",
+			"Attribute local.powershell must not contain line breaks, tabs or other control characters"},
+		{"in the environment", []string{envLocalPowerShell + "=pwsh\t.exe"}, "local = {}", ssh + "  }",
+			"Invalid local setting: " + envLocalPowerShell + " must not contain line breaks, tabs or other control characters; the value has one at byte 4."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := validateErrors(t, tc.env, config(tc.local))
+			if !strings.Contains(got, tc.want) {
+				t.Fatalf("terraform validate did not report %q; it reported:\n%s", tc.want, got)
+			}
+			// The ssh block's powershell gets the same words.
+			sshEnv := tc.env
+			if sshEnv != nil {
+				sshEnv = []string{envSSHPowerShell + "=pwsh\t.exe"}
+			}
+			sshGot := validateErrors(t, sshEnv, config(tc.sshEquivalent))
+			same := strings.NewReplacer("local.", "ssh.", envLocalPowerShell, envSSHPowerShell, "Invalid local setting", "Invalid SSH setting").Replace(tc.want)
+			if !strings.Contains(sshGot, same) {
+				t.Errorf("ssh.powershell is refused in other words: want %q, got:\n%s", same, sshGot)
+			}
+		})
+	}
+}

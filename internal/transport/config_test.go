@@ -143,8 +143,12 @@ func TestSSHWarningNamesTheUnverifiedHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := r.DescribeWarning(func(s transport.Setting) string { return "<" + s.String() + ">" })
+	ws := r.Warnings()
+	if len(ws) != 1 || ws[0].Setting != transport.SettingInsecureIgnoreHostKey || ws[0].Bastion {
+		t.Fatalf("Warnings() = %#v, want one about InsecureIgnoreHostKey of the node", ws)
+	}
+	got := ws[0].Describe(func(s transport.Setting) string { return "<" + s.String() + ">" })
 	if !strings.HasPrefix(got, "<InsecureIgnoreHostKey> is set") || !strings.Contains(got, "Set <HostKey> (") || !strings.Contains(got, "or <KnownHostsPath> instead") {
-		t.Errorf("DescribeWarning = %q", got)
+		t.Errorf("Describe = %q", got)
 	}
 }

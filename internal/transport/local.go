@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
 	"time"
 )
@@ -19,8 +20,8 @@ func NewLocal() *Local { return &Local{} }
 // Close does nothing: a local runner holds no resources.
 func (*Local) Close() error { return nil }
 
-// localWaitDelay bounds how long a cancelled run waits for output pipes that a killed
-// program's children may still hold open.
+// localWaitDelay bounds how long a run waits, once the program has exited or been
+// killed, for output pipes that its children may still hold open.
 const localWaitDelay = 2 * time.Second
 
 // Run runs program with args directly (no shell). When ctx ends the process is killed.
@@ -33,20 +34,45 @@ func (*Local) RunInput(ctx context.Context, program string, args []string, stdin
 	if program == "" {
 		return nil, nil, errors.New("run: program is empty")
 	}
-	cmd := exec.CommandContext(ctx, program, args...)
+	// Passing the output limit kills the process as a cancellation would.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	cmd := exec.CommandContext(runCtx, program, args...)
 	cmd.WaitDelay = localWaitDelay
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
+	stdout, stderr := newOutput(stop), newOutput(stop)
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("run %s: %w: %w", program, ErrProgramNotFound, err)
+		}
+		return nil, nil, fmt.Errorf("run %s: %w", program, err)
+	}
+	err := cmd.Wait()
+	for _, o := range []struct {
+		out    *output
+		stream string
+	}{{stdout, "standard output"}, {stderr, "standard error"}} {
+		if o.out.Exceeded() {
+			// Wait has returned: the process is gone.
+			return nil, nil, fmt.Errorf("run %s: %w", program, &OutputLimitError{Program: program, Stream: o.stream, Limit: maxOutput})
+		}
+	}
 	if err == nil {
 		return stdout.Bytes(), stderr.Bytes(), nil
 	}
 	if ctx.Err() != nil {
 		return nil, nil, fmt.Errorf("run %s: cancelled, process killed: %w", program, ctx.Err())
+	}
+	// The program exited successfully but a child it left behind still held its
+	// output when the wait delay ran out: the program's own result decides.
+	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
+		Notice(ctx, fmt.Sprintf("%s exited with status 0, but a child process it started kept its output open; "+
+			"stopped reading %s after the exit and kept what it printed until then", program, localWaitDelay))
+		return stdout.Bytes(), stderr.Bytes(), nil
 	}
 	var xerr *exec.ExitError
 	if errors.As(err, &xerr) {

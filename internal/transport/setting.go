@@ -134,3 +134,43 @@ func (e *AuthError) Describe(name SettingNames) string {
 
 func (e *AuthError) Error() string { return e.Describe(Setting.String) }
 func (e *AuthError) Unwrap() error { return e.Err }
+
+// Warning is something the user should be told about the SSH settings although the
+// runner works with them: a host whose identity is not verified, an agent that is not
+// used.
+type Warning struct {
+	// Setting is the setting the warning is about.
+	Setting Setting
+	// Bastion is true when the setting is the jump host's.
+	Bastion bool
+	text    text
+}
+
+// Describe is the warning's text with the settings named by name.
+func (w Warning) Describe(name SettingNames) string { return w.text.render(name) }
+
+// AgentError reports an ssh-agent that cannot be reached when it is the only credential
+// set. It keeps the dial error in Err but does not unwrap to it: a missing socket file
+// would otherwise pass for a missing program or file (fs.ErrNotExist).
+type AgentError struct {
+	// Socket is the agent's socket; FromEnv says it came from SSH_AUTH_SOCK.
+	Socket  string
+	FromEnv bool
+	// Bastion is true when the agent was to log in to the jump host.
+	Bastion bool
+	// Err is why connecting to the socket failed.
+	Err error
+}
+
+// Describe is the error's text with the settings named by name.
+func (e *AgentError) Describe(name SettingNames) string {
+	socket := e.Socket
+	if e.FromEnv {
+		socket = "SSH_AUTH_SOCK=" + e.Socket
+	}
+	return "ssh-agent cannot be reached at " + socket + " (" + e.Err.Error() + "), and " + name(SettingAgent) +
+		" is the only credential set: start ssh-agent and add the key (eval $(ssh-agent); ssh-add) in the environment this program runs in, " +
+		"so that SSH_AUTH_SOCK names its socket, or set " + name(SettingPrivateKey) + " or " + name(SettingPassword)
+}
+
+func (e *AgentError) Error() string { return e.Describe(Setting.String) }

@@ -1,11 +1,12 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -38,7 +39,9 @@ type SSHConfig struct {
 	PrivateKey string
 	// PrivateKeyPassphrase decrypts PrivateKey.
 	PrivateKeyPassphrase string
-	// Agent offers the keys of the running ssh-agent reached through AgentSocket.
+	// Agent offers the keys of the running ssh-agent reached through AgentSocket. When
+	// the agent cannot be reached and PrivateKey or Password is set, those authenticate
+	// alone and Warnings says why the agent is not used.
 	Agent bool
 	// AgentSocket is the ssh-agent's Unix socket; default $SSH_AUTH_SOCK.
 	AgentSocket string
@@ -169,12 +172,14 @@ func NewSSH(cfg SSHConfig) (*SSH, error) {
 
 // endpoint is one SSH server the runner logs in to: the host, or the bastion on the way.
 type endpoint struct {
-	cfg      SSHConfig
-	addr     string
-	methods  []Setting // what authenticates, in the order offered, for error messages
-	signer   ssh.Signer
-	verifier *hostKeyVerifier
-	warning  text // set when the host's identity is not verified
+	cfg     SSHConfig
+	addr    string
+	methods []Setting // the settings that supply credentials; authMethods says which a login uses
+	// agentFromEnv says the agent's socket came from SSH_AUTH_SOCK.
+	agentFromEnv bool
+	signer       ssh.Signer
+	verifier     *hostKeyVerifier
+	warnings     []Warning // the host's identity is not verified, the agent is not used
 }
 
 // newEndpoint validates one server's address, credentials and host key settings.
@@ -230,12 +235,34 @@ func newEndpoint(cfg SSHConfig) (*endpoint, error) {
 	if cfg.Agent {
 		if cfg.AgentSocket == "" {
 			cfg.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
-			e.cfg.AgentSocket = cfg.AgentSocket
+			e.cfg.AgentSocket, e.agentFromEnv = cfg.AgentSocket, true
 		}
+		// Without a usable agent, the other credentials still work: use them and say
+		// why the agent is left out, rather than refuse a working key or password.
+		var why string
 		if cfg.AgentSocket == "" {
-			return nil, configError(SettingAgent, "is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment this program runs in, or use ", SettingPrivateKey)
+			why = "SSH_AUTH_SOCK is not set"
+		} else if err := probeAgent(cfg.AgentSocket); err != nil {
+			why = "its socket " + e.agentSocketName() + " cannot be reached (" + err.Error() + ")"
 		}
-		e.methods = append(e.methods, SettingAgent)
+		switch {
+		case why == "":
+			e.methods = append(e.methods, SettingAgent)
+		case e.signer != nil || cfg.Password != "":
+			e.cfg.Agent = false
+			other := SettingPrivateKey
+			if e.signer == nil {
+				other = SettingPassword
+			}
+			e.warnings = append(e.warnings, Warning{Setting: SettingAgent, text: text{SettingAgent, " is true, but " + why +
+				", so the keys of ssh-agent are not offered to " + e.addr + " and ", other, " authenticates alone. " +
+				"Start ssh-agent (eval $(ssh-agent); ssh-add) where this program runs, or set ", SettingAgent, " = false."}})
+		case cfg.AgentSocket == "":
+			return nil, configError(SettingAgent, "is true but SSH_AUTH_SOCK is not set: start ssh-agent (eval $(ssh-agent); ssh-add) in the environment this program runs in, or use ", SettingPrivateKey)
+		default:
+			// The agent is the only credential: connecting reports it (*AgentError).
+			e.methods = append(e.methods, SettingAgent)
+		}
 	}
 	if cfg.Password != "" {
 		e.methods = append(e.methods, SettingPassword)
@@ -254,9 +281,10 @@ func newEndpoint(cfg SSHConfig) (*endpoint, error) {
 		return nil, conflict(SettingHostKey, SettingKnownHostsPath, "set only one of them")
 	case cfg.InsecureIgnoreHostKey:
 		v.insecure = true
-		e.warning = text{SettingInsecureIgnoreHostKey, " is set: the identity of " + e.addr + " is not verified, so anyone able to intercept " +
-			"the connection can impersonate the host and receive the commands and password sent to it. Set ",
-			SettingHostKey, " (the host's public key line, e.g. from ssh-keyscan) or ", SettingKnownHostsPath, " instead."}
+		e.warnings = append(e.warnings, Warning{Setting: SettingInsecureIgnoreHostKey, text: text{SettingInsecureIgnoreHostKey,
+			" is set: the identity of " + e.addr + " is not verified, so anyone able to intercept " +
+				"the connection can impersonate the host and receive the commands and password sent to it. Set ",
+			SettingHostKey, " (the host's public key line, e.g. from ssh-keyscan) or ", SettingKnownHostsPath, " instead."}})
 	case cfg.HostKey != "":
 		k, err := parseHostKey(cfg.HostKey)
 		if err != nil {
@@ -318,34 +346,67 @@ func parsePrivateKey(key, passphrase string) (ssh.Signer, error) {
 	return nil, configError(SettingPrivateKey, "is not a private key in PEM or OpenSSH format: "+err.Error())
 }
 
-// authMethods returns the methods to offer, in order, and a function that releases
-// what they hold (the connection to the agent) once the handshake is over.
-func (e *endpoint) authMethods() ([]ssh.AuthMethod, func(), error) {
+// agentProbeTimeout bounds the check that the agent's socket answers.
+const agentProbeTimeout = 2 * time.Second
+
+// probeAgent connects to the agent's socket and hangs up: it answers, or why not.
+func probeAgent(socket string) error {
+	conn, err := net.DialTimeout("unix", socket, agentProbeTimeout) //nolint:gosec // the user's own ssh-agent socket on this machine (SSH_AUTH_SOCK)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
+
+// agentSocketName is the agent's socket as messages name it.
+func (e *endpoint) agentSocketName() string {
+	if e.agentFromEnv {
+		return "SSH_AUTH_SOCK=" + e.cfg.AgentSocket
+	}
+	return e.cfg.AgentSocket
+}
+
+// authMethods returns the methods to offer, in order, the settings that supplied them,
+// and a function that releases what they hold (the connection to the agent) once the
+// handshake is over. An agent that cannot be reached is left out when other credentials
+// are set; when it is the only one, the error is an *AgentError.
+func (e *endpoint) authMethods(ctx context.Context, bastion bool) ([]ssh.AuthMethod, []Setting, func(), error) {
 	var methods []ssh.AuthMethod
+	var used []Setting
 	release := func() {}
 	var signers []ssh.Signer
 	if e.signer != nil {
 		signers = append(signers, e.signer)
+		used = append(used, SettingPrivateKey)
 	}
+	agentUsed := false
 	if e.cfg.Agent {
-		conn, err := net.Dial("unix", e.cfg.AgentSocket)
-		if err != nil {
-			return nil, release, fmt.Errorf("ssh-agent at %s (SSH_AUTH_SOCK): %w", e.cfg.AgentSocket, err)
+		conn, err := net.DialTimeout("unix", e.cfg.AgentSocket, agentProbeTimeout)
+		switch {
+		case err == nil:
+			agentUsed = true
+			used = append(used, SettingAgent)
+			release = func() { _ = conn.Close() }
+			client := agent.NewClient(conn)
+			own := signers
+			methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+				fromAgent, err := client.Signers()
+				if err != nil {
+					return nil, fmt.Errorf("list the keys of ssh-agent at %s: %w", e.agentSocketName(), err)
+				}
+				return append(append([]ssh.Signer{}, own...), fromAgent...), nil
+			}))
+		case e.signer != nil || e.cfg.Password != "":
+			Notice(ctx, "ssh-agent at "+e.agentSocketName()+" cannot be reached ("+err.Error()+"); logging in to "+e.addr+" without it")
+		default:
+			return nil, nil, release, &AgentError{Socket: e.cfg.AgentSocket, FromEnv: e.agentFromEnv, Bastion: bastion, Err: err}
 		}
-		release = func() { _ = conn.Close() }
-		client := agent.NewClient(conn)
-		own := signers
-		methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
-			fromAgent, err := client.Signers()
-			if err != nil {
-				return nil, fmt.Errorf("list the keys of ssh-agent at %s: %w", e.cfg.AgentSocket, err)
-			}
-			return append(append([]ssh.Signer{}, own...), fromAgent...), nil
-		}))
-	} else if len(signers) > 0 {
+	}
+	if !agentUsed && len(signers) > 0 {
 		methods = append(methods, ssh.PublicKeys(signers...))
 	}
 	if pw := e.cfg.Password; pw != "" {
+		used = append(used, SettingPassword)
 		methods = append(methods,
 			ssh.Password(pw),
 			// Hosts that only offer keyboard-interactive get the password for every
@@ -360,21 +421,32 @@ func (e *endpoint) authMethods() ([]ssh.AuthMethod, func(), error) {
 				return answers, nil
 			}))
 	}
-	return methods, release, nil
+	return methods, used, release, nil
 }
 
-// Warning returns text the caller should show the user, or "" (it is set when host key
-// verification is off). It names settings by their fields; see DescribeWarning.
-func (s *SSH) Warning() string { return s.DescribeWarning(Setting.String) }
-
-// DescribeWarning is Warning with the settings named by name.
-func (s *SSH) DescribeWarning(name SettingNames) string {
-	var w []string
-	if s.bastion != nil && s.bastion.warning != nil {
-		w = append(w, "bastion: "+s.bastion.warning.render(name))
+// Warnings lists what the caller should tell the user about the settings, the jump
+// host's first: a host whose identity is not verified, an agent that is not used.
+func (s *SSH) Warnings() []Warning {
+	var w []Warning
+	if s.bastion != nil {
+		for _, b := range s.bastion.warnings {
+			b.Bastion = true
+			w = append(w, b)
+		}
 	}
-	if s.target.warning != nil {
-		w = append(w, s.target.warning.render(name))
+	return append(w, s.target.warnings...)
+}
+
+// Warning returns the warnings as one text naming the settings by their fields, the jump
+// host's prefixed "bastion: ", or "" when there are none.
+func (s *SSH) Warning() string {
+	var w []string
+	for _, x := range s.Warnings() {
+		text := x.Describe(Setting.String)
+		if x.Bastion {
+			text = "bastion: " + text
+		}
+		w = append(w, text)
 	}
 	return strings.Join(w, "\n")
 }
@@ -475,7 +547,7 @@ func (s *SSH) handshake(ctx context.Context, e *endpoint, via *ssh.Client) (*ssh
 	if err != nil {
 		return nil, connectErr(err)
 	}
-	auth, release, err := e.authMethods()
+	auth, used, release, err := e.authMethods(ctx, e != s.target)
 	defer release()
 	if err != nil {
 		return nil, connectErr(err)
@@ -549,7 +621,7 @@ func (s *SSH) handshake(ctx context.Context, e *endpoint, via *ssh.Client) (*ssh
 		case hostKeyErr != nil:
 			return nil, connectErr(hostKeyErr)
 		case strings.Contains(err.Error(), "unable to authenticate"):
-			return nil, connectErr(&AuthError{User: e.cfg.User, Addr: e.addr, Methods: e.methods, Err: err})
+			return nil, connectErr(&AuthError{User: e.cfg.User, Addr: e.addr, Methods: used, Err: err})
 		case errors.Is(err, os.ErrDeadlineExceeded) || timedOut.Load():
 			return nil, connectErr(fmt.Errorf("no SSH handshake within %s: %w", s.cfg.DialTimeout, err))
 		}
@@ -598,34 +670,36 @@ func (s *SSH) keepAlive(c *sshConn) {
 }
 
 // newSession opens a session, redialling once when the connection turns out to be dead.
-func (s *SSH) newSession(ctx context.Context) (*ssh.Session, *sshConn, error) {
+func (s *SSH) newSession(ctx context.Context) (*session, *sshConn, error) {
 	for attempt := 0; ; attempt++ {
 		c, err := s.connect(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
 		type result struct {
-			sess *ssh.Session
+			ch   ssh.Channel
+			reqs <-chan *ssh.Request
 			err  error
 		}
-		ch := make(chan result, 1)
+		opened := make(chan result, 1)
 		go func() {
-			sess, err := c.client.NewSession()
-			ch <- result{sess, err}
+			ch, reqs, err := c.client.OpenChannel("session", nil)
+			opened <- result{ch, reqs, err}
 		}()
 		var r result
 		select {
-		case r = <-ch:
+		case r = <-opened:
 		case <-ctx.Done():
 			go func() {
-				if r := <-ch; r.sess != nil {
-					_ = r.sess.Close()
+				if r := <-opened; r.ch != nil {
+					_ = r.ch.Close()
+					ssh.DiscardRequests(r.reqs) // unanswered requests would stall the connection
 				}
 			}()
 			return nil, nil, fmt.Errorf("ssh open session on %s: %w", s.addr, ctx.Err())
 		}
 		if r.err == nil {
-			return r.sess, c, nil
+			return startSession(r.ch, r.reqs), c, nil
 		}
 		var oerr *ssh.OpenChannelError
 		if errors.As(r.err, &oerr) {
@@ -639,6 +713,155 @@ func (s *SSH) newSession(ctx context.Context) (*ssh.Session, *sshConn, error) {
 	}
 }
 
+// exitDrainIdle is how long a run whose command has exited waits for more output before
+// it stops reading. OpenSSH sends the exit status when the command exits but keeps the
+// channel open while anything still holds its output, such as a background process the
+// command started; output still in flight keeps arriving, so only silence ends the wait.
+const exitDrainIdle = 2 * time.Second
+
+// session is one command on an exec channel. Unlike ssh.Session, whose Wait returns only
+// once the channel has closed, it reports the exit status as soon as it arrives, and it
+// stops reading a stream that passes the output limit.
+type session struct {
+	ch             ssh.Channel
+	stdout, stderr *output
+	exited         chan struct{} // closed when an exit status or exit signal has arrived
+	closed         chan struct{} // closed once the channel has closed
+	drained        chan struct{} // closed once both output streams have ended
+	progress       chan struct{} // receives a value, without blocking, when output arrives
+	exceeded       chan struct{} // closed when a stream passes the output limit
+
+	mu     sync.Mutex
+	status int
+	signal string
+}
+
+func startSession(ch ssh.Channel, reqs <-chan *ssh.Request) *session {
+	r := &session{
+		ch:       ch,
+		exited:   make(chan struct{}),
+		closed:   make(chan struct{}),
+		drained:  make(chan struct{}),
+		progress: make(chan struct{}, 1),
+		exceeded: make(chan struct{}),
+	}
+	var once sync.Once
+	exceed := func() { once.Do(func() { close(r.exceeded) }) }
+	r.stdout, r.stderr = newOutput(exceed), newOutput(exceed)
+	go r.handleRequests(reqs)
+	var wg sync.WaitGroup
+	for _, s := range []struct {
+		from io.Reader
+		to   *output
+	}{{ch, r.stdout}, {ch.Stderr(), r.stderr}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.read(s.from, s.to)
+		}()
+	}
+	go func() { wg.Wait(); close(r.drained) }()
+	return r
+}
+
+// handleRequests records the exit status or signal (RFC 4254 6.10) and refuses every
+// other request, until the channel closes.
+func (r *session) handleRequests(reqs <-chan *ssh.Request) {
+	defer close(r.closed)
+	var once sync.Once
+	exited := func() { once.Do(func() { close(r.exited) }) }
+	for req := range reqs {
+		switch req.Type {
+		case "exit-status":
+			if len(req.Payload) >= 4 {
+				r.mu.Lock()
+				r.status = int(binary.BigEndian.Uint32(req.Payload))
+				r.mu.Unlock()
+				exited()
+			}
+		case "exit-signal":
+			var msg struct {
+				Signal     string
+				CoreDumped bool
+				Error      string
+				Lang       string
+			}
+			if ssh.Unmarshal(req.Payload, &msg) == nil {
+				r.mu.Lock()
+				r.signal = msg.Signal
+				r.mu.Unlock()
+				exited()
+			}
+		default:
+			if req.WantReply {
+				_ = req.Reply(false, nil)
+			}
+		}
+	}
+}
+
+// read copies one stream into its output until the stream ends or passes the limit.
+func (r *session) read(from io.Reader, to *output) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := from.Read(buf)
+		if n > 0 {
+			if _, werr := to.Write(buf[:n]); werr != nil {
+				return
+			}
+			select {
+			case r.progress <- struct{}{}:
+			default:
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// result is the command's outcome from its exit status or signal; call it once exited.
+func (r *session) result(program string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.signal != "":
+		return &ExitError{Program: program, Code: -1, Signal: r.signal, Stderr: r.stderr.Bytes()}
+	case r.status != 0:
+		return &ExitError{Program: program, Code: r.status, Stderr: r.stderr.Bytes()}
+	}
+	return nil
+}
+
+// kill sends the kill signal (OpenSSH delivers it to the command's process group) and
+// waits up to cancelGrace for the exit status or signal that proves the command ended;
+// it reports whether one came. Where signals are refused (a root login, Windows OpenSSH)
+// none comes, and closing the channel may or may not end the process.
+func (r *session) kill() bool {
+	go func() {
+		_, _ = r.ch.SendRequest("signal", false, ssh.Marshal(struct{ Signal string }{string(ssh.SIGKILL)}))
+	}()
+	t := time.NewTimer(cancelGrace)
+	defer t.Stop()
+	select {
+	case <-r.exited:
+		return true
+	case <-r.closed:
+		return isClosed(r.exited)
+	case <-t.C:
+		return false
+	}
+}
+
 // Run runs program with args on the host. See Runner and CommandLine.
 func (s *SSH) Run(ctx context.Context, program string, args []string) ([]byte, []byte, error) {
 	return s.RunInput(ctx, program, args, nil)
@@ -646,6 +869,10 @@ func (s *SSH) Run(ctx context.Context, program string, args []string) ([]byte, [
 
 // RunInput is Run with stdin sent to the program's standard input, which is then
 // closed. See InputRunner.
+//
+// The run ends when the command's exit status has arrived and its output has ended, or
+// has been silent for exitDrainIdle; the exit status decides its outcome. A stream that
+// passes the output limit stops the command at once, as a cancellation does.
 func (s *SSH) RunInput(ctx context.Context, program string, args []string, stdin []byte) ([]byte, []byte, error) {
 	line, err := CommandLine(program, args)
 	if err != nil {
@@ -662,65 +889,80 @@ func (s *SSH) RunInput(ctx context.Context, program string, args []string, stdin
 	if err != nil {
 		return nil, nil, err
 	}
-	var stdout, stderr limitedBuffer
-	sess.Stdout = &stdout
-	sess.Stderr = &stderr
-	if stdin != nil {
-		sess.Stdin = bytes.NewReader(stdin)
+	defer func() { _ = sess.ch.Close() }()
+	ok, err := sess.ch.SendRequest("exec", true, ssh.Marshal(struct{ Command string }{line}))
+	if err == nil && !ok {
+		err = errors.New("the host refused the exec request")
 	}
-	if err := sess.Start(line); err != nil {
-		_ = sess.Close()
+	if err != nil {
 		return nil, nil, fmt.Errorf("ssh run %s on %s: %w", program, s.addr, err)
 	}
-	waited := make(chan error, 1)
-	go func() { waited <- sess.Wait() }()
+	go func() {
+		if len(stdin) > 0 {
+			_, _ = sess.ch.Write(stdin)
+		}
+		_ = sess.ch.CloseWrite()
+	}()
 
-	select {
-	case err := <-waited:
-		_ = sess.Close()
-		return stdout.buf, stderr.buf, s.runError(program, c, err, &stdout, &stderr)
-	case <-ctx.Done():
-		// Kill the remote process group (OpenSSH delivers it with killpg) and wait for
-		// the exit status that proves it is gone. Where signals are refused (a root
-		// login, Windows OpenSSH) none comes: closing the channel may or may not end
-		// the process, so the run then says its outcome is unknown.
-		go func() { _ = sess.Signal(ssh.SIGKILL) }()
-		gone := false
+	exited, drained, closed := sess.exited, sess.drained, sess.closed
+	var idle <-chan time.Time
+	var idleTimer *time.Timer
+	defer func() {
+		if idleTimer != nil {
+			idleTimer.Stop()
+		}
+	}()
+	for {
 		select {
-		case werr := <-waited:
-			var xerr *ssh.ExitError
-			gone = werr == nil || errors.As(werr, &xerr) // an exit status or signal: it ended
-		case <-time.After(cancelGrace):
+		case <-exited:
+			exited = nil
+			if drained == nil {
+				return sess.stdout.Bytes(), sess.stderr.Bytes(), sess.result(program)
+			}
+			idleTimer = time.NewTimer(exitDrainIdle)
+			idle = idleTimer.C
+		case <-drained:
+			drained = nil
+			if exited == nil {
+				return sess.stdout.Bytes(), sess.stderr.Bytes(), sess.result(program)
+			}
+		case <-sess.progress:
+			if idleTimer != nil {
+				idleTimer.Reset(exitDrainIdle)
+			}
+		case <-idle:
+			Notice(ctx, fmt.Sprintf("%s on %s exited, but its output stayed open (a process it started still holds it); "+
+				"stopped reading after %s without output and kept what it printed until then", program, s.addr, exitDrainIdle))
+			return sess.stdout.Bytes(), sess.stderr.Bytes(), sess.result(program)
+		case <-closed:
+			closed = nil
+			if !isClosed(sess.exited) {
+				// The session ended without an exit status: the connection is going down.
+				// Its own reason (a keepalive timeout, a reset) says more than the session's.
+				reason := errors.New("the session closed without an exit status")
+				if r := c.endReason(); r != nil {
+					reason = r
+				}
+				return sess.stdout.Bytes(), sess.stderr.Bytes(), fmt.Errorf("ssh: %w to %s while %s was running (%v): it may or may not have finished on the host",
+					ErrConnectionLost, s.addr, program, reason)
+			}
+		case <-sess.exceeded:
+			stream := "standard output"
+			if sess.stderr.Exceeded() {
+				stream = "standard error"
+			}
+			gone := sess.kill()
+			return nil, nil, fmt.Errorf("ssh run %s on %s: %w", program, s.addr,
+				&OutputLimitError{Program: program, Stream: stream, Limit: maxOutput, Unconfirmed: !gone})
+		case <-ctx.Done():
+			if exited == nil {
+				// The command has ended; only its output was still open.
+				return sess.stdout.Bytes(), sess.stderr.Bytes(), sess.result(program)
+			}
+			if sess.kill() {
+				return nil, nil, fmt.Errorf("ssh run %s on %s: stopped when cancelled; the remote command has ended: %w", program, s.addr, ctx.Err())
+			}
+			return nil, nil, fmt.Errorf("ssh run %s on %s: %w: %w", program, s.addr, ErrStopUnconfirmed, ctx.Err())
 		}
-		_ = sess.Close()
-		if gone {
-			return nil, nil, fmt.Errorf("ssh run %s on %s: stopped when cancelled; the remote command has ended: %w", program, s.addr, ctx.Err())
-		}
-		return nil, nil, fmt.Errorf("ssh run %s on %s: %w: %w", program, s.addr, ErrStopUnconfirmed, ctx.Err())
 	}
-}
-
-func (s *SSH) runError(program string, c *sshConn, err error, stdout, stderr *limitedBuffer) error {
-	if err == nil {
-		return nil
-	}
-	if stdout.exceeded || stderr.exceeded {
-		return fmt.Errorf("ssh run %s on %s: %w", program, s.addr, errOutputTooLarge)
-	}
-	var xerr *ssh.ExitError
-	if errors.As(err, &xerr) {
-		e := &ExitError{Program: program, Code: xerr.ExitStatus(), Signal: xerr.Signal(), Stderr: stderr.buf}
-		if e.Signal != "" {
-			e.Code = -1
-		}
-		return e
-	}
-	// The session ended without an exit status: the connection is going down. Its own
-	// reason (a keepalive timeout, a reset) says more than the session's.
-	reason := err
-	if r := c.endReason(); r != nil {
-		reason = r
-	}
-	return fmt.Errorf("ssh: %w to %s while %s was running (%v): it may or may not have finished on the host",
-		ErrConnectionLost, s.addr, program, reason)
 }

@@ -5,6 +5,9 @@ package transport_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -92,6 +95,115 @@ func TestSSHAgentWithoutSocketIsAConfigError(t *testing.T) {
 	var ce *transport.ConfigError
 	if !errors.As(err, &ce) || ce.Setting != transport.SettingAgent || !strings.Contains(ce.Reason(transport.Setting.String), "SSH_AUTH_SOCK") {
 		t.Fatalf("got %v, want a ConfigError on agent naming SSH_AUTH_SOCK", err)
+	}
+}
+
+// An agent that cannot be used does not break a working key: without SSH_AUTH_SOCK, or
+// with a socket nobody listens on, the key logs in alone and a warning on Agent says why
+// the agent was left out. Not parallel: SSH_AUTH_SOCK is process-wide.
+func TestSSHAgentThatCannotBeUsedLeavesTheKeyWorking(t *testing.T) {
+	srv := sshtest.Start(t)
+	missing := filepath.Join(t.TempDir(), "agent.sock")
+	for _, tc := range []struct {
+		name, env, why string
+	}{
+		{"SSH_AUTH_SOCK unset", "", "SSH_AUTH_SOCK is not set"},
+		{"no agent at SSH_AUTH_SOCK", missing, "its socket SSH_AUTH_SOCK=" + missing + " cannot be reached (dial unix " + missing + ": connect: no such file or directory)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("SSH_AUTH_SOCK", tc.env)
+			cfg := keyConfig(srv)
+			cfg.Agent = true
+			r := newSSH(t, cfg)
+			ws := r.Warnings()
+			want := "Agent is true, but " + tc.why + ", so the keys of ssh-agent are not offered to " + srv.Addr +
+				" and PrivateKey authenticates alone. Start ssh-agent (eval $(ssh-agent); ssh-add) where this program runs, or set Agent = false."
+			if len(ws) != 1 || ws[0].Setting != transport.SettingAgent || ws[0].Bastion || ws[0].Describe(transport.Setting.String) != want {
+				t.Fatalf("Warnings() = %#v\nwant one on Agent: %s", ws, want)
+			}
+			echo(t, r, srv)
+		})
+	}
+}
+
+// The same holds for the jump host's agent, warned about as the bastion's.
+func TestSSHBastionAgentThatCannotBeUsedLeavesTheKeyWorking(t *testing.T) {
+	bastion := sshtest.Start(t)
+	target := sshtest.Start(t)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	cfg := bastionConfig(target, bastion)
+	cfg.Bastion.Agent = true
+	r := newSSH(t, cfg)
+	ws := r.Warnings()
+	if len(ws) != 1 || ws[0].Setting != transport.SettingAgent || !ws[0].Bastion ||
+		!strings.HasPrefix(r.Warning(), "bastion: Agent is true, but SSH_AUTH_SOCK is not set, so the keys of ssh-agent are not offered to "+bastion.Addr) {
+		t.Fatalf("Warnings() = %#v (%q), want one on the bastion's Agent", ws, r.Warning())
+	}
+	echo(t, r, target)
+}
+
+// An agent that was there when the runner was made but is gone when it connects is
+// left out as well: the key logs in, and the run's notice says so.
+func TestSSHAgentGoneBeforeConnectingLeavesTheKeyWorking(t *testing.T) {
+	t.Parallel()
+	srv := sshtest.Start(t)
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := keyConfig(srv)
+	cfg.Agent, cfg.AgentSocket = true, sock
+	r := newSSH(t, cfg)
+	if ws := r.Warnings(); len(ws) != 0 {
+		t.Fatalf("a listening agent socket was warned about: %#v", ws)
+	}
+	_ = l.Close() // removes the socket
+	var notes []string
+	out, _, err := r.Run(transport.WithNotice(context.Background(), func(msg string) { notes = append(notes, msg) }), "/bin/echo", []string{"reached"})
+	if err != nil || string(out) != "reached\n" {
+		t.Fatalf("echo: %q, %v\n%s", out, err, srv.Log())
+	}
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], "ssh-agent at "+sock+" cannot be reached (") {
+		t.Errorf("notices %q, want one about the agent", notes)
+	}
+}
+
+// When the agent is the only credential and its socket cannot be reached, connecting
+// fails with an *AgentError naming the socket and SSH_AUTH_SOCK, which is not a missing
+// file (fs.ErrNotExist) for a caller that looks for one; for the bastion's agent too.
+func TestSSHAgentAloneWithoutItsSocketIsAnAgentError(t *testing.T) {
+	srv := sshtest.Start(t)
+	missing := filepath.Join(t.TempDir(), "agent.sock")
+	t.Setenv("SSH_AUTH_SOCK", missing)
+	node := keyConfig(srv)
+	node.PrivateKey, node.Agent = "", true
+	viaBastion := bastionConfig(srv, srv)
+	viaBastion.Bastion.PrivateKey, viaBastion.Bastion.Agent = "", true
+	for _, tc := range []struct {
+		name    string
+		cfg     transport.SSHConfig
+		bastion bool
+	}{{"node", node, false}, {"bastion", viaBastion, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newSSH(t, tc.cfg)
+			if w := r.Warning(); w != "" {
+				t.Errorf("Warning() = %q; the agent is the only credential, so nothing else could be used", w)
+			}
+			_, _, err := r.Run(context.Background(), "/bin/true", nil)
+			var aerr *transport.AgentError
+			if !errors.As(err, &aerr) || aerr.Socket != missing || !aerr.FromEnv || aerr.Bastion != tc.bastion {
+				t.Fatalf("want an AgentError for %s, got %v (%#v)", missing, err, aerr)
+			}
+			want := "ssh-agent cannot be reached at SSH_AUTH_SOCK=" + missing + " (dial unix " + missing + ": connect: no such file or directory), " +
+				"and Agent is the only credential set: start ssh-agent"
+			if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "or set PrivateKey or Password") {
+				t.Errorf("error %q lacks %q", err, want)
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the agent's error passes for a missing file: %v", err)
+			}
+		})
 	}
 }
 

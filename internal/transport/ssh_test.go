@@ -366,7 +366,7 @@ func TestSSHCancelUnconfirmedIsOutcomeUnknown(t *testing.T) {
 	}
 }
 
-func waitGone(t *testing.T, marker string, srv *sshtest.Server) {
+func waitGone(t testing.TB, marker string, srv *sshtest.Server) {
 	t.Helper()
 	err := sshtest.WaitFor(5*time.Second, "the remote process to end after the cancel", func() (bool, error) {
 		pids, err := sshtest.Processes(marker)
@@ -380,7 +380,7 @@ func waitGone(t *testing.T, marker string, srv *sshtest.Server) {
 }
 
 // killAll kills this test's own remote processes, found by their unique path.
-func killAll(t *testing.T, marker string) {
+func killAll(t testing.TB, marker string) {
 	t.Helper()
 	for _, p := range mustProcesses(t, marker) {
 		_ = syscall.Kill(p, syscall.SIGKILL)
@@ -388,7 +388,7 @@ func killAll(t *testing.T, marker string) {
 }
 
 // mustProcesses is processes for the test's own goroutine: a pgrep failure ends the test.
-func mustProcesses(t *testing.T, pattern string) []int {
+func mustProcesses(t testing.TB, pattern string) []int {
 	t.Helper()
 	pids, err := sshtest.Processes(pattern)
 	if err != nil {
@@ -399,13 +399,26 @@ func mustProcesses(t *testing.T, pattern string) []int {
 
 // sleepMarker links a uniquely named path to sleep, so that pgrep finds exactly the
 // process a test started through it.
-func sleepMarker(t *testing.T) string {
+func sleepMarker(t testing.TB) string { return markerFor(t, "/bin/sleep") }
+
+// markerFor links a uniquely named path, in a directory every user can read, to program.
+func markerFor(t testing.TB, program string) string {
 	t.Helper()
-	marker := filepath.Join(sshtest.SharedDir(t), fmt.Sprintf("akshybrid-sleep-%d", time.Now().UnixNano()))
-	if err := os.Symlink("/bin/sleep", marker); err != nil {
+	marker := filepath.Join(sshtest.SharedDir(t), fmt.Sprintf("akshybrid-%s-%d", filepath.Base(program), time.Now().UnixNano()))
+	if err := os.Symlink(program, marker); err != nil {
 		t.Fatal(err)
 	}
 	return marker
+}
+
+// sharedScript writes an executable shell script that every user can run.
+func sharedScript(t testing.TB, name, body string) string {
+	t.Helper()
+	p := filepath.Join(sshtest.SharedDir(t), name)
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil { //nolint:gosec // run by the unprivileged login user
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
@@ -490,9 +503,11 @@ func TestSSHKeepAliveDetectsDeadPeer(t *testing.T) {
 	frozen := time.Now()
 	select {
 	case err := <-done:
-		// Three intervals without an answer, not fewer: a slow reply is not a dead peer.
-		if d := time.Since(frozen); d < 3*cfg.KeepAlive {
-			t.Errorf("the connection was given up %s after the peer went silent, before three keepalive intervals (%s)", d, 3*cfg.KeepAlive)
+		// Three intervals without an answer to one keepalive, not fewer: a slow reply is not
+		// a dead peer. That keepalive may have left up to one interval before the freeze
+		// (its reply then never came), so the run ends at least two intervals after it.
+		if d := time.Since(frozen); d < 2*cfg.KeepAlive {
+			t.Errorf("the connection was given up %s after the peer went silent, too soon for three keepalive intervals (%s) without an answer", d, 3*cfg.KeepAlive)
 		}
 		if !errors.Is(err, transport.ErrConnectionLost) || !strings.Contains(err.Error(), "(no answer to keepalives for 300ms)") {
 			t.Fatalf("got %v", err)
@@ -531,5 +546,120 @@ func TestSSHCancelledBeforeConnect(t *testing.T) {
 	cancel()
 	if _, _, err := r.Run(ctx, "/bin/true", nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// checkOutputLimit checks err is the output limit error for program on stream, with the
+// command confirmed stopped.
+func checkOutputLimit(t testing.TB, err error, program, stream string) {
+	t.Helper()
+	var lerr *transport.OutputLimitError
+	if !errors.As(err, &lerr) || lerr.Program != program || lerr.Stream != stream || lerr.Limit != 64<<20 || lerr.Unconfirmed {
+		t.Fatalf("want an OutputLimitError for %s on %s, got %v (%#v)", program, stream, err, lerr)
+	}
+	if errors.Is(err, transport.ErrStopUnconfirmed) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the error says the stop is unconfirmed or the run timed out: %v", err)
+	}
+	for _, want := range []string{"the host printed more than 64 MiB on " + stream + " while running " + program,
+		"so the run was stopped", "such as a module or a profile script that writes in a loop"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+// A remote command that prints without end, on either stream, is stopped at the output
+// limit: the run fails with the limit's error instead of reading on until its timeout,
+// and the command is gone. The deadline only bounds the test.
+func TestSSHEndlessOutputIsStoppedAtTheLimit(t *testing.T) {
+	t.Parallel()
+	srv := sshtest.Start(t)
+	cfg := keyConfig(srv)
+	// OpenSSH refuses signal requests in a root login (no privilege separation there).
+	cfg.User = sshtest.UnprivilegedUser(t)
+	r := newSSH(t, cfg)
+	for _, stream := range []string{"standard output", "standard error"} {
+		t.Run(stream, func(t *testing.T) {
+			marker := markerFor(t, "/usr/bin/yes")
+			t.Cleanup(func() { killAll(t, marker) })
+			program := marker
+			if stream == "standard error" {
+				program = sharedScript(t, "yes-on-stderr", "exec "+marker+" >&2")
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			out, errOut, err := r.Run(ctx, program, nil)
+			checkOutputLimit(t, err, program, stream)
+			if out != nil || errOut != nil {
+				t.Errorf("a run past the limit returned %d and %d bytes of output", len(out), len(errOut))
+			}
+			waitGone(t, marker, srv)
+		})
+	}
+	// The connection survives.
+	echo(t, r, srv)
+}
+
+// A command that exits while a process it started in the background still holds its
+// output is judged by its exit status: the run returns what it printed without waiting
+// for the background process, which is still running when the run returns.
+func TestSSHChildHoldingTheOutputDoesNotHoldTheRun(t *testing.T) {
+	t.Parallel()
+	srv := sshtest.Start(t)
+	r := newSSH(t, keyConfig(srv))
+	for _, tc := range []struct {
+		name string
+		code int
+	}{{"exit 0", 0}, {"exit 3", 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			child := sleepMarker(t)
+			t.Cleanup(func() { killAll(t, child) })
+			prog := sharedScript(t, "leaves-a-child", child+" 300 & echo done; exit "+strconv.Itoa(tc.code))
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			var notes []string
+			out, _, err := r.Run(transport.WithNotice(ctx, func(msg string) { notes = append(notes, msg) }), prog, nil)
+			if string(out) != "done\n" {
+				t.Errorf("stdout %q, want what the command printed before it exited", out)
+			}
+			var xerr *transport.ExitError
+			switch {
+			case tc.code == 0 && err != nil:
+				t.Fatalf("a command that exited 0 failed: %v", err)
+			case tc.code != 0 && (!errors.As(err, &xerr) || xerr.Code != tc.code):
+				t.Fatalf("want exit status %d, got %v", tc.code, err)
+			}
+			if len(mustProcesses(t, child)) == 0 {
+				t.Fatal("the background process has ended: the run waited for it")
+			}
+			if len(notes) != 1 || !strings.Contains(notes[0], "its output stayed open") {
+				t.Errorf("notices %q, want one about the output left open", notes)
+			}
+		})
+	}
+}
+
+// BenchmarkSSHEndlessOutput runs a remote command that prints without end until the
+// output limit stops it; B/op is what one such run allocates.
+func BenchmarkSSHEndlessOutput(b *testing.B) {
+	srv := sshtest.Start(b)
+	cfg := keyConfig(srv)
+	cfg.User = sshtest.UnprivilegedUser(b)
+	r, err := transport.NewSSH(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	echoOut, _, err := r.Run(context.Background(), "/bin/echo", []string{"warm"})
+	if err != nil || string(echoOut) != "warm\n" {
+		b.Fatalf("warm-up: %q %v", echoOut, err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _, err := r.Run(context.Background(), "/usr/bin/yes", nil)
+		var lerr *transport.OutputLimitError
+		if !errors.As(err, &lerr) {
+			b.Fatalf("got %v", err)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -73,9 +74,63 @@ var ErrStopUnconfirmed = errors.New("cancelled, but the remote command did not c
 // to 8191 characters.
 const MaxCommandLine = 8191
 
-// maxOutput bounds what one run may print on each stream, so a runaway program cannot
-// exhaust this process's memory.
+// maxOutput bounds what one run may print on each of its standard output and standard
+// error, on every transport. A run that prints more is stopped at once and fails with an
+// *OutputLimitError, so a runaway program neither exhausts this process's memory nor
+// keeps a run going until its timeout. The provider's scripts print kilobytes.
 const maxOutput = 64 << 20
+
+// OutputLimitError reports a run that was stopped because its program printed more than
+// a run may keep on one stream.
+type OutputLimitError struct {
+	// Program is the program that ran.
+	Program string
+	// Stream is the stream that passed the limit: "standard output" or "standard error".
+	Stream string
+	// Limit is how many bytes a stream may carry.
+	Limit int
+	// Unconfirmed is true when the program did not confirm that it stopped: it may
+	// still be running (the error then wraps ErrStopUnconfirmed).
+	Unconfirmed bool
+}
+
+func (e *OutputLimitError) Error() string {
+	msg := fmt.Sprintf("the host printed more than %d MiB on %s while running %s, so the run was stopped; "+
+		"look on the host for what prints without end, such as a module or a profile script that writes in a loop", e.Limit>>20, e.Stream, e.Program)
+	if e.Unconfirmed {
+		msg += " (" + ErrStopUnconfirmed.Error() + ")"
+	}
+	return msg
+}
+
+// Unwrap returns ErrStopUnconfirmed when the program may still be running.
+func (e *OutputLimitError) Unwrap() error {
+	if e.Unconfirmed {
+		return ErrStopUnconfirmed
+	}
+	return nil
+}
+
+// ErrProgramNotFound is wrapped by the errors of local runs whose program could not be
+// started because it does not exist (over SSH the remote shell reports that instead, as
+// an exit status).
+var ErrProgramNotFound = errors.New("program not found")
+
+type noticeKey struct{}
+
+// WithNotice returns a context whose runs tell f about what they did that is not an
+// error but belongs in a debug log, such as output that a child process of the program
+// kept open after the program exited. The transports log nothing themselves.
+func WithNotice(ctx context.Context, f func(msg string)) context.Context {
+	return context.WithValue(ctx, noticeKey{}, f)
+}
+
+// Notice tells the function WithNotice put in ctx about msg; runners call it.
+func Notice(ctx context.Context, msg string) {
+	if f, ok := ctx.Value(noticeKey{}).(func(string)); ok && f != nil {
+		f(msg)
+	}
+}
 
 // CommandLine builds the single command string an SSH exec request carries, so that it
 // means the same to cmd.exe (the default shell of Windows OpenSSH) and to POSIX shells.
@@ -169,19 +224,93 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// limitedBuffer collects output up to maxOutput bytes and fails the write after that.
-type limitedBuffer struct {
-	buf      []byte
+// output collects one stream of a run, up to maxOutput bytes. It keeps what it gets in
+// chunks, so that a stream cut off at the limit has allocated about the limit and not
+// several times it, as a growing slice would. A write past the limit drops what was kept,
+// marks the stream exceeded, calls onExceed once and fails. It is safe for one writer and
+// concurrent readers.
+type output struct {
+	limit    int
+	onExceed func()
+
+	mu       sync.Mutex
+	chunks   [][]byte
+	n        int
 	exceeded bool
+	sealed   bool // Bytes was called: later writes fail, so what it returned stays as it is
 }
 
-var errOutputTooLarge = fmt.Errorf("output exceeds %d MiB", maxOutput>>20)
+const (
+	firstChunk = 4 << 10
+	maxChunk   = 1 << 20
+)
 
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if len(b.buf)+len(p) > maxOutput {
-		b.exceeded = true
-		return 0, errOutputTooLarge
+func newOutput(onExceed func()) *output {
+	return &output{limit: maxOutput, onExceed: onExceed}
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	if o.exceeded || o.sealed {
+		o.mu.Unlock()
+		return 0, errOutputLimit
 	}
-	b.buf = append(b.buf, p...)
-	return len(p), nil
+	if o.n+len(p) > o.limit {
+		o.exceeded, o.chunks, o.n = true, nil, 0
+		o.mu.Unlock()
+		if o.onExceed != nil {
+			o.onExceed()
+		}
+		return 0, errOutputLimit
+	}
+	written := len(p)
+	for len(p) > 0 {
+		last := len(o.chunks) - 1
+		if last < 0 || len(o.chunks[last]) == cap(o.chunks[last]) {
+			size := firstChunk
+			if last >= 0 {
+				size = min(2*cap(o.chunks[last]), maxChunk)
+			}
+			// A chunk never reaches past the limit.
+			o.chunks = append(o.chunks, make([]byte, 0, min(size, o.limit-o.n)))
+			last++
+		}
+		c := o.chunks[last]
+		k := min(len(p), cap(c)-len(c))
+		o.chunks[last] = append(c, p[:k]...)
+		p = p[k:]
+		o.n += k
+	}
+	o.mu.Unlock()
+	return written, nil
+}
+
+// errOutputLimit fails the write that passes the limit, and every write after it or
+// after Bytes; the runners report an *OutputLimitError instead.
+var errOutputLimit = errors.New("output limit reached")
+
+// Exceeded reports whether the stream passed the limit.
+func (o *output) Exceeded() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.exceeded
+}
+
+// Bytes returns what the stream printed, nil once it passed the limit, and ends the
+// stream: a reader still going (a child holding the output open) stops at its next write.
+func (o *output) Bytes() []byte {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sealed = true
+	switch len(o.chunks) {
+	case 0:
+		return nil
+	case 1:
+		return o.chunks[0]
+	}
+	b := make([]byte, 0, o.n)
+	for _, c := range o.chunks {
+		b = append(b, c...)
+	}
+	return b
 }
