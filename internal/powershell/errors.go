@@ -36,7 +36,7 @@ func (e *Error) Error() string {
 	switch {
 	case e.ExitCode != 0 || e.Message != "":
 		b.WriteString(e.Operation + " failed on the host")
-	case errors.Is(e.Err, transport.ErrConnectionLost) || errors.Is(e.Err, transport.ErrStopUnconfirmed):
+	case errors.Is(e.Err, transport.ErrConnectionLost) || errors.Is(e.Err, transport.ErrStopUnconfirmed) || errors.Is(e.Err, akshci.ErrOutcomeUnknown):
 		// The host may have done the work: say so rather than "failed".
 		b.WriteString(e.Operation + " did not report a result, so its outcome on the host is unknown")
 	default:
@@ -77,7 +77,10 @@ func (h *Host) hostError(operation, cluster string, update bool, stdout []byte, 
 		if errors.Is(err, transport.ErrProgramNotFound) {
 			e.Remedies = append(e.Remedies, "PowerShell was not found at "+strconv.Quote(h.exe)+": set the powershell setting to the path of powershell.exe (or pwsh.exe).")
 		}
-		if (errors.Is(err, transport.ErrConnectionLost) || errors.Is(err, transport.ErrStopUnconfirmed)) && update {
+		// A renewal stopped midway (the connection broke, the stop was not confirmed, or it
+		// was stopped at the output limit) may have done part of its work.
+		var limit *transport.OutputLimitError
+		if (errors.Is(err, transport.ErrConnectionLost) || errors.Is(err, transport.ErrStopUnconfirmed) || errors.As(err, &limit)) && update {
 			e.Remedies = append(e.Remedies, "the run ended before the host confirmed a result, so the renewal may or may not have completed. "+
 				"The next plan reads the host again, and applying again repeats the renewal only if it is still needed.")
 			e.Err = fmt.Errorf("%w (%w)", err, akshci.ErrOutcomeUnknown)

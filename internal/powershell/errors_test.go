@@ -319,3 +319,12 @@ func TestExcerptOfHugeOutputIsBoundedAndMasked(t *testing.T) {
 		t.Errorf("excerpt of %d bytes: %d characters, %q…", len(big), len([]rune(got)), got[:80])
 	}
 }
+
+// An update stopped at the output limit ran part of the way: its outcome is unknown.
+func TestUpdateStoppedAtTheOutputLimitHasAnUnknownOutcome(t *testing.T) {
+	f := &fakeRunner{err: &transport.OutputLimitError{Program: "powershell.exe", Stream: "standard output", Limit: 64 << 20}}
+	err := newHost(t, f).UpdateManagementCertificates(context.Background(), akshci.ManagementOptions{})
+	if !errors.Is(err, akshci.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "may or may not have completed") || !strings.Contains(err.Error(), "outcome on the host is unknown") {
+		t.Fatalf("got %v", err)
+	}
+}
