@@ -9,8 +9,9 @@
 #   scripts/headers.sh --check   fail, listing them, when a source file lacks it
 #
 # Source files: the Go files, the shell scripts (scripts/*.sh, .ci/run) and the JavaScript modules (*.mjs) that
-# git tracks, or that are new and not ignored. Not headed: generated files (docs/, examples/plans/), examples/ (its
-# files are rendered into the documentation, as prose) and testdata/.
+# git tracks, or that are new and not ignored. Not headed: generated files (docs/, examples/plans/, Go files marked
+# "Code generated ... DO NOT EDIT."), examples/ (its files are rendered into the documentation, as prose) and
+# testdata/.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -24,7 +25,12 @@ readonly LICENSE_ID="SPDX-License-Identifier: MPL-2.0"
 sources() {
 	git ls-files --cached --others --exclude-standard -- '*.go' '*.sh' '*.mjs' .ci/run |
 		grep -Ev '(^|/)testdata/|^docs/|^examples/' |
-		while IFS= read -r f; do [[ -f $f ]] && printf '%s\n' "$f"; done
+		while IFS= read -r f; do
+			[[ -f $f ]] || continue
+			# A generated Go file says so (https://go.dev/s/generatedcode); its generator writes its header.
+			grep -qm1 '^// Code generated .* DO NOT EDIT\.$' "$f" && continue
+			printf '%s\n' "$f"
+		done
 }
 
 # comment FILE prints the line-comment marker of FILE's language.
