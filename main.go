@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command terraform-provider-akshybrid serves the akshybrid Terraform provider, which
 // plans and applies the renewal of AKS hybrid certificates and tokens.
 package main

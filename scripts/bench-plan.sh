@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Wall time of `terraform plan` over 1 management + N cluster resources against the
 # emulator, compared with the same plan over N+1 terraform_data resources (Terraform's
 # in-process floor) and over N+1 resources of a do-nothing provider built on the same

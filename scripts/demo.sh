@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # The quick start, end to end against the embedded emulator (make demo):
 #   1. apply examples/quickstart: the provider runs the first renewal and records expiry;
 #   2. move the emulated clock 61 days forward: the plan replaces the due resources;

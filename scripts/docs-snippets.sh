@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Checks what tfplugindocs cannot: that the generated docs/ can be copied from.
 #
 # 1. Every HCL block (```terraform, ```hcl, ```tf) in docs/ is either an excerpt of a configuration under examples/

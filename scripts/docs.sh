@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Generates docs/ from the provider schema, templates/ and examples/ with tfplugindocs, offline.
 #
 #   scripts/docs.sh           regenerate the inventory-script template, examples/plans/ (scripts/plan-excerpts.sh) and docs/
 #   scripts/docs.sh --check   regenerate, validate, and fail when docs/ differs from what is committed
 #
-# tfplugindocs needs a Terraform CLI on PATH to read the schema; scripts/terraform-current.sh provides one.
-# It is never given --tf-version, which would download Terraform.
+# tfplugindocs is pinned in tools/go.mod (a tool directive) and run from there, so the provider's go.mod names
+# no tool. It needs a Terraform CLI on PATH to read the schema; scripts/terraform-current.sh provides one. It is
+# never given --tf-version, which would download Terraform.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 repo_root
 
-tfplugindocs=github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@v0.25.0
 check=false
 [[ ${1:-} == --check ]] && check=true
 
@@ -31,7 +34,7 @@ export PATH TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE=1
 
 run() {
 	local out
-	if ! out=$(go run "$tfplugindocs" "$@" 2>&1); then
+	if ! out=$(go tool -modfile=tools/go.mod tfplugindocs "$@" 2>&1); then
 		printf '%s\n' "$out" >&2
 		return 1
 	fi

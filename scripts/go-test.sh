@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Runs the Go tests, acceptance tests included, against a real Terraform or OpenTofu CLI.
 #
 #   scripts/go-test.sh terraform [go test flags...]   every package; -race on the domain, emulator and provider

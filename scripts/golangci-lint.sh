@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Prints the path of golangci-lint at the version this repository is linted with.
 #
 # Uses `golangci-lint` from PATH when it is exactly that version; otherwise installs it with `go install` from

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Prints the path of gremlins (mutation testing for Go) at the version `make mutation` uses.
 #
 # Installs it with `go install` from the Go module proxy into the tools cache (see scripts/lib.sh) once and

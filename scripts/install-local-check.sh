@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Proves the two ways of using a local build that the README documents, with a real CLI, offline:
 #
 #   scripts/install-local-check.sh terraform|opentofu

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Builds the provider and installs it into the local filesystem mirror that Terraform and OpenTofu search on their
 # own, so that an unchanged configuration with
 #

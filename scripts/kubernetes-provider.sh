@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Prints a directory holding the hashicorp/kubernetes provider as `terraform-provider-kubernetes`, for a dev_overrides
 # CLI configuration, so that `make validate-examples` can validate the example that wires the ephemeral kubeconfig
 # into the kubernetes provider (examples/kubeconfig-kubernetes) without a registry.

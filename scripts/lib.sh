@@ -1,4 +1,7 @@
 # shellcheck shell=bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Shared helpers for the scripts in this directory. Source it; do not run it.
 #
 # Tools that cannot be assumed on a machine (a Terraform CLI, OpenTofu, golangci-lint) are built from the Go

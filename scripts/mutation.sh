@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Mutation testing with gremlins: changes one operator at a time in the code under test and checks that some test
 # fails. Prints each package's test efficacy (killed / (killed + lived)) and fails when one is below its threshold.
 #

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Prints the path of an OpenTofu CLI for running the acceptance tests against OpenTofu.
 #
 # Uses `tofu` from PATH when present, unless AKSHYBRID_BUILD_OPENTOFU=1. Otherwise it builds OpenTofu 1.12.6

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Produces the plan and output excerpts that the docs show, from a real run: examples/quickstart applied with a
 # real Terraform CLI against the emulator, then planned with the emulated clock 61 days on. Writes
 # examples/plans/*.txt, which templates/ include with tfplugindocs' codefile; `make docs` runs it and

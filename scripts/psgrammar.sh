@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Prints the path of a directory holding web-tree-sitter and tree-sitter-powershell from npm, installing them
 # on first use into the tools cache (scripts/lib.sh tools_dir), outside the repository. --ignore-scripts: the
 # packages ship the grammar as WebAssembly, so no install script or native build is needed.

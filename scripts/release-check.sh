@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Checks that a release can be built: every target in .goreleaser.yml (linux, darwin and windows on amd64 and
 # arm64) cross-compiles with CGO off, -trimpath and the release ldflags, into dist/.
 #

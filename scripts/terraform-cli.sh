@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Prints the path of a Terraform CLI for tests, docs and example validation.
 #
 # Uses `terraform` from PATH when it is at least 1.5. Otherwise, or when AKSHYBRID_BUILD_TERRAFORM=1, it

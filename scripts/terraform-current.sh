@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Prints the path of a current Terraform CLI (default 1.14.9), for the acceptance tests that must run against
 # a recent release and for features that need one (actions and `terraform query` need 1.14).
 #

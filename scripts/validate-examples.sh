@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Validates every Terraform configuration under examples/ against the provider built from this tree, offline.
 #
 # It builds the provider, writes a CLI configuration with dev_overrides that points Terraform at the built

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package emulator is an emulated AKS hybrid deployment kept in one bbolt file. It
 // implements akshci.Host faithfully enough to try the provider, run demos and test
 // pipelines without hardware: a real X.509 cloud agent CA signs real client

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package hosts turns a provider's host settings into an akshci.Host. It is the one
 // place that knows every kind of host, so the provider itself only sees the interface.
 package hosts

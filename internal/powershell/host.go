@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package powershell implements akshci.Host for a real AKS hybrid deployment: it runs
 // AksHci PowerShell scripts on a node through a transport.Runner (OpenSSH or this
 // machine) and reads their output.

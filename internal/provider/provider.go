@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package provider is the Terraform glue of terraform-provider-akshybrid: the provider
 // configuration (its host blocks in provider_hosts.go), the renewal resources, the data
 // sources and the features of newer CLIs (provider_features.go). It talks to an AKS

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package redact masks secrets in text that came from a host (cmdlet errors, tool
 // output) before it can reach an error message, a log line or the Terraform state. Host
 // scripts never print secrets on purpose; this is the net under them.

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package transport carries a program invocation to the machine that runs it: over
 // OpenSSH to a remote host (SSH) or on this machine (Local). It knows nothing of
 // PowerShell or AKS hybrid; the powershell package builds the program and arguments.

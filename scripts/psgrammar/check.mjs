@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Parses PowerShell scripts with the tree-sitter-powershell grammar (npm) and reports every syntax error.
 //
 //   node scripts/psgrammar/check.mjs NODE_MODULES_DIR FILE...

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package prereq decides what a test does when something it needs from the machine is missing (an sshd, a
 // Terraform CLI, a grammar checker): it fails, naming what is missing and how to install it, unless the person
 // running the tests said beforehand that they knowingly skip it. A test suite that reports "ok" has therefore run

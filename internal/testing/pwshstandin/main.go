@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command pwshstandin stands in for powershell.exe in tests, where no PowerShell exists.
 // It accepts the command line the powershell package sends
 // (-NoProfile -NonInteractive -EncodedCommand <base64 UTF-16LE>), reads the operation

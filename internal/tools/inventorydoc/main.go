@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command inventorydoc writes the docs page that shows administrators the exact
 // inventory script, step by step, with what each step reads and what leaves the host.
 // It runs from scripts/docs.sh (make docs) before tfplugindocs, so the page is generated

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-akshybrid Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command floorprovider is a do-nothing Terraform provider built on the same plugin
 // framework as terraform-provider-akshybrid, with a resource of the same shape. It exists
 // only for scripts/bench-plan.sh: the plan time over N of its resources is the floor any
