@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) The terraform-provider-akshybrid Authors
+# SPDX-License-Identifier: MPL-2.0
+
 # Makes sure this machine has what `make test` needs beyond Go, before any test runs:
 #
 #   sshd        OpenSSH's server (Debian: openssh-server); the SSH tests start their own on loopback
