@@ -501,6 +501,21 @@ func (e *Emulator) begin(tx *bolt.Tx, write bool) (*session, error) {
 		if err := s.verifyRecords(); err != nil {
 			return nil, err
 		}
+		if s.state.DeploymentID == "" {
+			// A file written before the identity was recorded is named after its cloud
+			// agent CA (deploymentID). The first update records that name, so that a CA
+			// rotation, which replaces the CA, keeps it. It is stored without marking the
+			// session dirty: it is committed with the update's own changes, a rotation
+			// among them, and an update that changes nothing still writes nothing.
+			s.state.DeploymentID = s.deploymentID()
+			data, err := json.Marshal(s.state)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.top.put(keyState, data); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if !e.ensured {
 		for _, name := range e.clusters {
@@ -1069,8 +1084,9 @@ func newDeploymentID() string {
 	return "emulator-" + hex.EncodeToString(b[:])
 }
 
-// deploymentID is the deployment's identity; files written before it was recorded are
-// identified by their cloud agent CA, which the emulator never rotates.
+// deploymentID is the deployment's identity. Files written before it was recorded are
+// identified by their cloud agent CA until their first update records that (begin), so
+// the identity stays when the CA is rotated.
 func (s *session) deploymentID() string {
 	if s.state.DeploymentID != "" {
 		return s.state.DeploymentID
