@@ -4,6 +4,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
@@ -100,17 +101,20 @@ func TestCheckFileLengthBoundary(t *testing.T) {
 	}
 }
 
-// A state file whose first meta page is damaged is still sound: like bbolt, the check
-// finds the page size from the second meta page and uses that one.
-func TestCheckFileFallsBackToTheSecondMetaPage(t *testing.T) {
+// A state file with either meta page damaged is refused: bbolt would silently use the
+// other one, an older commit (TestDamagedMetaPageIsNeverAnOlderDeployment). The page size
+// is still found from the second meta page, as bbolt finds it, so the message names the
+// damaged page rather than the page size.
+func TestCheckFileRefusesADamagedMetaPage(t *testing.T) {
 	f := newFixture(t, "demo")
 	data := f.bytes()
 	if err := checkFile(data); err != nil {
 		t.Fatalf("intact file: %v", err)
 	}
-	clear(data[:minPageSize])
-	if err := checkFile(data); err != nil {
-		t.Errorf("first meta page zeroed: %v, want the second meta page used", err)
+	for page := range 2 {
+		d := bytes.Clone(data)
+		clear(d[page*4096 : page*4096+minPageSize])
+		wantErr(t, fmt.Sprintf("meta page %d zeroed", page), checkFile(d), fmt.Sprintf("its meta page %d is not valid", page))
 	}
 }
 

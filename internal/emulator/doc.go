@@ -214,17 +214,32 @@
 // compact binary encoding, since every inventory reads them all: 100 clusters take a few
 // milliseconds), and the secrets as JSON in a separate bucket.
 //
-// Reads and updates. Inventory, Snapshot, ClientStatus, Secrets and Prepare are reads:
-// they replay the dynamics up to now, create missing configured clusters and move the
-// clock in a transaction that is always rolled back, so plans and refreshes write
-// nothing; a what-if read far in the future leaves the file byte for byte as it was.
-// The updates (and the test operations AddCluster, DeleteCluster, PowerOff, PowerOn)
-// commit, and only when something changed; a failed one commits nothing, so for
-// example an update refused because the CA expired leaves the file byte-identical. The
-// one write a read makes is first use: a missing or empty file, or an empty bbolt
-// database, is initialised as a new deployment with a new deployment ID
-// (Inventory.DeploymentID), which the provider compares with the one its resources
-// recorded, so a deleted or emptied file is reported rather than silently replaced.
+// Reads and updates. Inventory, Snapshot, ClientStatus, Secrets, Kubeconfig and Prepare
+// are reads: they open the file read-only with a shared lock, in a read-only bbolt
+// transaction, and replay the dynamics up to now, create missing configured clusters and
+// move the clock in memory only, so plans and refreshes write nothing and work on a
+// read-only file; a what-if read far in the future leaves the file byte for byte as it
+// was. The updates (and the test operations AddCluster, DeleteCluster, PowerOff,
+// PowerOn) open it read-write with an exclusive lock and commit, and only when something
+// changed; a failed one commits nothing, so for example an update refused because the CA
+// expired leaves the file byte-identical. An update refuses a file whose mode grants no
+// write permission (even to root, who could write it anyway), or that this user or the
+// file system cannot write, with a *ReadOnlyError naming the file.
+//
+// First use. The one write a read makes is first use: a missing file is created (mode
+// 0600) with a new deployment, with a new deployment ID (Inventory.DeploymentID) and the
+// configured clusters, so a plan against a new state file path works. It is written under
+// a temporary name next to the state file (<state_path>.new-<random>, removed afterwards)
+// and linked into place when complete, so no
+// process ever sees a half-written or empty state file, and of two processes creating it
+// at once one wins and the other uses its file. A file that exists is never initialised:
+// an empty one (0 bytes) is a *StateFileError with Empty set that says how to restore the
+// backup or start over (delete the file), and an empty bbolt database is refused too (as
+// damaged next to a backup, otherwise as not ours). The provider compares the deployment
+// ID with the one its resources recorded, so a deleted file is reported rather than
+// silently replaced. A file written before the ID was recorded is named after its cloud
+// agent CA; its first committed update records that name, so that a CA rotation, which
+// replaces the CA, keeps the deployment's identity.
 //
 // Opening. Every operation opens the file, takes its lock, runs one transaction and
 // closes it again, so several Terraform commands in one process (flock is per open file,
@@ -234,7 +249,9 @@
 // file, checkFile verifies every structure bbolt will dereference (meta pages, page
 // bounds, page types, key order, nested and inline buckets, the freelist), because a
 // damaged file would otherwise crash the process in ways recover cannot catch (see
-// filecheck.go); and an update decodes every record first, with the decoders reads use
+// filecheck.go). Both meta pages must be valid: with one damaged bbolt would silently
+// go back to the commit before (or, in a file committed once, to an empty database); the
+// backup holds the last commit. And an update decodes every record first, with the decoders reads use
 // (each cluster's Kubernetes CA included) and every stored key besides, so it never
 // writes into a file of which another part is damaged, and a file a read refuses as
 // damaged is refused by every update with the same reason. A damaged file, or one that is not ours
@@ -245,8 +262,8 @@
 // Backup. After every committed update the emulator copies the file to
 // <state_path>.backup (written to a temporary file and renamed, so never half-written;
 // best effort: the update has already succeeded). A damaged file's diagnostic names the
-// copy to restore. First use of a missing or empty file keeps an existing backup, since
-// it is then the way back to the deployment that was deleted.
+// copy to restore. First use of a missing file keeps an existing backup, since it is
+// then the way back to the deployment that was deleted.
 //
 // The configured workload clusters are created, when missing, by the first committed
 // operation of an Emulator value (until then each read shows them as just created);

@@ -22,7 +22,8 @@ const DefaultLockTimeout = 10 * time.Second
 
 // Config describes an emulated deployment.
 type Config struct {
-	// StatePath is the bbolt file holding the deployment; created with mode 0600.
+	// StatePath is the bbolt file holding the deployment; created with mode 0600 when
+	// missing (by any operation, a read included). Reads need only read access to it.
 	StatePath string
 	// Clock is the wall clock; nil means akshci.RealClock. The package never reads the
 	// machine's time any other way.
@@ -96,7 +97,7 @@ func New(cfg Config) (*Emulator, error) {
 // Path is the absolute path of the state file.
 func (e *Emulator) Path() string { return e.path }
 
-// Prepare opens (creating it on first use) and checks the state file, the emulated
+// Prepare opens (creating it when missing) and checks the state file, the emulated
 // clock and the configured clusters, like a read: it persists nothing else.
 func (e *Emulator) Prepare(ctx context.Context) error {
 	return e.view(ctx, func(s *session) error {
@@ -403,7 +404,7 @@ func (e *Emulator) AddCluster(ctx context.Context, name string) error {
 		return err
 	}
 	return e.update(ctx, func(s *session) error {
-		if s.clusterBucket().Get([]byte(name)) != nil {
+		if s.clusterBucket().get([]byte(name)) != nil {
 			return fmt.Errorf("workload cluster %q already exists", name)
 		}
 		return s.createCluster(name)
@@ -496,11 +497,10 @@ func (e *Emulator) ClientStatus(ctx context.Context) (map[string]string, error) 
 func (e *Emulator) Secrets(ctx context.Context) ([]string, error) {
 	var out []string
 	err := e.view(ctx, func(s *session) error {
-		c := s.secretsBucket().Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		return s.secretsBucket().each(func(k, v []byte) error {
 			if string(k) == string(secretCA) {
 				out = append(out, string(v))
-				continue
+				return nil
 			}
 			var sec storedSecrets
 			if err := json.Unmarshal(v, &sec); err != nil {
@@ -515,8 +515,8 @@ func (e *Emulator) Secrets(ctx context.Context) ([]string, error) {
 			if sec.KubeCAKey != "" {
 				out = append(out, sec.KubeCAKey)
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err

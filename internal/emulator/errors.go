@@ -22,9 +22,28 @@ type StateFileError struct {
 	// Backup is the emulator's copy of the file as of its last committed operation,
 	// when there is one.
 	Backup string
+	// Empty is set (with Damaged) for a file of zero bytes: it exists, so it is not a new
+	// deployment, and it is never initialised as one.
+	Empty bool
 }
 
+// afterRecovery is what every recovery of a damaged file leads to in the Terraform state.
+const afterRecovery = " (resources in the Terraform state then report that the deployment changed)"
+
 func (e *StateFileError) Error() string {
+	if e.Empty {
+		s := "emulator state file " + strconv.Quote(e.Path) + " is empty (0 bytes); it was left untouched: an existing " +
+			"file is never turned into a new emulated deployment. "
+		if e.Backup != "" {
+			s += "To recover, restore the copy the emulator saved after its last successful change: cp " +
+				strconv.Quote(e.Backup) + " " + strconv.Quote(e.Path) + "; or delete the empty file to start a new " +
+				"emulated deployment (a missing file is created on first use)"
+		} else {
+			s += "To start a new emulated deployment, delete the empty file (a missing file is created on first use; " +
+				"there is no backup copy " + strconv.Quote(e.Path+".backup") + ")"
+		}
+		return s + afterRecovery
+	}
 	if !e.Damaged {
 		return strconv.Quote(e.Path) + " is not an akshybrid emulator state file: " + e.Reason +
 			"; it was left untouched; move it away or choose another state file path"
@@ -37,7 +56,21 @@ func (e *StateFileError) Error() string {
 		s += "To recover, move the damaged file away to start a new emulated deployment (there is no backup copy " +
 			strconv.Quote(e.Path+".backup") + ")"
 	}
-	return s + " (resources in the Terraform state then report that the deployment changed)"
+	return s + afterRecovery
+}
+
+// ReadOnlyError reports an operation that changes the deployment on a state file it
+// cannot write. Reads (Inventory, Snapshot, ...) work on such a file.
+type ReadOnlyError struct {
+	Path string
+	// Why says what makes it read-only: its mode, this user's permissions, the file system.
+	Why string
+}
+
+func (e *ReadOnlyError) Error() string {
+	return "emulator state file " + strconv.Quote(e.Path) + " is read-only (" + e.Why + "): reading it works, but this " +
+		"operation changes the emulated deployment and must write it; nothing was changed. Make the file writable " +
+		"by this user (for example chmod u+w " + strconv.Quote(e.Path) + ") or choose another state file path"
 }
 
 // LockedError reports that another process held the state file's lock for longer than

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,8 +117,9 @@ func TestReadsWriteNothing(t *testing.T) {
 	}
 }
 
-// TestFirstUseCreatesTheFile: reads initialise a missing or empty file (first use), and
-// each new file is a new deployment.
+// TestFirstUseCreatesTheFile: a read creates a missing file (first use), with mode 0600,
+// and each new file is a new deployment. An emptied file is not a missing one
+// (TestEmptyFilesAreNeverInitialised).
 func TestFirstUseCreatesTheFile(t *testing.T) {
 	f := newFixture(t)
 	first := f.inventory().DeploymentID
@@ -124,15 +127,26 @@ func TestFirstUseCreatesTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := f.inventory().DeploymentID
-	if err := os.Truncate(f.path, 0); err != nil {
+	if first == "" || first == second {
+		t.Errorf("deployment IDs %q %q", first, second)
+	}
+	if f.inventory().DeploymentID != second {
+		t.Error("the deployment ID is not stable")
+	}
+	if fi, err := os.Stat(f.path); err != nil || fi.Mode().Perm() != stateFileMode {
+		t.Errorf("the created file: %v %v, want mode %o", fi.Mode(), err, stateFileMode)
+	}
+	// Nothing but the file and its backup is left in the directory (no temporary file).
+	entries, err := os.ReadDir(filepath.Dir(f.path))
+	if err != nil {
 		t.Fatal(err)
 	}
-	third := f.inventory().DeploymentID
-	if first == "" || first == second || second == third || first == third {
-		t.Errorf("deployment IDs %q %q %q", first, second, third)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
 	}
-	if f.inventory().DeploymentID != third {
-		t.Error("the deployment ID is not stable")
+	if want := []string{"state.db", "state.db.backup"}; !slices.Equal(names, want) {
+		t.Errorf("directory holds %q, want %q", names, want)
 	}
 }
 

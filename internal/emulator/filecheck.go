@@ -12,8 +12,9 @@ import (
 )
 
 // checkFile verifies, before bbolt ever maps the file, every structure bbolt will
-// dereference: the page size it derives, the meta page it picks, every page reachable
-// from the root bucket (nested and inline buckets included), and the freelist.
+// dereference: the page size it derives, both meta pages (bbolt would fall back to an
+// older commit past a damaged one) and the one it picks, every page reachable from the
+// root bucket (nested and inline buckets included), and the freelist.
 //
 // Why a check of our own rather than recover(): bbolt reads pages through unchecked
 // pointer arithmetic over a memory map, so a damaged file ends in an out-of-bounds
@@ -129,22 +130,29 @@ func (c *fileChecker) check() error {
 	if uint64(len(c.data)) < 2*c.pageSize {
 		return fmt.Errorf("it is only %d bytes long, shorter than its two meta pages", len(c.data))
 	}
-	// The meta page in use, as DB.meta picks it: the valid one with the higher
-	// transaction ID (on a tie, the first).
+	// bbolt writes both meta pages when it creates a file and one of them at every
+	// commit, so in a sound file both are valid. With one of them invalid bbolt would use
+	// the other, silently going back one commit (or, in a file written once, to the
+	// empty database bbolt created): the file is damaged, and its last commit or more is
+	// lost. The backup holds the last commit, so a damaged meta page is refused like any
+	// other damage rather than read as an older deployment, or written over.
 	m0, ok0 := parseMeta(c.data, 0)
 	m1, ok1 := parseMeta(c.data, int(c.pageSize))
 	switch {
-	case ok0 && ok1:
-		c.meta = m0
-		if m1.txid > m0.txid {
-			c.meta = m1
-		}
-	case ok0:
-		c.meta = m0
-	case ok1:
-		c.meta = m1
-	default:
+	case !ok0 && !ok1:
 		return errors.New("neither of its two meta pages is valid")
+	case !ok0 || !ok1:
+		bad := 0
+		if ok0 {
+			bad = 1
+		}
+		return fmt.Errorf("its meta page %d is not valid (wrong magic number, version or checksum)", bad)
+	}
+	// The meta page in use, as DB.meta picks it: the one with the higher transaction ID
+	// (on a tie, the first).
+	c.meta = m0
+	if m1.txid > m0.txid {
+		c.meta = m1
 	}
 	if err := c.checkMeta(); err != nil {
 		return err

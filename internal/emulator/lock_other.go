@@ -12,6 +12,6 @@ import "os"
 // checked before that lock is held; a concurrent commit by another process can make
 // the check fail, never pass wrongly, since bbolt writes data pages before the meta
 // page that makes them reachable.
-func tryLock(*os.File) (busy bool, err error) { return false, nil }
+func tryLock(*os.File, bool) (busy bool, err error) { return false, nil }
 
 const preLocked = false

@@ -11,11 +11,16 @@ import (
 	"syscall"
 )
 
-// tryLock takes an exclusive flock on f without blocking; busy reports that another open
-// file holds it. bbolt takes the same lock on the same open file when it opens the
-// database, which then succeeds at once.
-func tryLock(f *os.File) (busy bool, err error) {
-	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+// tryLock takes a flock on f without blocking, exclusive for an operation that may write
+// and shared for a read (as bbolt locks a read-only open); busy reports that another
+// open file holds a conflicting one. bbolt takes the same lock on the same open file when
+// it opens the database, which then succeeds at once.
+func tryLock(f *os.File, exclusive bool) (busy bool, err error) {
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
 	if errors.Is(err, syscall.EWOULDBLOCK) {
 		return true, nil
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -238,21 +239,60 @@ func writeBolt(t *testing.T, path string, fn func(*bolt.Tx) error) {
 	}
 }
 
-func TestEmptyFilesAreAdopted(t *testing.T) {
+// TestEmptyFilesAreNeverInitialised: an existing file of zero bytes, or an empty bbolt
+// database, is not a new deployment: every operation refuses it, saying how to start
+// over (delete it) or, next to a backup, how to restore it, and leaves it as it was, its
+// mode included. Only a missing file is created (TestFirstUseCreatesTheFile).
+func TestEmptyFilesAreNeverInitialised(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty.db")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+	if err := os.WriteFile(empty, nil, 0o644); err != nil { //nolint:gosec // the mode a user's touch gives
+		t.Fatal(err)
+	}
+	emptied := newFixture(t, "demo") // emptied after first use: its backup is the way back
+	if err := os.Truncate(emptied.path, 0); err != nil {
 		t.Fatal(err)
 	}
 	emptyBolt := filepath.Join(dir, "empty-bolt.db")
 	writeBolt(t, emptyBolt, func(*bolt.Tx) error { return nil })
-	for _, p := range []string{empty, emptyBolt} {
-		e, _ := New(Config{StatePath: p, Clock: akshci.NewFakeClock(t0), WorkloadClusters: []string{"demo"}})
-		if err := e.Prepare(ctx); err != nil {
-			t.Errorf("%s: %v", p, err)
+	lostRecords := newFixture(t, "demo") // a bbolt database of ours whose records are gone
+	writeBolt(t, lostRecords.path, func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketTop) })
+	for _, tc := range []struct {
+		name, path string
+		want       []string
+		damaged    bool
+	}{
+		{"zero bytes", empty, []string{"is empty (0 bytes); it was left untouched", "To start a new emulated deployment, delete the empty file",
+			"no backup copy"}, true},
+		{"zero bytes next to a backup", emptied.path, []string{"is empty (0 bytes)",
+			fmt.Sprintf("cp %q %q", emptied.path+".backup", emptied.path), "or delete the empty file"}, true},
+		{"an empty bbolt database", emptyBolt, []string{"is not an akshybrid emulator state file: it is an empty bbolt database"}, false},
+		{"a bbolt database of ours without records", lostRecords.path, []string{"is damaged (it is a bbolt database that holds nothing",
+			fmt.Sprintf("cp %q %q", lostRecords.path+".backup", lostRecords.path)}, true},
+	} {
+		before, err := os.ReadFile(tc.path)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if err := checkState(p); err != nil {
-			t.Errorf("%s: %v", p, err)
+		fiBefore, _ := os.Stat(tc.path)
+		for _, op := range everyOperation() {
+			e, _ := New(Config{StatePath: tc.path, Clock: akshci.NewFakeClock(t0), WorkloadClusters: []string{"demo"}})
+			err := op.op(e)
+			var sfe *StateFileError
+			if !errors.As(err, &sfe) || sfe.Damaged != tc.damaged {
+				t.Errorf("%s, %s: %v, want a state file error (damaged %v)", tc.name, op.name, err, tc.damaged)
+				continue
+			}
+			for _, w := range append(tc.want, strconv.Quote(tc.path)) {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%s, %s: %q lacks %q", tc.name, op.name, err, w)
+				}
+			}
+		}
+		after, _ := os.ReadFile(tc.path)
+		fiAfter, _ := os.Stat(tc.path)
+		if !bytes.Equal(before, after) || fiAfter.Mode() != fiBefore.Mode() || !fiAfter.ModTime().Equal(fiBefore.ModTime()) {
+			t.Errorf("%s: the file was modified (%d bytes, mode %v; was %d bytes, mode %v)", tc.name, len(after), fiAfter.Mode(), len(before), fiBefore.Mode())
 		}
 	}
 }

@@ -4,6 +4,7 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -45,25 +47,104 @@ const stateFileMode = 0o600
 
 // session is one operation: one open of the state file, one bbolt transaction.
 type session struct {
-	e     *Emulator
-	tx    *bolt.Tx
-	top   *bolt.Bucket
-	now   time.Time
-	state storedState
-	ca    *x509.Certificate
+	e  *Emulator
+	tx *bolt.Tx
+	// top, clusters and secrets are the records of the three buckets (see records).
+	top, clusterRecs, secretRecs *records
+	now                          time.Time
+	state                        storedState
+	ca                           *x509.Certificate
 	// prevCA is the CA the last rotation replaced; nil before the first rotation.
 	prevCA *x509.Certificate
 	cloud  *issuer // lazily loaded signer of the cloud agent CA
 	dirty  bool
-	// write is set for operations that may commit (updates); reads run in a transaction
-	// that is always rolled back, so nothing they compute is persisted.
+	// write is set for operations that may commit (updates); reads run in a read-only
+	// transaction, so nothing they compute is persisted.
 	write bool
 }
 
-// view runs fn on the deployment as of now without persisting anything: the replay up
-// to now, missing configured clusters and the clock's move all happen in a transaction
-// that is rolled back. Plans and refreshes only ever call views. The one exception is
-// first use: a missing or empty file is initialised (and committed) before fn runs.
+// records is one bucket of the state file as an operation sees it. An update reads and
+// writes the bbolt bucket itself, in the write transaction it commits or rolls back. A
+// read runs in a read-only transaction (on a file opened read-only), so what it computes
+// (the replay up to now, the moved clock, configured clusters not created yet) is kept
+// in memory over the stored records and dropped when the read ends.
+type records struct {
+	b *bolt.Bucket
+	// over holds a read's changes (nil for an update); a nil value is a deleted record.
+	over map[string][]byte
+}
+
+func newRecords(b *bolt.Bucket) *records {
+	r := &records{b: b}
+	if !b.Writable() {
+		r.over = map[string][]byte{}
+	}
+	return r
+}
+
+func (r *records) get(k []byte) []byte {
+	if v, ok := r.over[string(k)]; ok {
+		return v
+	}
+	return r.b.Get(k)
+}
+
+func (r *records) put(k, v []byte) error {
+	if r.over == nil {
+		return r.b.Put(k, v)
+	}
+	r.over[string(k)] = bytes.Clone(v)
+	return nil
+}
+
+func (r *records) delete(k []byte) error {
+	if r.over == nil {
+		return r.b.Delete(k)
+	}
+	r.over[string(k)] = nil
+	return nil
+}
+
+// each calls fn for every record in key order (v is nil for a nested bucket, as bbolt's
+// cursor reports it). fn must not change the records.
+func (r *records) each(fn func(k, v []byte) error) error {
+	c := r.b.Cursor()
+	if len(r.over) == 0 {
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if err := fn(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	merged := map[string][]byte{}
+	present := map[string]bool{}
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		merged[string(k)], present[string(k)] = v, true
+	}
+	for k, v := range r.over {
+		merged[k], present[k] = v, v != nil
+	}
+	keys := make([]string, 0, len(merged))
+	for k := range merged {
+		if present[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := fn([]byte(k), merged[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// view runs fn on the deployment as of now without persisting anything: the file is
+// opened read-only (so a read-only file can be read) and the replay up to now, missing
+// configured clusters and the clock's move stay in memory. Plans and refreshes only ever
+// call views. The one exception is first use: a missing file is created (see create)
+// before fn runs.
 func (e *Emulator) view(ctx context.Context, fn func(*session) error) error {
 	return e.run(ctx, false, fn)
 }
@@ -90,7 +171,7 @@ func (e *Emulator) run(ctx context.Context, write bool, fn func(*session) error)
 		return fmt.Errorf("emulator: waiting for another operation on %q: %w", e.path, ctx.Err())
 	}
 
-	db, err := e.open(ctx)
+	db, err := e.open(ctx, write)
 	if err != nil {
 		return err
 	}
@@ -107,10 +188,7 @@ func (e *Emulator) run(ctx context.Context, write bool, fn func(*session) error)
 			err = &StateFileError{Path: e.path, Reason: fmt.Sprintf("reading it failed (%v)", r), Damaged: true, Backup: e.existingBackup()}
 		}
 	}()
-	if err := e.firstUse(db); err != nil {
-		return err
-	}
-	tx, err := db.Begin(true)
+	tx, err := db.Begin(write)
 	if err != nil {
 		return fmt.Errorf("emulator state %q: %w", e.path, err)
 	}
@@ -142,46 +220,98 @@ func (e *Emulator) run(ctx context.Context, write bool, fn func(*session) error)
 	return nil
 }
 
-// firstUse initialises a new deployment in a file that has none yet (missing, empty,
-// or an empty bbolt database): first use creates the file, also from a plan.
-func (e *Emulator) firstUse(db *bolt.DB) error {
-	tx, err := db.Begin(true)
+// create writes a new deployment to the missing state file (first use, also from a
+// read: that is how a plan against a new state file path works). The file is written
+// under a temporary name next to it and linked into place only once complete, so no
+// process ever sees a half-written or empty state file; when two processes create it at
+// once, one link wins and the other process uses that file.
+func (e *Emulator) create() error {
+	dir := filepath.Dir(e.path)
+	di, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("cannot create emulator state %q: directory %q does not exist; create it or choose another state file path", e.path, dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("cannot create emulator state %q: a parent of it is not a directory; choose another state file path", e.path)
+	case err != nil:
+		return fmt.Errorf("cannot create emulator state %q: %w", e.path, err)
+	case !di.IsDir():
+		return fmt.Errorf("cannot create emulator state %q: %q is not a directory; choose another state file path", e.path, dir)
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(e.path)+".new-*") // mode 0600 (stateFileMode)
 	if err != nil {
-		return fmt.Errorf("emulator state %q: %w", e.path, err)
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			return fmt.Errorf("cannot create emulator state %q: permission denied; make its directory writable by this user or choose another state file path", e.path)
+		}
+		return fmt.Errorf("cannot create emulator state %q: %w", e.path, err)
 	}
-	defer func() { _ = tx.Rollback() }()
-	if tx.Bucket(bucketTop) != nil {
-		return nil
+	tmp := f.Name()
+	defer func() { _ = os.Remove(tmp) }()
+	db, err := bolt.Open(tmp, stateFileMode, &bolt.Options{
+		NoFreelistSync: true, // as every open of the state file
+		OpenFile:       func(string, int, fs.FileMode) (*os.File, error) { return f, nil },
+	})
+	if err != nil {
+		_ = f.Close()
+		return fmt.Errorf("cannot create emulator state %q: %w", e.path, err)
 	}
-	if !isEmptyDB(tx) {
-		return &StateFileError{Path: e.path, Reason: "it is a bbolt database without the \"akshybrid-emulator\" bucket"}
-	}
-	s := &session{e: e, tx: tx, write: true}
-	if err := s.initialise(e.clock.Now().UTC().Add(e.offset).Truncate(time.Second)); err != nil {
-		return err
-	}
-	for _, name := range e.clusters {
-		if err := s.createCluster(name); err != nil {
+	err = db.Update(func(tx *bolt.Tx) error {
+		s := &session{e: e, tx: tx, write: true}
+		if err := s.initialise(e.clock.Now().UTC().Add(e.offset).Truncate(time.Second)); err != nil {
 			return err
 		}
+		for _, name := range e.clusters {
+			if err := s.createCluster(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("writing emulator state %q: %w", e.path, err)
+	if err != nil {
+		return fmt.Errorf("cannot create emulator state %q: %w", e.path, err)
+	}
+	created, err := os.ReadFile(tmp) //nolint:gosec // our temporary file next to the state file
+	if err != nil {
+		return fmt.Errorf("cannot create emulator state %q: %w", e.path, err)
+	}
+	switch err := os.Link(tmp, e.path); {
+	case errors.Is(err, fs.ErrExist):
+		return nil // another process created it first: that is the deployment
+	case err != nil:
+		// A file system without hard links: rename, which would replace a file created
+		// since the check, so check just before (the window is this one call).
+		if _, serr := os.Lstat(e.path); !errors.Is(serr, fs.ErrNotExist) {
+			return nil
+		}
+		if err := os.Rename(tmp, e.path); err != nil {
+			return fmt.Errorf("cannot create emulator state %q: %w", e.path, err)
+		}
 	}
 	e.ensured = true
-	// A backup next to a missing or empty file is the copy of a deployment that was
-	// deleted or emptied: keep it, it is the way back.
+	// A backup next to a missing file is the copy of a deployment that was deleted:
+	// keep it, it is the way back.
 	if e.existingBackup() == "" {
-		e.writeBackup(db)
+		e.saveBackup(func(w io.Writer) error { _, err := w.Write(created); return err })
 	}
 	return nil
 }
 
-// open locks the state file (creating it when missing), waiting for another process
-// at most Config.LockTimeout and never beyond ctx's deadline, checks its structure with
-// checkFile, and only then hands the locked file to bbolt.
-func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
+// open opens the state file, read-only for a read (creating it when missing), locks it
+// (shared for a read, exclusive for an update), waiting for another process at most
+// Config.LockTimeout and never beyond ctx's deadline, checks its structure with
+// checkFile, and only then hands the locked file to bbolt. An update refuses a file that
+// is read-only, even where the user (root) could write it anyway.
+func (e *Emulator) open(ctx context.Context, write bool) (*bolt.DB, error) {
 	fi, err := os.Stat(e.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := e.create(); err != nil {
+			return nil, err
+		}
+		fi, err = os.Stat(e.path)
+	}
 	switch {
 	case err == nil:
 		if fi.IsDir() {
@@ -190,27 +320,28 @@ func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 		if !fi.Mode().IsRegular() {
 			return nil, &StateFileError{Path: e.path, Reason: "it is not a regular file"}
 		}
-	case errors.Is(err, fs.ErrNotExist):
-		dir := filepath.Dir(e.path)
-		di, derr := os.Stat(dir)
-		switch {
-		case errors.Is(derr, fs.ErrNotExist):
-			return nil, fmt.Errorf("cannot create emulator state %q: directory %q does not exist; create it or choose another state file path", e.path, dir)
-		case derr != nil:
-			return nil, fmt.Errorf("cannot create emulator state %q: %w", e.path, derr)
-		case !di.IsDir():
-			return nil, fmt.Errorf("cannot create emulator state %q: %q is not a directory; choose another state file path", e.path, dir)
-		}
 	case errors.Is(err, syscall.ENOTDIR):
 		return nil, fmt.Errorf("cannot create emulator state %q: a parent of it is not a directory; choose another state file path", e.path)
 	default:
 		return nil, fmt.Errorf("cannot access emulator state %q: %w", e.path, err)
 	}
+	if write && fi.Mode().Perm()&0o222 == 0 {
+		return nil, &ReadOnlyError{Path: e.path, Why: fmt.Sprintf("mode %04o", fi.Mode().Perm())}
+	}
 
-	f, err := os.OpenFile(e.path, os.O_RDWR|os.O_CREATE, stateFileMode)
+	flag := os.O_RDONLY
+	if write {
+		flag = os.O_RDWR
+	}
+	f, err := os.OpenFile(e.path, flag, 0)
 	if err != nil {
-		if errors.Is(err, fs.ErrPermission) {
-			return nil, fmt.Errorf("cannot open emulator state %q: permission denied; make the file and its directory writable by this user or choose another state file path", e.path)
+		switch {
+		case write && errors.Is(err, syscall.EROFS):
+			return nil, &ReadOnlyError{Path: e.path, Why: "it is on a read-only file system"}
+		case write && errors.Is(err, fs.ErrPermission):
+			return nil, &ReadOnlyError{Path: e.path, Why: "this user may not write it"}
+		case errors.Is(err, fs.ErrPermission):
+			return nil, fmt.Errorf("cannot open emulator state %q: permission denied; make the file readable by this user or choose another state file path", e.path)
 		}
 		return nil, fmt.Errorf("cannot open emulator state %q: %w", e.path, err)
 	}
@@ -220,26 +351,32 @@ func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 			_ = f.Close()
 		}
 	}()
-	wait, err := e.lock(ctx, f)
+	wait, err := e.lock(ctx, f, write)
 	if err != nil {
 		return nil, err
 	}
 	if fi, err = f.Stat(); err != nil {
 		return nil, fmt.Errorf("cannot access emulator state %q: %w", e.path, err)
 	}
-	if fi.Size() > 0 {
-		data := make([]byte, fi.Size())
-		if _, err := f.ReadAt(data, 0); err != nil {
-			return nil, fmt.Errorf("cannot read emulator state %q: %w", e.path, err)
-		}
-		if err := checkFile(data); err != nil {
-			return nil, e.unreadable(data, err)
-		}
+	if fi.Size() == 0 {
+		// Not a new deployment: the emulator never leaves an empty file (see create), so
+		// something emptied it, and starting over in it would hide that.
+		return nil, &StateFileError{Path: e.path, Reason: "it is empty", Damaged: true, Empty: true, Backup: e.existingBackup()}
+	}
+	data := make([]byte, fi.Size())
+	if _, err := f.ReadAt(data, 0); err != nil {
+		return nil, fmt.Errorf("cannot read emulator state %q: %w", e.path, err)
+	}
+	if err := checkFile(data); err != nil {
+		return nil, e.unreadable(data, err)
 	}
 	handed = true // bbolt closes f from here on, also when Open fails
 	db, err := bolt.Open(e.path, stateFileMode, &bolt.Options{
 		// The lock is already held on f (or, without pre-locking, bbolt waits for it).
 		Timeout: wait,
+		// A read opens the file read-only: bbolt then takes a shared lock and writes
+		// nothing, not even the freelist it would otherwise load.
+		ReadOnly: !write,
 		// Not syncing the freelist means opening never writes: bbolt would otherwise
 		// commit a transaction at open time to files written without a freelist, and a
 		// foreign file must never be modified. bbolt rebuilds the freelist on open.
@@ -247,13 +384,10 @@ func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 		OpenFile:       func(string, int, fs.FileMode) (*os.File, error) { return f, nil },
 	})
 	if err != nil {
-		switch {
-		case errors.Is(err, berrors.ErrTimeout):
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, &LockedError{Path: e.path, Waited: wait}
-		case fi.Size() > 0:
-			return nil, &StateFileError{Path: e.path, Reason: "bbolt cannot open it (" + err.Error() + ")", Damaged: true, Backup: e.existingBackup()}
 		}
-		return nil, fmt.Errorf("cannot open emulator state %q: %w", e.path, err)
+		return nil, &StateFileError{Path: e.path, Reason: "bbolt cannot open it (" + err.Error() + ")", Damaged: true, Backup: e.existingBackup()}
 	}
 	return db, nil
 }
@@ -262,9 +396,10 @@ func (e *Emulator) open(ctx context.Context) (*bolt.DB, error) {
 // has no way to wait for a lock with a deadline.
 const lockPoll = 50 * time.Millisecond
 
-// lock takes the exclusive lock on f, waiting at most the lock timeout and never past
-// ctx's end. It returns how long bbolt may still wait where the platform locks later.
-func (e *Emulator) lock(ctx context.Context, f *os.File) (time.Duration, error) {
+// lock takes the lock on f (exclusive when the operation may write), waiting at most
+// the lock timeout and never past ctx's end. It returns how long bbolt may still wait
+// where the platform locks later.
+func (e *Emulator) lock(ctx context.Context, f *os.File, exclusive bool) (time.Duration, error) {
 	limit := e.lockTimeout
 	var atLimit error // what ends the wait at limit
 	if dl, ok := ctx.Deadline(); ok {
@@ -280,7 +415,7 @@ func (e *Emulator) lock(ctx context.Context, f *os.File) (time.Duration, error) 
 	ticker := time.NewTicker(lockPoll)
 	defer ticker.Stop()
 	for {
-		busy, err := tryLock(f)
+		busy, err := tryLock(f, exclusive)
 		if err != nil {
 			return 0, fmt.Errorf("cannot lock emulator state %q: %w", e.path, err)
 		}
@@ -320,26 +455,30 @@ func (e *Emulator) existingBackup() string {
 	return ""
 }
 
-// writeBackup copies the committed database next to it (written to a temporary file,
-// then renamed, so a crash never leaves a half-written backup). It is best effort: the
-// operation has already succeeded, and a missing backup only removes a recovery path.
+// writeBackup copies the committed database next to it (see saveBackup).
 func (e *Emulator) writeBackup(db *bolt.DB) {
-	tmp := e.BackupPath() + ".tmp"
-	err := db.View(func(tx *bolt.Tx) error {
-		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, stateFileMode) //nolint:gosec // next to the configured state file
-		if err != nil {
-			return err
-		}
-		if _, err := tx.WriteTo(f); err != nil {
-			_ = f.Close()
-			return err
-		}
-		if err := f.Sync(); err != nil {
-			_ = f.Close()
-			return err
-		}
-		return f.Close()
+	_ = db.View(func(tx *bolt.Tx) error {
+		e.saveBackup(func(w io.Writer) error { _, err := tx.WriteTo(w); return err })
+		return nil
 	})
+}
+
+// saveBackup writes the backup copy with write, to a temporary file that is then
+// renamed, so a crash never leaves a half-written backup. It is best effort: the
+// operation has already succeeded, and a missing backup only removes a recovery path.
+func (e *Emulator) saveBackup(write func(io.Writer) error) {
+	tmp := e.BackupPath() + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, stateFileMode) //nolint:gosec // next to the configured state file
+	if err != nil {
+		return
+	}
+	err = write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err == nil {
 		err = os.Rename(tmp, e.BackupPath())
 	}
@@ -353,10 +492,11 @@ func (e *Emulator) writeBackup(db *bolt.DB) {
 func (e *Emulator) begin(tx *bolt.Tx, write bool) (*session, error) {
 	s := &session{e: e, tx: tx, write: write}
 	wall := e.clock.Now().UTC().Add(e.offset).Truncate(time.Second)
-	s.top = tx.Bucket(bucketTop)
-	if s.top == nil {
-		return nil, &StateFileError{Path: e.path, Reason: "it is a bbolt database without the \"akshybrid-emulator\" bucket"}
+	top := tx.Bucket(bucketTop)
+	if top == nil {
+		return nil, e.notOurs(tx)
 	}
+	s.top = newRecords(top)
 	if err := s.load(wall); err != nil {
 		return nil, err
 	}
@@ -364,10 +504,25 @@ func (e *Emulator) begin(tx *bolt.Tx, write bool) (*session, error) {
 		if err := s.verifyRecords(); err != nil {
 			return nil, err
 		}
+		if s.state.DeploymentID == "" {
+			// A file written before the identity was recorded is named after its cloud
+			// agent CA (deploymentID). The first update records that name, so that a CA
+			// rotation, which replaces the CA, keeps it. It is stored without marking the
+			// session dirty: it is committed with the update's own changes, a rotation
+			// among them, and an update that changes nothing still writes nothing.
+			s.state.DeploymentID = s.deploymentID()
+			data, err := json.Marshal(s.state)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.top.put(keyState, data); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if !e.ensured {
 		for _, name := range e.clusters {
-			if s.clusterBucket().Get([]byte(name)) == nil {
+			if s.clusterBucket().get([]byte(name)) == nil {
 				if err := s.createCluster(name); err != nil {
 					return nil, err
 				}
@@ -375,6 +530,22 @@ func (e *Emulator) begin(tx *bolt.Tx, write bool) (*session, error) {
 		}
 	}
 	return s, nil
+}
+
+// notOurs explains a bbolt database without the emulator's bucket. An empty one is never
+// initialised: the emulator creates its files complete (see create), so a database next
+// to a backup is one of ours whose records were lost, and any other is not ours to fill.
+func (e *Emulator) notOurs(tx *bolt.Tx) error {
+	backup := e.existingBackup()
+	if !isEmptyDB(tx) {
+		return &StateFileError{Path: e.path, Reason: "it is a bbolt database without the \"akshybrid-emulator\" bucket",
+			Damaged: backup != "", Backup: backup}
+	}
+	if backup != "" {
+		return &StateFileError{Path: e.path, Reason: "it is a bbolt database that holds nothing: its records are lost",
+			Damaged: true, Backup: backup}
+	}
+	return &StateFileError{Path: e.path, Reason: "it is an empty bbolt database"}
 }
 
 // verifyRecords decodes every record before an operation that may commit: an update
@@ -399,14 +570,13 @@ func (s *session) verifyRecords() error {
 		}
 		return nil
 	}
-	if data := s.top.Get(keyManagement); data == nil {
+	if data := s.top.get(keyManagement); data == nil {
 		return s.damaged(errors.New("the management cluster record is missing"))
 	} else if err := check("", data); err != nil {
 		return err
 	}
 	var clusters []string
-	c := s.clusterBucket().Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	err := s.clusterBucket().each(func(k, v []byte) error {
 		if v == nil || len(k) == 0 {
 			return s.damaged(fmt.Errorf("the clusters bucket holds an unexpected entry %q", k))
 		}
@@ -414,12 +584,15 @@ func (s *session) verifyRecords() error {
 			return err
 		}
 		clusters = append(clusters, string(k))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	kubeCAKeys := map[string]bool{} // secret record keys holding a Kubernetes CA key that parses
-	sc := s.secretsBucket().Cursor()
-	for k, v := sc.First(); k != nil; k, v = sc.Next() {
+	err = s.secretsBucket().each(func(k, v []byte) error {
 		if string(k) == string(secretCA) {
-			continue // parsed by cloudIssuer above
+			return nil // parsed by cloudIssuer above
 		}
 		var sec storedSecrets
 		if err := json.Unmarshal(v, &sec); err != nil {
@@ -436,6 +609,10 @@ func (s *session) verifyRecords() error {
 			}
 			kubeCAKeys[string(k)] = true
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// Every cluster is created with its Kubernetes CA key (createCluster), and a read that
 	// signs one of its Kubernetes certificates needs it (signKubeCerts).
@@ -460,14 +637,16 @@ func (s *session) initialise(now time.Time) error {
 	if err != nil {
 		return err
 	}
-	s.top = top
-	if _, err := top.CreateBucket(bucketClusters); err != nil {
+	clusters, err := top.CreateBucket(bucketClusters)
+	if err != nil {
 		return err
 	}
-	if _, err := top.CreateBucket(bucketSecrets); err != nil {
+	secrets, err := top.CreateBucket(bucketSecrets)
+	if err != nil {
 		return err
 	}
-	if err := s.put(top, keySchema, []byte(schemaVersion)); err != nil {
+	s.top, s.clusterRecs, s.secretRecs = newRecords(top), newRecords(clusters), newRecords(secrets)
+	if err := s.put(s.top, keySchema, []byte(schemaVersion)); err != nil {
 		return err
 	}
 	der, keyPEM, err := newCA("akshybrid emulator cloud agent CA", []string{"MOC emulated cloud agent"}, now, akshci.CALifetime)
@@ -487,7 +666,7 @@ func (s *session) initialise(now time.Time) error {
 	if err := s.put(s.secretsBucket(), secretCA, []byte(keyPEM)); err != nil {
 		return err
 	}
-	if err := s.putJSON(top, keyState, s.state); err != nil {
+	if err := s.putJSON(s.top, keyState, s.state); err != nil {
 		return err
 	}
 	g := newGroup("", now)
@@ -496,15 +675,20 @@ func (s *session) initialise(now time.Time) error {
 
 // load reads and checks the deployment record and moves the emulated clock.
 func (s *session) load(wall time.Time) error {
-	switch v := s.top.Get(keySchema); {
+	switch v := s.top.get(keySchema); {
 	case v == nil:
-		return &StateFileError{Path: s.e.path, Reason: "the \"akshybrid-emulator\" bucket has no schema version"}
+		// Ours but damaged when the backup shows it was ours (its records were lost).
+		backup := s.e.existingBackup()
+		return &StateFileError{Path: s.e.path, Reason: "the \"akshybrid-emulator\" bucket has no schema version",
+			Damaged: backup != "", Backup: backup}
 	case string(v) != schemaVersion:
 		return fmt.Errorf("emulator state %q has format version %q, but this provider understands only version %q: use the provider version that wrote it, or move the file away", s.e.path, v, schemaVersion)
 	}
-	if s.top.Bucket(bucketClusters) == nil || s.top.Bucket(bucketSecrets) == nil {
+	clusters, secrets := s.top.b.Bucket(bucketClusters), s.top.b.Bucket(bucketSecrets)
+	if clusters == nil || secrets == nil {
 		return s.damaged(errors.New("missing buckets"))
 	}
+	s.clusterRecs, s.secretRecs = newRecords(clusters), newRecords(secrets)
 	if err := s.getJSON(s.top, keyState, &s.state); err != nil {
 		return err
 	}
@@ -541,21 +725,21 @@ func (s *session) damaged(err error) error {
 	return &StateFileError{Path: s.e.path, Reason: err.Error(), Damaged: true, Backup: s.e.existingBackup()}
 }
 
-func (s *session) put(b *bolt.Bucket, key, value []byte) error {
+func (s *session) put(r *records, key, value []byte) error {
 	s.dirty = true
-	return b.Put(key, value)
+	return r.put(key, value)
 }
 
-func (s *session) putJSON(b *bolt.Bucket, key []byte, v any) error {
+func (s *session) putJSON(r *records, key []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return s.put(b, key, data)
+	return s.put(r, key, data)
 }
 
-func (s *session) getJSON(b *bolt.Bucket, key []byte, v any) error {
-	data := b.Get(key)
+func (s *session) getJSON(r *records, key []byte, v any) error {
+	data := r.get(key)
 	if data == nil {
 		return s.damaged(fmt.Errorf("record %q is missing", key))
 	}
@@ -565,8 +749,8 @@ func (s *session) getJSON(b *bolt.Bucket, key []byte, v any) error {
 	return nil
 }
 
-func (s *session) clusterBucket() *bolt.Bucket { return s.top.Bucket(bucketClusters) }
-func (s *session) secretsBucket() *bolt.Bucket { return s.top.Bucket(bucketSecrets) }
+func (s *session) clusterBucket() *records { return s.clusterRecs }
+func (s *session) secretsBucket() *records { return s.secretRecs }
 
 func secretKey(g *group) []byte {
 	if g.isCluster() {
@@ -598,7 +782,7 @@ func (s *session) requireCA() error {
 // cloudIssuer returns the signer of the cloud agent CA, reading its key on first use.
 func (s *session) cloudIssuer() (*issuer, error) {
 	if s.cloud == nil {
-		keyPEM := s.secretsBucket().Get(secretCA)
+		keyPEM := s.secretsBucket().get(secretCA)
 		if keyPEM == nil {
 			return nil, s.damaged(errors.New("the cloud agent CA key is missing"))
 		}
@@ -651,13 +835,13 @@ func (s *session) createCluster(name string) error {
 
 // management loads the management cluster, advanced to now.
 func (s *session) management() (*group, error) {
-	return s.loadGroup("", s.top.Get(keyManagement))
+	return s.loadGroup("", s.top.get(keyManagement))
 }
 
 // cluster loads a workload cluster advanced to now, or returns a
 // *akshci.ClusterNotFoundError.
 func (s *session) cluster(name string) (*group, error) {
-	data := s.clusterBucket().Get([]byte(name))
+	data := s.clusterBucket().get([]byte(name))
 	if data == nil || name == "" {
 		return nil, &akshci.ClusterNotFoundError{Name: name, Existing: s.clusterNames()}
 	}
@@ -684,13 +868,16 @@ func (s *session) clusters() ([]*group, error) {
 		rec  storedGroup
 	}
 	var recs []loaded
-	c := s.clusterBucket().Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	err := s.clusterBucket().each(func(k, v []byte) error {
 		rec, err := s.decodeRecord(string(k), v) // copies: saving below may move pages
 		if err != nil {
-			return nil, err
+			return err
 		}
 		recs = append(recs, loaded{string(k), rec})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]*group, 0, len(recs))
 	for _, r := range recs {
@@ -705,10 +892,10 @@ func (s *session) clusters() ([]*group, error) {
 
 func (s *session) clusterNames() []string {
 	var names []string
-	c := s.clusterBucket().Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+	_ = s.clusterBucket().each(func(k, _ []byte) error {
 		names = append(names, string(k))
-	}
+		return nil
+	})
 	sort.Strings(names)
 	return names
 }
@@ -754,7 +941,7 @@ func (s *session) advanceGroup(name string, rec storedGroup) (*group, error) {
 // readSecrets reads the secret record of a group (empty when there is none yet).
 func (s *session) readSecrets(g *group) (storedSecrets, error) {
 	var sec storedSecrets
-	if data := s.secretsBucket().Get(secretKey(g)); data != nil {
+	if data := s.secretsBucket().get(secretKey(g)); data != nil {
 		if err := json.Unmarshal(data, &sec); err != nil {
 			return sec, s.damaged(fmt.Errorf("secrets of %s: %w", g.label(), err))
 		}
@@ -886,10 +1073,10 @@ func identityName(g *group, client string) string {
 // deleteCluster removes a cluster and its secrets.
 func (s *session) deleteCluster(name string) error {
 	s.dirty = true
-	if err := s.clusterBucket().Delete([]byte(name)); err != nil {
+	if err := s.clusterBucket().delete([]byte(name)); err != nil {
 		return err
 	}
-	return s.secretsBucket().Delete([]byte("cluster/" + name))
+	return s.secretsBucket().delete([]byte("cluster/" + name))
 }
 
 // newDeploymentID names a new emulated deployment: 128 random bits, so that a state
@@ -900,8 +1087,9 @@ func newDeploymentID() string {
 	return "emulator-" + hex.EncodeToString(b[:])
 }
 
-// deploymentID is the deployment's identity; files written before it was recorded are
-// identified by their cloud agent CA, which the emulator never rotates.
+// deploymentID is the deployment's identity. Files written before it was recorded are
+// identified by their cloud agent CA until their first update records that (begin), so
+// the identity stays when the CA is rotated.
 func (s *session) deploymentID() string {
 	if s.state.DeploymentID != "" {
 		return s.state.DeploymentID

@@ -281,7 +281,8 @@ func TestAccFaults_damagedFileAndDestroy(t *testing.T) {
 
 // TestAccFaults_recreatedFileIsReported: an emulator file deleted while the Terraform
 // state holds resources is a new deployment; the refresh says so instead of planning
-// nothing against it.
+// nothing against it. (An emptied file is refused as damaged instead:
+// TestAccEmulatorFile_emptiedFileIsNotANewDeployment.)
 func TestAccFaults_recreatedFileIsReported(t *testing.T) {
 	t.Parallel()
 	env := newAccEnv(t)
@@ -292,7 +293,7 @@ func TestAccFaults_recreatedFileIsReported(t *testing.T) {
 			{Config: cfg},
 			{
 				PreConfig: func() {
-					if err := os.Truncate(env.statePath, 0); err != nil {
+					if err := os.Remove(env.statePath); err != nil {
 						t.Fatal(err)
 					}
 				},
