@@ -4,6 +4,7 @@
 package powershell
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -365,4 +366,45 @@ func remedies(text string) []string {
 		out = append(out, f.remedy)
 	}
 	return out
+}
+
+// failureReason says why a source failed, for a credential's UnknownReason: the code and
+// its meaning; for a program or cmdlet that failed with a known text, that text's family
+// (its code, meaning and remedy) instead; for an unknown text, that it is unknown, with
+// the host's masked text. detail, when set, adds where the source is.
+func failureReason(f *DocFailure, tool, detail string) string {
+	var b strings.Builder
+	fams := recognise(f.Message, tool)
+	switch {
+	case len(fams) > 0 && f.Code != CodeNotFound && f.Code != CodeEmpty && f.Code != CodeSkipped:
+		b.WriteString(fams[0].code + ": " + fams[0].meaning)
+	case f.Code == CodeExit || f.Code == CodeException || f.Code == CodeNotStarted:
+		b.WriteString(f.Code + ": " + codeMeaning[f.Code])
+		if strings.TrimSpace(f.Message) != "" {
+			b.WriteString(" with an error the provider does not know (unknown error)")
+		}
+		fams = nil
+	case f.Code == CodeEmpty:
+		// mocctl prints null for an identity it does not have: that is a missing source.
+		b.WriteString(CodeNotFound + ": " + codeMeaning[CodeEmpty])
+		fams = nil
+	default:
+		b.WriteString(f.Code + ": " + codeMeaning[f.Code])
+		fams = nil
+	}
+	if detail != "" {
+		b.WriteString(" (" + detail + ")")
+	}
+	if t := strings.TrimSpace(f.Message); t != "" {
+		b.WriteString("; the host said: " + quotedText(t))
+	}
+	for _, fam := range fams {
+		b.WriteString("\nRemedy: " + fam.remedy)
+	}
+	return b.String()
+}
+
+// quotedText is a host text for a reason: masked, whitespace collapsed, bounded.
+func quotedText(s string) string {
+	return strconv.Quote(excerptN(mask(strings.Join(strings.Fields(s), " ")), MaxErrorText))
 }
