@@ -216,8 +216,7 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 			return
 		}
 		if l, blocked := inv.ClusterListBlocked(); blocked {
-			resp.Diagnostics.AddError("Cannot read workload cluster "+quoted(scope),
-				(&akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l}).Error())
+			clusterListError(&resp.Diagnostics, inv, "Cannot read workload cluster "+quoted(scope), "Get-AksHciCluster", l, "")
 			return
 		}
 		c, ok := inv.Cluster(m.ClusterName.ValueString())

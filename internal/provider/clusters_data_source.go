@@ -8,8 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
 var (
@@ -77,8 +75,7 @@ func (d *clustersDataSource) Read(ctx context.Context, req datasource.ReadReques
 	}
 	if l, blocked := inv.ClusterListBlocked(); blocked {
 		// An empty list would make for_each forget every cluster resource.
-		resp.Diagnostics.AddError("Cannot list the workload clusters",
-			(&akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: l}).Error())
+		clusterListError(&resp.Diagnostics, inv, "Cannot list the workload clusters", "Get-AksHciCluster", l, clusterListAdvice)
 		return
 	}
 	for _, c := range inv.UnknownClusters() {
@@ -92,6 +89,11 @@ func (d *clustersDataSource) Read(ctx context.Context, req datasource.ReadReques
 	m.Names = names
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
+
+// clusterListAdvice is what the data source adds when the host cannot list its clusters.
+const clusterListAdvice = "A for_each over this data source cannot be planned until the host lists its clusters " +
+	"again. The akshybrid_workload_clusters resource keeps the last list in the Terraform state instead, so that a " +
+	"configuration using it can still be planned and applied."
 
 // dataSourceTimeouts is the timeouts attribute of both data sources.
 func dataSourceTimeouts(ctx context.Context) schema.Attribute {

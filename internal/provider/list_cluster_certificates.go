@@ -69,8 +69,7 @@ func (l *clusterCertificatesListResource) List(ctx context.Context, req list.Lis
 	}
 	if lo, blocked := inv.ClusterListBlocked(); blocked {
 		// As for akshybrid_clusters: an empty list would say the host has no clusters.
-		diags.AddError("Cannot list the workload clusters",
-			(&akshci.LockoutError{Operation: "Get-AksHciCluster", Lockout: lo}).Error())
+		clusterListError(&diags, inv, "Cannot list the workload clusters", "Get-AksHciCluster", lo, "")
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

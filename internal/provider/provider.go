@@ -170,6 +170,7 @@ func (p *akshybridProvider) Resources(_ context.Context) []func() resource.Resou
 		NewManagementCertificatesResource,
 		NewClusterCertificatesResource,
 		NewCloudAgentCAResource,
+		NewWorkloadClustersResource,
 	}
 }
 

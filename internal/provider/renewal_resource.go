@@ -329,36 +329,50 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		addTargetError(&resp.Diagnostics, err)
 		return
 	}
-	// A CA rotation planned in this run changes what works (kvactl logs in again with
-	// the new CA): the plan made at apply time, after the rotation, checks the lockouts.
-	rotatingFirst := ev.target.issues() && ev.inv.CAExpired() && r.data.rotation.isPlanned()
-	if !rotatingFirst && checkLockouts(&resp.Diagnostics, ev.inv, ev.target, req.State.Raw.IsNull()) {
+	// Once the CA has expired it comes first: nothing can be issued or repaired before
+	// the rotation. Unless this run rotates it (akshybrid_cloud_agent_ca planned the
+	// rotation, which Terraform plans before the resources that follow it), the plan
+	// stops with its remedy; the lockouts that also block the target follow.
+	t, inv := ev.target, ev.inv
+	caExpired := t.issues() && inv.CAExpired()
+	rotating := caExpired && r.data.rotation.isPlanned()
+	if caExpired && !rotating {
+		caExpiredError(&resp.Diagnostics, inv, t.blocking(inv))
 		return
 	}
+	// A rotation planned in this run changes what works (kvactl logs in again with the
+	// new CA, the follow-up renewals repair the rest): the plan made at apply time,
+	// after the rotation, checks the lockouts.
+	if !rotating && checkLockouts(&resp.Diagnostics, inv, t, req.State.Raw.IsNull()) {
+		return
+	}
+	st, window := ev.status, ev.window
 	var le *akshci.LockoutError
-	if rotatingFirst && errors.As(err, &le) {
-		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String()+" before the CA rotation",
-			fmt.Sprintf("%s. This apply rotates the cloud agent CA first; the renewal is planned again, against the "+
-				"rotated deployment, when it runs.", le))
-		return
-	}
-	if err != nil {
+	switch {
+	case rotating && errors.As(err, &le):
+		// The host cannot list its clusters before the rotation. Every credential the
+		// expired CA signed is unusable, so the renewal is due whatever the host would
+		// report: it is planned, and runs after the rotation.
+		resp.Diagnostics.AddWarning("Cannot read "+t.String()+" before the CA rotation",
+			fmt.Sprintf("The cloud agent CA expired at %s, and until it is rotated %s fails, so the credentials of %s "+
+				"cannot be read. Every credential the expired CA signed is unusable, so the renewal is planned: this "+
+				"apply runs it after the rotation.\n\nWhat the host reports:\n\n%s",
+				inv.CAExpiresAt.Format(timeFormat), le.Operation, t, le))
+		st = akshci.Status{Ready: true}
+	case err != nil:
 		addTargetError(&resp.Diagnostics, err)
 		return
-	}
-	t, inv, st, window := ev.target, ev.inv, ev.status, ev.window
-	t.checkPlan(&resp.Diagnostics, inv, window)
-	if resp.Diagnostics.HasError() {
-		return
+	default:
+		t.checkPlan(&resp.Diagnostics, inv, window)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
 	if req.State.Raw.IsNull() || st.Ready {
 		warnHost(&resp.Diagnostics, inv)
 	}
-
-	// Stop at plan time a renewal that cannot succeed (the CA has expired), before
-	// anything runs on the host; otherwise say how the CA stands.
-	if t.issues() && planCA(&resp.Diagnostics, inv, &r.data.rotation) {
-		return
+	if t.issues() {
+		planCA(&resp.Diagnostics, inv, &r.data.rotation)
 	}
 	if req.State.Raw.IsNull() {
 		// The ID is the target's name, so the plan can show it.
@@ -577,8 +591,8 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if errors.As(err, &le) {
 		// The host cannot list its clusters: nothing is known about this one, so the
 		// state is kept as it was.
-		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
-			fmt.Sprintf("%s. The resource keeps its previous state until the host can list its clusters again.", le))
+		unreadableWarning(&resp.Diagnostics, ev.inv, ev.target, le,
+			"The resource keeps its previous state until the host can list its clusters again.")
 		return
 	}
 	var nf *akshci.ClusterNotFoundError
@@ -688,8 +702,8 @@ func (r *renewalResource) Update(ctx context.Context, req resource.UpdateRequest
 			resp.Diagnostics.Append(req.State.Get(ctx, prior)...)
 			p := prior.common()
 			c.ExpiresAt, c.ExpiringCredential, c.ReadyForRenewal = p.ExpiresAt, p.ExpiringCredential, p.ReadyForRenewal
-			resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
-				fmt.Sprintf("%s. The edit is stored; the expiry is read again once the host can list its clusters.", le))
+			unreadableWarning(&resp.Diagnostics, ev.inv, ev.target, le,
+				"The edit is stored; the expiry is read again once the host can list its clusters.")
 			resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 			return
 		}
