@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -80,6 +81,32 @@ func TestRenewActionStopsWhenCancelled(t *testing.T) {
 	if !strings.Contains(diags, "Renewal outcome unknown") || !strings.Contains(diags, "it was cancelled") ||
 		!strings.Contains(diags, context.Canceled.Error()) {
 		t.Errorf("diagnostics %q, want an unknown outcome that names the cancellation", diags)
+	}
+}
+
+// Every message about a cancellation says it in the same words, whether the renewal had
+// started (its outcome is unknown) or was still waiting for its turn (nothing changed).
+func TestCancellationMessagesShareOneWording(t *testing.T) {
+	const wording = "it was cancelled (Ctrl-C, or Terraform stopping the run)"
+	ctx, cancel := context.WithCancel(context.Background())
+	started, _ := invokeAction(ctx, t, &renewAction{}, &cancellingHost{scriptedHost: newScriptedHost(10 * day), cancel: cancel}, nil)
+
+	d := newProviderData(newScriptedHost(10*day), akshci.NewFakeClock(unitNow))
+	d.renewing <- struct{}{} // another renewal holds the deployment
+	waiting, stop := context.WithCancel(context.Background())
+	stop()
+	var diags diag.Diagnostics
+	d.runRenewal(waiting, renewalRun{target: managementTarget{}, window: akshci.DefaultRenewBefore, timeout: time.Minute,
+		timeoutAttr: "timeouts.create"}, &diags)
+	notStarted := diagText(diags)
+
+	for name, text := range map[string]string{"started": started, "not started": notStarted} {
+		if !strings.Contains(text, wording) {
+			t.Errorf("%s: %q does not say %q", name, text, wording)
+		}
+	}
+	if !strings.Contains(notStarted, "Renewal cancelled before it started") || strings.Contains(notStarted, context.Canceled.Error()) {
+		t.Errorf("not started: %q, want the summary and no Go error text in the provider's own sentence", notStarted)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -47,7 +46,8 @@ func (d *providerData) runRenewal(ctx context.Context, rr renewalRun, diags *dia
 	// same deployment; Ctrl-C still ends the wait.
 	release, err := d.acquireRenewal(ctx)
 	if err != nil {
-		diags.AddError("Renewal cancelled", fmt.Sprintf("%s for %s did not start: %s. Nothing was changed.", t.cmdlet(), t, err))
+		diags.AddError("Renewal cancelled before it started", fmt.Sprintf("%s for %s did not start: %s while it waited "+
+			"for another renewal on this deployment to finish. Nothing was changed.", t.cmdlet(), t, &stopError{cause: err}))
 		return nil, st, false
 	}
 	defer release()
@@ -106,9 +106,9 @@ func (d *providerData) runRenewal(ctx context.Context, rr renewalRun, diags *dia
 func endCause(ctx context.Context, err error, timeoutAttr string) string {
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-		return "the " + strings.TrimPrefix(timeoutAttr, "timeouts.") + " timeout passed"
+		return (&stopError{cause: context.DeadlineExceeded, timeoutAttr: timeoutAttr}).Error()
 	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
-		return "it was cancelled"
+		return (&stopError{cause: context.Canceled}).Error()
 	}
 	return "the connection to the host broke"
 }
