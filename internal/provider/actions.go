@@ -224,7 +224,7 @@ func (a *renewAction) Invoke(ctx context.Context, req action.InvokeRequest, resp
 		failed: "so the action failed; invoke it again once the cause is fixed",
 		unknown: "The action changes no Terraform state: read the credentials (the akshybrid_certificates data source " +
 			"or a plan) before invoking it again",
-		progress: progress,
+		progress: progress, explicit: true,
 	}, &resp.Diagnostics)
 	if !ok {
 		return

@@ -122,14 +122,16 @@ func (h *cancellingHost) UpdateManagementCertificates(ctx context.Context, _ aks
 	return ctx.Err()
 }
 
-// A renewal after which a credential in scope is still inside renew_before fails the
-// action, as it fails the resource's create.
-func TestRenewActionFailsWhenTheRenewalDidNotTakeEffect(t *testing.T) {
-	host := newScriptedHost(10 * day) // due, and the update changes nothing
+// A renewal that changed nothing fails the action, as it fails the resource's create;
+// a renew-now action must change something even when nothing was due, and says why it
+// did not (without -force the cmdlets skip credentials with 60 days or more left).
+func TestRenewActionFailsWhenTheRenewalChangedNothing(t *testing.T) {
+	host := newScriptedHost(75 * day) // not due, and the update changes nothing
 	diags, _ := invokeAction(context.Background(), t, &renewAction{cluster: true}, host,
 		map[string]tftypes.Value{"cluster_name": tftypes.NewValue(tftypes.String, "demo")})
-	if !strings.Contains(diags, "Renewal did not take effect") {
-		t.Errorf("diagnostics %q, want the renewal reported as without effect", diags)
+	if !strings.Contains(diags, "Renewal changed nothing") ||
+		!strings.Contains(diags, "less than 60 days left, and the first to expire, KMS token, had 75 days left. Set force = true") {
+		t.Errorf("diagnostics %q, want the renewal reported as changing nothing, with the reason", diags)
 	}
 	if host.updates != 1 {
 		t.Errorf("%d updates, want 1", host.updates)

@@ -83,6 +83,8 @@ func (clusterTarget) issues() bool     { return true }
 func (clusterTarget) adopts() bool     { return false }
 func (clusterTarget) cmdlet() string   { return "Update-AksHciClusterCertificates" }
 
+func (t clusterTarget) forced() bool { return t.opts.Force }
+
 func (t clusterTarget) logFields() map[string]any {
 	return map[string]any{"force": t.opts.Force, "fix_cloud_credentials": t.opts.FixCloudCredentials,
 		"fix_kubelet_credentials": t.opts.FixKubeletCredentials, "patch_load_balancer": t.opts.PatchLoadBalancer}

@@ -60,6 +60,8 @@ func (managementTarget) issues() bool   { return true }
 func (managementTarget) adopts() bool   { return false }
 func (managementTarget) cmdlet() string { return "Update-AksHciCertificates" }
 
+func (t managementTarget) forced() bool { return t.opts.Force }
+
 func (t managementTarget) logFields() map[string]any { return map[string]any{"force": t.opts.Force} }
 
 func (managementTarget) credentials(inv *akshci.Inventory) ([]akshci.Credential, error) {

@@ -89,6 +89,9 @@ type renewalTarget interface {
 	// adopts says whether creating the resource while nothing is due only starts
 	// watching (the CA rotation, which interrupts every client) instead of renewing.
 	adopts() bool
+	// forced says whether the renewal runs with -force (false for the CA rotation, which
+	// has no such switch).
+	forced() bool
 }
 
 // schedule is the renew_every fallback: the last renewal and the interval (zero: off).
@@ -109,6 +112,11 @@ func renewalStatus(inv *akshci.Inventory, t renewalTarget, window time.Duration,
 	st := akshci.ApplySchedule(akshci.Evaluate(inv.Now, creds, window), inv.Now, sch.renewedAt, sch.every)
 	if t.issues() {
 		st = inv.BoundByCA(creds, window, st)
+		if st.DueByAge && !t.forced() && !inv.RotatesWithoutForce(creds) {
+			// The schedule fell due, but the cmdlet without -force would rotate nothing
+			// (the credentials were renewed since, outside this resource): not due.
+			st.Ready, st.DueByAge = false, false
+		}
 	}
 	return st, nil
 }
@@ -116,13 +124,13 @@ func renewalStatus(inv *akshci.Inventory, t renewalTarget, window time.Duration,
 // schedule reads renew_every and renewed_at; ok is false while renew_every is unknown.
 // An unknown renewed_at (a create, or the second half of a replacement) means no
 // renewal to age yet.
-func (m *renewalModel) schedule() (schedule, bool) {
+func (m *renewalModel) schedule(spec windowSpec) (schedule, bool) {
 	if m.RenewEvery.IsUnknown() {
 		return schedule{}, false
 	}
 	var sch schedule
 	if !m.RenewEvery.IsNull() {
-		d, err := parseRenewEvery(m.RenewEvery.ValueString())
+		d, err := spec.parseEvery(m.RenewEvery.ValueString())
 		if err != nil {
 			return schedule{}, false
 		}
@@ -145,14 +153,16 @@ func (m *renewalModel) setStatus(st akshci.Status) {
 	m.ReadyForRenewal = types.BoolValue(st.Ready)
 }
 
-// windowSpec is a resource's renewal window: its default and how a value is checked.
+// windowSpec is a resource's renewal window (renew_before: its default and how a value is
+// checked) and how its renew_every is checked.
 type windowSpec struct {
-	def   string
-	parse func(string) (time.Duration, error)
+	def        string
+	parse      func(string) (time.Duration, error)
+	parseEvery func(string) (time.Duration, error)
 }
 
 // credentialWindow is the window of the resources that renew 90-day credentials.
-var credentialWindow = windowSpec{def: defaultRenewBefore, parse: parseWindow}
+var credentialWindow = windowSpec{def: defaultRenewBefore, parse: parseWindow, parseEvery: parseRenewEvery}
 
 func (m *renewalModel) window(spec windowSpec) (time.Duration, bool) {
 	if m.RenewBefore.IsUnknown() {
@@ -374,6 +384,15 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if t.issues() {
 		planCA(&resp.Diagnostics, inv, &r.data.rotation)
 	}
+	if !req.State.Raw.IsNull() && resp.Private != nil {
+		// Terraform plans a replacement in two calls, the second (the new object) with a
+		// null prior state and this private state: the mark tells it that it replaces an
+		// object, which a create never sees.
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateReplacing, []byte("true"))...)
+	} else if req.State.Raw.IsNull() && req.Private != nil && replacing(ctx, req.Private) &&
+		!r.replacementWorks(&resp.Diagnostics, inv, t, st) {
+		return
+	}
 	if req.State.Raw.IsNull() {
 		// The ID is the target's name, so the plan can show it.
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), t.id())...)
@@ -405,6 +424,55 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 }
 
+// privateReplacing is the private-state key with which the first plan call of a
+// replacement marks the second (see ModifyPlan).
+const privateReplacing = "replacing"
+
+// replacing reports whether a plan with a null prior state is the new half of a
+// replacement.
+func replacing(ctx context.Context, p privateState) bool {
+	if p == nil {
+		return false
+	}
+	data, _ := p.GetKey(ctx, privateReplacing)
+	return string(data) == "true"
+}
+
+// replacementWorks refuses, at plan time, a replacement the policy did not ask for (a
+// triggers change, -replace, replace_triggered_by) that could not renew anything: the
+// new object's create cannot tell it from a new resource when it is applied, so it would
+// record a renewal that did not happen. A CA resource would only start watching again;
+// an update cmdlet without -force would rotate nothing, unless this run rotates the CA
+// (the cmdlets then move every client to the new CA).
+func (r *renewalResource) replacementWorks(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget, st akshci.Status) bool {
+	if st.Ready {
+		return true
+	}
+	if !t.issues() {
+		diags.AddError("Replacing akshybrid_cloud_agent_ca rotates nothing",
+			fmt.Sprintf("Terraform plans a replacement of this resource (a change of triggers, -replace or "+
+				"replace_triggered_by), but the cloud agent CA is not due: it expires at %s (host time %s). Once planned, "+
+				"the new object cannot be told from a new resource, which only starts watching the CA, so the apply would "+
+				"show a rotation that never ran. To rotate the CA now, set renew_before longer than the time left (a "+
+				"rotation in the same plan, with allow_downtime = true) or run %s; otherwise remove the trigger. Nothing "+
+				"was changed on the host.", inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat), akshci.RotateCACmdlet))
+		return false
+	}
+	creds, err := t.credentials(inv)
+	if err != nil || t.forced() || r.data.rotation.isPlanned() || inv.RotatesWithoutForce(inv.WithIssuerExpiry(creds)) {
+		return true
+	}
+	first := akshci.Evaluate(inv.Now, creds, 0)
+	diags.AddError("Replacement would renew nothing",
+		fmt.Sprintf("Terraform plans a replacement of %s (a change of triggers, -replace or replace_triggered_by), which "+
+			"runs %s without -force; without -force the update cmdlets rotate only credentials with less than %s left, "+
+			"and the first of its credentials to expire, %s, has %s left, so it would renew nothing. Set force = true to "+
+			"renew ahead of that, or remove the trigger; renew_before plans the renewal once it is due. Nothing was "+
+			"changed on the host.", t, t.cmdlet(), akshci.Days(akshci.NoForceRotationLeft), first.Credential,
+			akshci.Days(first.ExpiresAt.Sub(inv.Now))))
+	return false
+}
+
 // evaluation is the renewal policy applied to one resource against the run's inventory.
 type evaluation struct {
 	target renewalTarget
@@ -426,7 +494,7 @@ func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *d
 func (r *renewalResource) evaluateWith(ctx context.Context, m renewalState, diags *diag.Diagnostics, soft bool) (ev evaluation, ok bool, err error) {
 	t, targetOK := m.target()
 	window, windowOK := m.common().window(r.window)
-	sch, schOK := m.common().schedule()
+	sch, schOK := m.common().schedule(r.window)
 	if !targetOK || !windowOK || !schOK || r.data == nil {
 		return ev, false, nil
 	}

@@ -112,7 +112,8 @@ var (
 )
 
 func (windowFitsForce) Description(context.Context) string {
-	return "without force, renew_before is shorter than the " + hours(akshci.NoForceRotationLeft) + " the update cmdlets need"
+	return "without force, renew_before is shorter than the " + hours(akshci.NoForceRotationLeft) + " the update cmdlets " +
+		"need, and renew_every longer than " + hours(akshci.MinRenewEveryWithoutForce)
 }
 
 func (v windowFitsForce) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
@@ -131,9 +132,11 @@ func (windowFitsForce) ValidateAction(ctx context.Context, req action.ValidateCo
 func checkWindowForce(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) {
 	var window types.String
 	var force types.Bool
-	if cfg.GetAttribute(ctx, path.Root("renew_before"), &window).HasError() ||
-		cfg.GetAttribute(ctx, path.Root("force"), &force).HasError() ||
-		window.IsUnknown() || force.IsUnknown() || window.IsNull() {
+	if cfg.GetAttribute(ctx, path.Root("force"), &force).HasError() || force.IsUnknown() {
+		return
+	}
+	checkEveryForce(ctx, cfg, force.ValueBool(), diags)
+	if cfg.GetAttribute(ctx, path.Root("renew_before"), &window).HasError() || window.IsUnknown() || window.IsNull() {
 		return
 	}
 	d, err := time.ParseDuration(window.ValueString())
@@ -145,6 +148,26 @@ func checkWindowForce(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnos
 			fmt.Sprintf("renew_before %s: %s. Use at most %s (the default %s renews 30 days before expiry), or set "+
 				"force = true to rotate every credential in scope whenever a renewal is planned.",
 				quoted(window.ValueString()), err, quoted(hours(akshci.NoForceRotationLeft-time.Hour)), quoted(defaultRenewBefore)))
+	}
+}
+
+// checkEveryForce applies akshci.ValidateRenewEveryForce to a resource's renew_every (the
+// actions have none): without force, a schedule that falls due while the credentials it
+// renewed still have NoForceRotationLeft left would run the cmdlet for nothing.
+func checkEveryForce(ctx context.Context, cfg tfsdk.Config, force bool, diags *diag.Diagnostics) {
+	var every types.String
+	if cfg.GetAttribute(ctx, path.Root("renew_every"), &every).HasError() || every.IsUnknown() || every.IsNull() {
+		return // not an attribute of this configuration, or not set
+	}
+	d, err := time.ParseDuration(every.ValueString())
+	if err != nil || akshci.ValidateRenewEvery(d) != nil {
+		return // reported by the attribute's own validator
+	}
+	if err := akshci.ValidateRenewEveryForce(d, force); err != nil {
+		diags.AddAttributeError(path.Root("renew_every"), "Renewal interval needs force",
+			fmt.Sprintf("renew_every %s: %s. Use more than %s (the documented advice is %s), or set force = true to rotate "+
+				"every credential in scope whenever the schedule falls due.", quoted(every.ValueString()), err,
+				quoted(hours(akshci.MinRenewEveryWithoutForce)), quoted(hours(akshci.RecommendedRenewEvery))))
 	}
 }
 

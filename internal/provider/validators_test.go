@@ -95,6 +95,19 @@ func TestRenewEveryValidator_acceptsAboveZeroUpToJustUnderTheNinetyDayLifetime(t
 	})
 }
 
+// The CA's renew_every is bound by the CA's year, with the CA's words, not by the 90-day
+// credentials (issue 20, item 12: 8000h was refused with a credential message).
+func TestCARenewEveryValidator_acceptsUpToJustUnderTheCAsYear(t *testing.T) {
+	checkStringValidatorCases(t, caRenewEveryValidator{}, "Invalid renew_every", []stringCase{
+		{value: "8000h"},
+		{value: "2160h"},
+		{value: "8759h"},
+		{value: "8760h", wantErr: []string{"rotation interval 8760h0m0s must be shorter than the cloud agent CA's lifetime of 8760h (365 days)"}},
+		{value: "0s", wantErr: []string{"rotation interval 0s must be longer than zero"}},
+		{value: "300d", wantErr: []string{`renew_every must be a Go duration in hours, such as "7320h" (305 days)`}},
+	})
+}
+
 func TestCAWindowValidator_acceptsOneHourUpToJustUnderTheCAsYear(t *testing.T) {
 	checkStringValidatorCases(t, caWindowValidator{}, "Invalid rotation window", []stringCase{
 		{value: "1h"},
@@ -418,7 +431,7 @@ func TestTimestamps_stateWrittenBeforeTimetypesReadsBack(t *testing.T) {
 	if m.RenewedAt.ValueString() != "2027-01-01T00:00:00Z" || m.ExpiresAt.ValueString() != "2027-03-31T00:00:00Z" {
 		t.Errorf("the strings changed: renewed_at %s, expires_at %s", m.RenewedAt, m.ExpiresAt)
 	}
-	sch, ok := m.schedule()
+	sch, ok := m.schedule(credentialWindow)
 	if !ok || !sch.renewedAt.Equal(renewed) || sch.every != 1440*time.Hour {
 		t.Errorf("schedule from the old state: %+v, %v", sch, ok)
 	}
