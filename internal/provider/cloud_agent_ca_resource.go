@@ -109,6 +109,16 @@ func (m *cloudAgentCAModel) target() (renewalTarget, bool) {
 	return caTarget{allowDowntime: m.AllowDowntime.ValueBool()}, true
 }
 
+func (m *cloudAgentCAModel) targets() ([]renewalTarget, []string, bool) {
+	var ts []renewalTarget
+	for _, allow := range boolChoices(m.AllowDowntime) {
+		ts = append(ts, caTarget{allowDowntime: allow})
+	}
+	// Whether the CA is due does not depend on allow_downtime: an unknown value is checked
+	// when the apply plans again.
+	return ts, nil, true
+}
+
 // caTarget is the deployment's cloud agent CA.
 type caTarget struct{ allowDowntime bool }
 

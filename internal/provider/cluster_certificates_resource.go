@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -69,6 +70,33 @@ func (m *clusterCertificatesModel) target() (renewalTarget, bool) {
 			Force:             m.Force.ValueBool(),
 		},
 	}, true
+}
+
+func (m *clusterCertificatesModel) targets() ([]renewalTarget, []string, bool) {
+	if m.ClusterName.IsUnknown() {
+		return nil, nil, false
+	}
+	var unknown []string
+	for name, v := range map[string]types.Bool{"fix_cloud_credentials": m.FixCloudCredentials,
+		"fix_kubelet_credentials": m.FixKubeletCredentials, "patch_load_balancer": m.PatchLoadBalancer, "force": m.Force} {
+		if v.IsUnknown() {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	var ts []renewalTarget
+	for _, cloud := range boolChoices(m.FixCloudCredentials) {
+		for _, kubelet := range boolChoices(m.FixKubeletCredentials) {
+			for _, lb := range boolChoices(m.PatchLoadBalancer) {
+				for _, force := range boolChoices(m.Force) {
+					ts = append(ts, clusterTarget{cluster: m.ClusterName.ValueString(), opts: akshci.ClusterOptions{
+						FixCloudCredentials: cloud, FixKubeletCredentials: kubelet, PatchLoadBalancer: lb && cloud, Force: force,
+					}})
+				}
+			}
+		}
+	}
+	return ts, unknown, true
 }
 
 // clusterTarget is one workload cluster, renewed with Update-AksHciClusterCertificates.

@@ -51,6 +51,18 @@ func (m *managementCertificatesModel) target() (renewalTarget, bool) {
 	return managementTarget{opts: akshci.ManagementOptions{Force: m.Force.ValueBool()}}, true
 }
 
+func (m *managementCertificatesModel) targets() ([]renewalTarget, []string, bool) {
+	var ts []renewalTarget
+	for _, force := range boolChoices(m.Force) {
+		ts = append(ts, managementTarget{opts: akshci.ManagementOptions{Force: force}})
+	}
+	var unknown []string
+	if m.Force.IsUnknown() {
+		unknown = append(unknown, "force")
+	}
+	return ts, unknown, true
+}
+
 // managementTarget is the management cluster, renewed with Update-AksHciCertificates.
 type managementTarget struct{ opts akshci.ManagementOptions }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -59,6 +60,19 @@ type renewalState interface {
 	// target describes what the model renews; ok is false while a value it depends on
 	// is unknown.
 	target() (t renewalTarget, ok bool)
+	// targets lists what the model may renew while some of its switches are unknown (a
+	// plan whose configuration is not known yet): one target per combination of their
+	// values, and the names of the unknown switches. ok is false when even the target's
+	// name is unknown.
+	targets() (ts []renewalTarget, unknown []string, ok bool)
+}
+
+// boolChoices is the values a switch may take: its value, or both while unknown.
+func boolChoices(v types.Bool) []bool {
+	if v.IsUnknown() {
+		return []bool{false, true}
+	}
+	return []bool{v.ValueBool()}
 }
 
 // renewalTarget is what one resource renews. Each resource file implements it once;
@@ -121,25 +135,25 @@ func renewalStatus(inv *akshci.Inventory, t renewalTarget, window time.Duration,
 	return st, nil
 }
 
-// schedule reads renew_every and renewed_at; ok is false while renew_every is unknown.
-// An unknown renewed_at (a create, or the second half of a replacement) means no
-// renewal to age yet.
+// schedule reads renew_every and renewed_at; ok is false while renew_every is unknown
+// (renewedAt is filled in all the same). An unknown renewed_at (a create, or the second
+// half of a replacement) means no renewal to age yet.
 func (m *renewalModel) schedule(spec windowSpec) (schedule, bool) {
-	if m.RenewEvery.IsUnknown() {
-		return schedule{}, false
-	}
 	var sch schedule
+	if !m.RenewedAt.IsNull() && !m.RenewedAt.IsUnknown() {
+		if t, d := m.RenewedAt.ValueRFC3339Time(); !d.HasError() {
+			sch.renewedAt = t
+		}
+	}
+	if m.RenewEvery.IsUnknown() {
+		return sch, false
+	}
 	if !m.RenewEvery.IsNull() {
 		d, err := spec.parseEvery(m.RenewEvery.ValueString())
 		if err != nil {
 			return schedule{}, false
 		}
 		sch.every = d
-	}
-	if !m.RenewedAt.IsNull() && !m.RenewedAt.IsUnknown() {
-		if t, d := m.RenewedAt.ValueRFC3339Time(); !d.HasError() {
-			sch.renewedAt = t
-		}
 	}
 	return sch, true
 }
@@ -159,10 +173,27 @@ type windowSpec struct {
 	def        string
 	parse      func(string) (time.Duration, error)
 	parseEvery func(string) (time.Duration, error)
+	// widest is the widest valid window, and shortestEvery the shortest valid renew_every,
+	// for a target with or without force: the bounds an unknown value is evaluated at.
+	widest        func(forced bool) time.Duration
+	shortestEvery func(forced bool) time.Duration
 }
 
 // credentialWindow is the window of the resources that renew 90-day credentials.
-var credentialWindow = windowSpec{def: defaultRenewBefore, parse: parseWindow, parseEvery: parseRenewEvery}
+var credentialWindow = windowSpec{def: defaultRenewBefore, parse: parseWindow, parseEvery: parseRenewEvery,
+	widest: func(forced bool) time.Duration {
+		if forced {
+			return akshci.Lifetime - time.Nanosecond
+		}
+		return akshci.NoForceRotationLeft - time.Nanosecond
+	},
+	shortestEvery: func(forced bool) time.Duration {
+		if forced {
+			return time.Nanosecond
+		}
+		return akshci.MinRenewEveryWithoutForce + time.Nanosecond
+	},
+}
 
 func (m *renewalModel) window(spec windowSpec) (time.Duration, bool) {
 	if m.RenewBefore.IsUnknown() {
@@ -372,11 +403,21 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	case err != nil:
 		addTargetError(&resp.Diagnostics, err)
 		return
+	case ev.targets > 1:
+		// Which switches the cmdlet gets is not known yet: the plan made at apply time
+		// checks them against the host.
 	default:
 		t.checkPlan(&resp.Diagnostics, inv, window)
 		if resp.Diagnostics.HasError() {
 			return
 		}
+	}
+	if ev.undecided {
+		resp.Diagnostics.AddWarning("Renewal planned before its settings are known",
+			fmt.Sprintf("%s is not known until apply, and whether %s is due depends on it: the plan shows the renewal "+
+				"(Terraform cannot turn an in-place update into a replacement at apply time), and the apply runs %s "+
+				"whatever the final value. Give the setting a value known at plan time to plan only what is due.",
+				strings.Join(ev.unknown, ", "), t, t.cmdlet()))
 	}
 	if req.State.Raw.IsNull() || st.Ready {
 		warnHost(&resp.Diagnostics, inv)
@@ -420,6 +461,12 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_renewal"))
 	} else {
 		c.setStatus(st)
+		if !ev.exact {
+			// Not due whatever the unknown switches turn out to be, but which credential
+			// expires first depends on them.
+			c.ExpiresAt = timetypes.NewRFC3339Unknown()
+			c.ExpiringCredential = types.StringUnknown()
+		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 }
@@ -479,6 +526,14 @@ type evaluation struct {
 	window time.Duration
 	inv    *akshci.Inventory
 	status akshci.Status
+	// unknown names the settings not known yet (a plan); undecided is true when the
+	// policy's answer depends on their final values, and exact is false when
+	// expires_at and expiring_credential do.
+	unknown   []string
+	undecided bool
+	exact     bool
+	// targets is how many targets the unknown switches allow.
+	targets int
 }
 
 // evaluate applies the renewal policy to m. ok is false when m has a value that is not
@@ -492,13 +547,20 @@ func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *d
 // evaluateWith is evaluate; with soft, an inventory that cannot be read is a warning
 // (Read then keeps the last known values).
 func (r *renewalResource) evaluateWith(ctx context.Context, m renewalState, diags *diag.Diagnostics, soft bool) (ev evaluation, ok bool, err error) {
-	t, targetOK := m.target()
-	window, windowOK := m.common().window(r.window)
-	sch, schOK := m.common().schedule(r.window)
-	if !targetOK || !windowOK || !schOK || r.data == nil {
+	ts, unknown, targetOK := m.targets()
+	c := m.common()
+	window, windowOK := c.window(r.window)
+	sch, schOK := c.schedule(r.window)
+	if !targetOK || (!windowOK && !c.RenewBefore.IsUnknown()) || (!schOK && !c.RenewEvery.IsUnknown()) || r.data == nil {
 		return ev, false, nil
 	}
-	timeout, d := m.common().Timeouts.Read(ctx, defaultReadTimeout)
+	if c.RenewBefore.IsUnknown() {
+		unknown = append(unknown, "renew_before")
+	}
+	if c.RenewEvery.IsUnknown() {
+		unknown = append(unknown, "renew_every")
+	}
+	timeout, d := c.Timeouts.Read(ctx, defaultReadTimeout)
 	if diags.Append(d...); diags.HasError() {
 		return ev, false, nil
 	}
@@ -516,8 +578,43 @@ func (r *renewalResource) evaluateWith(ctx context.Context, m renewalState, diag
 		}
 		return ev, false, nil
 	}
-	st, err := renewalStatus(inv, t, window, sch)
-	return evaluation{target: t, window: window, inv: inv, status: st}, true, err
+	// Every value an unknown setting may take, at its bounds: the policy is monotonic in
+	// the window (wider is more due) and in renew_every (shorter is more due; unset is
+	// least), so the bounds decide whether every final value agrees.
+	ev = evaluation{target: ts[0], window: window, inv: inv, unknown: unknown, exact: true, targets: len(ts)}
+	first, anyReady, allReady := true, false, true
+	for _, t := range ts {
+		windows := []time.Duration{window}
+		if c.RenewBefore.IsUnknown() {
+			windows = []time.Duration{akshci.MinRenewBefore, r.window.widest(t.forced())}
+		}
+		schedules := []schedule{sch}
+		if c.RenewEvery.IsUnknown() {
+			schedules = []schedule{{renewedAt: sch.renewedAt}, {renewedAt: sch.renewedAt, every: r.window.shortestEvery(t.forced())}}
+		}
+		for _, w := range windows {
+			for _, sc := range schedules {
+				st, serr := renewalStatus(inv, t, w, sc)
+				if serr != nil {
+					return ev, true, serr
+				}
+				if first {
+					ev.status, first = st, false
+				} else if !st.ExpiresAt.Equal(ev.status.ExpiresAt) || st.Credential != ev.status.Credential {
+					ev.exact = false
+				}
+				anyReady = anyReady || st.Ready
+				allReady = allReady && st.Ready
+			}
+		}
+	}
+	if anyReady && !allReady {
+		// Due for some final values only: the plan shows the renewal (the apply cannot
+		// turn an update into a replacement), and says why.
+		ev.undecided = true
+		ev.status.Ready = true
+	}
+	return ev, true, nil
 }
 
 // checkLockouts reports the lockouts that concern target and says whether the plan must
