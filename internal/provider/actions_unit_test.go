@@ -55,8 +55,7 @@ func invokeAction(ctx context.Context, t *testing.T, a *renewAction, host akshci
 }
 
 func invokeTimeout(d string) map[string]tftypes.Value {
-	return map[string]tftypes.Value{"timeouts": tftypes.NewValue(
-		tftypes.Object{AttributeTypes: map[string]tftypes.Type{"invoke": tftypes.String}},
+	return map[string]tftypes.Value{"timeouts": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String},
 		map[string]tftypes.Value{"invoke": tftypes.NewValue(tftypes.String, d)})}
 }
 

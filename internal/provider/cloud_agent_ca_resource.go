@@ -192,9 +192,10 @@ func (r *cloudAgentCAResource) ModifyPlan(ctx context.Context, req resource.Modi
 	r.data.rotation.plan()
 }
 
-// ConfigValidators: the rotation has no force, so only the timeouts are checked here.
+// ConfigValidators: the rotation has no force, so the shared force rules do not apply;
+// its attributes' validators check the rest.
 func (r *cloudAgentCAResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{positiveTimeouts{}}
+	return nil
 }
 
 func cloudAgentCASchema(ctx context.Context) schema.Schema {
@@ -261,6 +262,8 @@ func cloudAgentCASchema(ctx context.Context) schema.Schema {
 		Default:  booldefault.StaticBool(false),
 	}
 	return schema.Schema{
+		// Version 1: timeouts is a map (timeouts.go).
+		Version: 1,
 		MarkdownDescription: "Rotates the cloud agent CA with `" + akshci.RotateCACmdlet + "` when it enters the rotation " +
 			"window (the CA lives " + akshci.Days(akshci.CALifetime) + " and nothing renews it). Creating the resource " +
 			"rotates only when the CA is already due; otherwise it starts watching it. A due rotation shows in the plan as " +

@@ -216,6 +216,8 @@ func clusterCertificatesSchema(ctx context.Context) schema.Schema {
 		Default:  booldefault.StaticBool(true),
 	}
 	return schema.Schema{
+		// Version 1: timeouts is a map (timeouts.go).
+		Version: 1,
 		MarkdownDescription: "Renews the tokens and certificates of one workload cluster's clients by running " +
 			"`Update-AksHciClusterCertificates` when they enter the renewal window. Creating the resource runs the renewal; " +
 			"a due renewal shows in the plan as a replacement; destroying it only removes it from the state.",

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 
-	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -11,8 +10,7 @@ import (
 )
 
 var (
-	_ datasource.DataSourceWithConfigure        = (*clustersDataSource)(nil)
-	_ datasource.DataSourceWithConfigValidators = (*clustersDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*clustersDataSource)(nil)
 )
 
 // clustersDataSource lists the workload clusters, for for_each.
@@ -22,8 +20,8 @@ type clustersDataSource struct{ data *providerData }
 func NewClustersDataSource() datasource.DataSource { return &clustersDataSource{} }
 
 type clustersDataSourceModel struct {
-	Names    types.List       `tfsdk:"names"`
-	Timeouts dstimeouts.Value `tfsdk:"timeouts"`
+	Names    types.List `tfsdk:"names"`
+	Timeouts types.Map  `tfsdk:"timeouts"`
 }
 
 func (d *clustersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -42,13 +40,9 @@ func (d *clustersDataSource) Schema(ctx context.Context, _ datasource.SchemaRequ
 				Computed:            true,
 				ElementType:         types.StringType,
 			},
-			"timeouts": dataSourceTimeouts(ctx),
+			"timeouts": readTimeouts.dataSourceAttribute(),
 		},
 	}
-}
-
-func (d *clustersDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{positiveTimeouts{}}
 }
 
 func (d *clustersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -95,17 +89,10 @@ const clusterListAdvice = "A for_each over this data source cannot be planned un
 	"again. The akshybrid_workload_clusters resource keeps the last list in the Terraform state instead, so that a " +
 	"configuration using it can still be planned and applied."
 
-// dataSourceTimeouts is the timeouts attribute of both data sources.
-func dataSourceTimeouts(ctx context.Context) schema.Attribute {
-	return dstimeouts.AttributesWithOpts(ctx, dstimeouts.Opts{
-		ReadDescription: "How long reading the inventory from the host may take (a positive Go duration). Default: `5m`.",
-	})
-}
-
 // readDeadline bounds a data source read by its timeouts.read (default 5m), so a host
 // that hangs cannot hang terraform plan.
-func readDeadline(ctx context.Context, t dstimeouts.Value, diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
-	timeout, d := t.Read(ctx, defaultReadTimeout)
+func readDeadline(ctx context.Context, t types.Map, diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
+	timeout, d := timeoutFor(t, "read", defaultReadTimeout)
 	if diags.Append(d...); diags.HasError() {
 		return ctx, func() {}, false
 	}

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -76,8 +75,7 @@ func newClusterPlan(tb testing.TB, r resource.Resource, cluster, readTimeout str
 	ctx := context.Background()
 	var sr resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sr)
-	to, diags := types.ObjectValue(map[string]attr.Type{"create": types.StringType, "read": types.StringType},
-		map[string]attr.Value{"create": types.StringNull(), "read": types.StringValue(readTimeout)})
+	to, diags := types.MapValue(types.StringType, map[string]attr.Value{"read": types.StringValue(readTimeout)})
 	if diags.HasError() {
 		tb.Fatal(diags)
 	}
@@ -90,7 +88,7 @@ func newClusterPlan(tb testing.TB, r resource.Resource, cluster, readTimeout str
 			ExpiresAt:          timeValue(unitNow.Add(60 * day)),
 			ExpiringCredential: types.StringValue("KMS token"),
 			ReadyForRenewal:    types.BoolValue(false),
-			Timeouts:           timeouts.Value{Object: to},
+			Timeouts:           to,
 		},
 		ClusterName:           types.StringValue(cluster),
 		FixCloudCredentials:   types.BoolValue(true),

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
@@ -111,9 +109,7 @@ func (l *clusterCertificatesListResource) result(ctx context.Context, req list.L
 			RenewEvery:  types.StringNull(),
 			Triggers:    types.MapNull(types.StringType),
 			RenewedAt:   timetypes.NewRFC3339Null(),
-			Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
-				"create": types.StringType, "read": types.StringType,
-			})},
+			Timeouts:    types.MapNull(types.StringType),
 		},
 		ClusterName:           types.StringValue(c.Name),
 		FixCloudCredentials:   types.BoolValue(true),

@@ -99,6 +99,8 @@ func (t managementTarget) checkPlan(diags *diag.Diagnostics, inv *akshci.Invento
 
 func managementCertificatesSchema(ctx context.Context) schema.Schema {
 	return schema.Schema{
+		// Version 1: timeouts is a map (timeouts.go).
+		Version: 1,
 		MarkdownDescription: "Renews the tokens and certificates of every management-cluster client (NodeAgent, KVA, KMS, " +
 			"CloudOperator, CSI, CertManager, CAPH, CloudProvider) by running `Update-AksHciCertificates` when they enter " +
 			"the renewal window. Creating the resource runs the renewal; a due renewal shows in the plan as a replacement; " +

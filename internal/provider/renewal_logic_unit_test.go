@@ -6,9 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -24,8 +22,8 @@ import (
 // clusters, renew_every, Read and Update. Expected texts are the diagnostics' wording as the design names them
 // (DESIGN.md, research §3-§5), written out here.
 
-func nullTimeouts() timeouts.Value {
-	return timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "read": types.StringType})}
+func nullTimeouts() types.Map {
+	return types.MapNull(types.StringType)
 }
 
 func defaultRenewal() renewalModel {

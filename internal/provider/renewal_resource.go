@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -51,7 +50,7 @@ type renewalModel struct {
 	ExpiresAt          timetypes.RFC3339 `tfsdk:"expires_at"`
 	ExpiringCredential types.String      `tfsdk:"expiring_credential"`
 	ReadyForRenewal    types.Bool        `tfsdk:"ready_for_renewal"`
-	Timeouts           timeouts.Value    `tfsdk:"timeouts"`
+	Timeouts           types.Map         `tfsdk:"timeouts"`
 }
 
 // renewalState is a resource model: the shared part plus the resource's target.
@@ -298,25 +297,8 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 				"plan; when true, the plan replaces this resource, which runs the renewal.",
 			Computed: true,
 		},
-		"timeouts": describedTimeouts(timeouts.Attributes(ctx, timeouts.Opts{
-			Create:            true,
-			Read:              true,
-			CreateDescription: "How long the renewal may run (a Go duration). Default: `60m`.",
-			ReadDescription:   "How long reading the inventory may take, during refresh and plan. Default: `5m`.",
-		})),
+		"timeouts": renewalTimeouts.resourceAttribute(),
 	}
-}
-
-// describedTimeouts gives the timeouts attribute a description of its own, which the
-// timeouts library leaves empty.
-func describedTimeouts(a schema.Attribute) schema.Attribute {
-	nested, ok := a.(schema.SingleNestedAttribute)
-	if !ok {
-		return a
-	}
-	nested.MarkdownDescription = "How long operations may take, as Go durations. A nested attribute, written " +
-		"`timeouts = { create = \"90m\" }`, not a block."
-	return nested
 }
 
 // renewalResource implements the lifecycle shared by both resources.
@@ -336,9 +318,16 @@ func (r *renewalResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 	resp.Schema = r.schema(ctx)
 }
 
+var _ resource.ResourceWithUpgradeState = (*renewalResource)(nil)
+
+// UpgradeState reads the state of schema version 0, whose timeouts was an object.
+func (r *renewalResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
+	return map[int64]resource.StateUpgrader{0: timeoutsStateUpgrader()}
+}
+
 // ConfigValidators are the checks both resources share, run by terraform validate.
 func (r *renewalResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{positiveTimeouts{}, windowFitsForce{}}
+	return []resource.ConfigValidator{windowFitsForce{}}
 }
 
 func (r *renewalResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -560,7 +549,7 @@ func (r *renewalResource) evaluateWith(ctx context.Context, m renewalState, diag
 	if c.RenewEvery.IsUnknown() {
 		unknown = append(unknown, "renew_every")
 	}
-	timeout, d := c.Timeouts.Read(ctx, defaultReadTimeout)
+	timeout, d := timeoutFor(c.Timeouts, "read", defaultReadTimeout)
 	if diags.Append(d...); diags.HasError() {
 		return ev, false, nil
 	}
@@ -680,7 +669,7 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 		return
 	}
 	c := plan.common()
-	timeout, diags := c.Timeouts.Create(ctx, defaultCreateTimeout)
+	timeout, diags := timeoutFor(c.Timeouts, "create", defaultCreateTimeout)
 	resp.Diagnostics.Append(diags...)
 	t, ok := plan.target()
 	window, windowOK := c.window(r.window)

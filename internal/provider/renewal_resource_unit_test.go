@@ -8,9 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -113,9 +111,7 @@ func plannedCluster(t *testing.T, r resource.Resource) tfsdk.Plan {
 			ExpiresAt:          timetypes.NewRFC3339Unknown(),
 			ExpiringCredential: types.StringUnknown(),
 			ReadyForRenewal:    types.BoolUnknown(),
-			Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
-				"create": types.StringType, "read": types.StringType,
-			})},
+			Timeouts:           types.MapNull(types.StringType),
 		},
 		ClusterName:           types.StringValue("demo"),
 		FixCloudCredentials:   types.BoolValue(true),

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -214,53 +213,6 @@ func (clusterNameValidator) ValidateString(_ context.Context, req validator.Stri
 	}
 	if err := validateClusterName(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid workload cluster name", err.Error())
-	}
-}
-
-// positiveTimeouts rejects zero or negative durations in a resource's or data source's
-// timeouts block at validate time: the timeouts package only checks that they parse, and
-// a zero deadline would fail every host call later with a misleading message. Hand-written:
-// no library validator compares durations, and one config validator covers the timeouts
-// attributes of every resource, data source and action, which the timeouts package builds.
-type positiveTimeouts struct{}
-
-var (
-	_ resource.ConfigValidator   = positiveTimeouts{}
-	_ datasource.ConfigValidator = positiveTimeouts{}
-	_ action.ConfigValidator     = positiveTimeouts{}
-)
-
-func (positiveTimeouts) Description(context.Context) string {
-	return "every timeout is a positive duration"
-}
-
-func (v positiveTimeouts) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (positiveTimeouts) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	checkTimeouts(ctx, req.Config, &resp.Diagnostics)
-}
-
-func (positiveTimeouts) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	checkTimeouts(ctx, req.Config, &resp.Diagnostics)
-}
-
-func (positiveTimeouts) ValidateAction(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
-	checkTimeouts(ctx, req.Config, &resp.Diagnostics)
-}
-
-func checkTimeouts(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) {
-	for _, name := range []string{"create", "read", "update", "delete", "invoke"} {
-		var v types.String
-		at := path.Root("timeouts").AtName(name)
-		if cfg.GetAttribute(ctx, at, &v).HasError() || v.IsNull() || v.IsUnknown() {
-			continue // not an attribute of this timeouts block, or not set
-		}
-		d, err := time.ParseDuration(v.ValueString())
-		if err == nil && d <= 0 {
-			diags.AddAttributeError(at, "Invalid timeout",
-				"timeouts."+name+" must be a positive duration such as \"5m\" or \"1h\": it bounds how long the provider "+
-					"waits for the host; got "+quoted(v.ValueString())+".")
-		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -29,10 +28,9 @@ import (
 const workloadClustersID = "workload-clusters"
 
 var (
-	_ resource.ResourceWithModifyPlan       = (*workloadClustersResource)(nil)
-	_ resource.ResourceWithImportState      = (*workloadClustersResource)(nil)
-	_ resource.ResourceWithConfigure        = (*workloadClustersResource)(nil)
-	_ resource.ResourceWithConfigValidators = (*workloadClustersResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*workloadClustersResource)(nil)
+	_ resource.ResourceWithImportState = (*workloadClustersResource)(nil)
+	_ resource.ResourceWithConfigure   = (*workloadClustersResource)(nil)
 )
 
 type workloadClustersResource struct{ data *providerData }
@@ -41,9 +39,9 @@ type workloadClustersResource struct{ data *providerData }
 func NewWorkloadClustersResource() resource.Resource { return &workloadClustersResource{} }
 
 type workloadClustersModel struct {
-	ID       types.String   `tfsdk:"id"`
-	Names    types.List     `tfsdk:"names"`
-	Timeouts timeouts.Value `tfsdk:"timeouts"`
+	ID       types.String `tfsdk:"id"`
+	Names    types.List   `tfsdk:"names"`
+	Timeouts types.Map    `tfsdk:"timeouts"`
 }
 
 func (r *workloadClustersResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -70,16 +68,9 @@ func (r *workloadClustersResource) Schema(ctx context.Context, _ resource.Schema
 				Computed:    true,
 				ElementType: types.StringType,
 			},
-			"timeouts": describedTimeouts(timeouts.Attributes(ctx, timeouts.Opts{
-				Read:            true,
-				ReadDescription: "How long reading the inventory may take, during refresh and plan. Default: `5m`.",
-			})),
+			"timeouts": readTimeouts.resourceAttribute(),
 		},
 	}
-}
-
-func (r *workloadClustersResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{positiveTimeouts{}}
 }
 
 func (r *workloadClustersResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -91,7 +82,7 @@ func (r *workloadClustersResource) Configure(_ context.Context, req resource.Con
 // listed reads the workload clusters from the host. ok is false when the host cannot
 // list them (blocked names the lockout) or the inventory failed (a diagnostic says why).
 func (r *workloadClustersResource) listed(ctx context.Context, m *workloadClustersModel, diags *diag.Diagnostics) (names []string, inv *akshci.Inventory, blocked *akshci.Lockout, ok bool) {
-	timeout, d := m.Timeouts.Read(ctx, defaultReadTimeout)
+	timeout, d := timeoutFor(m.Timeouts, "read", defaultReadTimeout)
 	if diags.Append(d...); diags.HasError() {
 		return nil, nil, nil, false
 	}
