@@ -48,6 +48,17 @@ func TestAccWorkloadClusters_followsTheHostAndKeepsTheLastListWhileItCannotList(
 				ConfigStateChecks: []statecheck.StateCheck{namesAre("apps", "batch", "web")},
 			},
 			{
+				// A cluster deleted on the host (one the emulator's configuration does not
+				// create again) leaves the list too.
+				PreConfig: func() {
+					if err := env.emulator().DeleteCluster(context.Background(), "apps"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:            cfg,
+				ConfigStateChecks: []statecheck.StateCheck{namesAre("batch", "web")},
+			},
+			{
 				// Day 100: kvactl, unused since day 0, is locked out and Get-AksHciCluster
 				// fails; the list is kept, so nothing changes.
 				PreConfig: env.advance(100 * day),
@@ -55,7 +66,7 @@ func TestAccWorkloadClusters_followsTheHostAndKeepsTheLastListWhileItCannotList(
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(workloadClustersAddr, plancheck.ResourceActionNoop)},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{namesAre("apps", "batch", "web")},
+				ConfigStateChecks: []statecheck.StateCheck{namesAre("batch", "web")},
 			},
 			{
 				// The data source cannot list them, and says what keeps working.
