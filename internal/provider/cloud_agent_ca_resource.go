@@ -199,7 +199,7 @@ func (r *cloudAgentCAResource) ConfigValidators(context.Context) []resource.Conf
 }
 
 func cloudAgentCASchema(ctx context.Context) schema.Schema {
-	attrs := renewalAttributes(ctx, "cloud agent CA")
+	attrs := renewalAttributes("cloud agent CA")
 	attrs["id"] = schema.StringAttribute{
 		MarkdownDescription: "Always `" + cloudAgentCAID + "`: a deployment has one cloud agent CA.",
 		Computed:            true,

@@ -174,7 +174,7 @@ func warnLoadBalancerOutOfScope(diags *diag.Diagnostics, inv *akshci.Inventory, 
 }
 
 func clusterCertificatesSchema(ctx context.Context) schema.Schema {
-	attrs := renewalAttributes(ctx, "credentials in scope (see the `fix_*` and `patch_load_balancer` switches)")
+	attrs := renewalAttributes("credentials in scope (see the `fix_*` and `patch_load_balancer` switches)")
 	attrs["force"] = forceAttribute()
 	attrs["cluster_name"] = schema.StringAttribute{
 		MarkdownDescription: "Name of the workload cluster. A DNS label: lowercase letters, digits and `-`, starting " +

@@ -105,12 +105,12 @@ func managementCertificatesSchema(ctx context.Context) schema.Schema {
 			"CloudOperator, CSI, CertManager, CAPH, CloudProvider) by running `Update-AksHciCertificates` when they enter " +
 			"the renewal window. Creating the resource runs the renewal; a due renewal shows in the plan as a replacement; " +
 			"destroying it only removes it from the state.",
-		Attributes: managementAttributes(ctx),
+		Attributes: managementAttributes(),
 	}
 }
 
-func managementAttributes(ctx context.Context) map[string]schema.Attribute {
-	attrs := renewalAttributes(ctx, "management-cluster credentials")
+func managementAttributes() map[string]schema.Attribute {
+	attrs := renewalAttributes("management-cluster credentials")
 	attrs["force"] = forceAttribute()
 	return attrs
 }

@@ -240,7 +240,7 @@ func forceAttribute() schema.Attribute {
 }
 
 // renewalAttributes are the attributes every renewal resource shares.
-func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attribute {
+func renewalAttributes(scope string) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"id": schema.StringAttribute{
 			MarkdownDescription: "`management` for the management cluster, otherwise the workload cluster name.",
