@@ -39,10 +39,12 @@ resource "akshybrid_management_certificates" "this" {
 }
 
 # Every workload cluster: Update-AksHciClusterCertificates -fixCloudCredentials -patchLoadBalancer.
-data "akshybrid_clusters" "all" {}
+# The list is kept in the state, so the configuration can still be planned while the host cannot list
+# its clusters (kvactl locked out, or the cloud agent CA expired: see the guide's CA section).
+resource "akshybrid_workload_clusters" "all" {}
 
 resource "akshybrid_cluster_certificates" "this" {
-  for_each = toset(data.akshybrid_clusters.all.names)
+  for_each = toset(akshybrid_workload_clusters.all.names)
 
   cluster_name        = each.key
   patch_load_balancer = true

@@ -92,6 +92,9 @@ func (inv *Inventory) CAExpired() bool { return inv.CAStatus(0) == CAExpired }
 // data source: a certificate that never renews itself [d:certificates-overview.md].
 func (inv *Inventory) CACredential() Credential {
 	c := Credential{Client: CAClient, Type: Certificate, Scope: ScopeCA, NotAfter: inv.CAExpiresAt, Source: inv.CASource}
+	if ca, ok := CurrentCA(inv.CAs); ok {
+		c.Fingerprint = ca.Fingerprint
+	}
 	if inv.CAExpiresAt.IsZero() {
 		c.UnknownReason = "the host reported no cloud agent CA"
 	}

@@ -75,6 +75,10 @@ type Credential struct {
 	// IssuerFingerprint is the fingerprint (Fingerprint) of the cloud agent CA that
 	// signed a client certificate; empty when the host did not say.
 	IssuerFingerprint string
+	// Fingerprint is the credential's own fingerprint when the host reports one: today
+	// only the cloud agent CA's (CACredential). A renewal that re-issues a credential
+	// with the same dates still changes it.
+	Fingerprint string
 }
 
 // Source says where a credential's expiry came from.

@@ -5,6 +5,7 @@ package akshci
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -106,6 +107,105 @@ func ValidateRenewEvery(every time.Duration) error {
 			"documentation advises renewing within " + RecommendedRenewEvery.String() + " (60 days)"}
 	}
 	return nil
+}
+
+// MinRenewEveryWithoutForce is the longest renewal interval that cannot work without
+// -force: credentials renewed this long ago still have NoForceRotationLeft of their
+// Lifetime left, so an update cmdlet run without -force rotates nothing. renew_every must
+// be longer, or force set.
+const MinRenewEveryWithoutForce = Lifetime - NoForceRotationLeft
+
+// ValidateRenewEveryForce checks a renewal interval together with the force setting:
+// without force, a schedule that falls due while the credentials it renewed last still
+// have NoForceRotationLeft left plans renewals the cmdlet skips.
+func ValidateRenewEveryForce(every time.Duration, force bool) error {
+	if err := ValidateRenewEvery(every); err != nil {
+		return err
+	}
+	if !force && every <= MinRenewEveryWithoutForce {
+		return &WindowError{Window: every, Kind: "renewal interval", Reason: "is too short without force: credentials " +
+			"renewed " + Days(every) + " ago still have " + Days(Lifetime-every) + " of their " + Days(Lifetime) +
+			" left, and without -force the update cmdlets rotate only credentials with less than " +
+			Days(NoForceRotationLeft) + " left, so the scheduled renewal would run and change nothing"}
+	}
+	return nil
+}
+
+// ValidateCARenewEvery checks the rotation interval of the cloud agent CA: above zero and
+// shorter than the CA's lifetime, otherwise the CA expires before the schedule rotates it.
+// The rotation has no -force: it always issues a new CA.
+func ValidateCARenewEvery(every time.Duration) error {
+	if every <= 0 {
+		return &WindowError{Window: every, Reason: "must be longer than zero", Kind: "rotation interval"}
+	}
+	if every >= CALifetime {
+		return &WindowError{Window: every, Kind: "rotation interval", Reason: "must be shorter than the cloud agent CA's " +
+			"lifetime of " + Hours(CALifetime) + " (" + Days(CALifetime) + "), otherwise the CA expires before the schedule " +
+			"rotates it"}
+	}
+	return nil
+}
+
+// RotatesWithoutForce reports whether an update cmdlet run without -force may rotate
+// something among creds (the credentials in its scope) at the inventory's time: a MOC
+// credential with less than NoForceRotationLeft left, one whose expiry is unknown, one
+// signed by a CA other than the current one (the cmdlets move every client to the current
+// CA; derived, see the emulator's signedByReplacedCA), a revoked one, or a Kubernetes
+// certificate, whose own lifetime this package does not know (so it may be due).
+func (inv *Inventory) RotatesWithoutForce(creds []Credential) bool {
+	cur, hasCA := CurrentCA(inv.CAs)
+	for _, c := range creds {
+		switch {
+		case !c.Known(), c.Revoked, c.Scope == ScopeKubelet,
+			c.NotAfter.Sub(inv.Now) < NoForceRotationLeft,
+			hasCA && c.IssuerFingerprint != "" && !strings.EqualFold(c.IssuerFingerprint, cur.Fingerprint):
+			return true
+		}
+	}
+	return false
+}
+
+// RenewalEffect is what a renewal changed among the credentials it renews, by name.
+type RenewalEffect struct {
+	// Changed were re-issued: their expiry, issuer or fingerprint moved, or they appeared
+	// or disappeared.
+	Changed []string
+	// Unchanged were known before and after, with the same expiry, issuer and fingerprint.
+	Unchanged []string
+	// Unobserved had no known expiry before or after: nothing can be said about them.
+	Unobserved []string
+}
+
+// CompareRenewal compares the credentials a renewal renews, read before it and after
+// it. Only a credential known on both sides can show that nothing changed; one whose
+// expiry the host reported only on one side proves nothing either way.
+func CompareRenewal(before, after []Credential) RenewalEffect {
+	var e RenewalEffect
+	prior := make(map[string]Credential, len(before))
+	for _, c := range before {
+		prior[c.Name()] = c
+	}
+	seen := make(map[string]bool, len(after))
+	for _, a := range after {
+		seen[a.Name()] = true
+		b, ok := prior[a.Name()]
+		switch {
+		case !ok:
+			e.Changed = append(e.Changed, a.Name())
+		case !a.Known() || !b.Known():
+			e.Unobserved = append(e.Unobserved, a.Name())
+		case !a.NotAfter.Equal(b.NotAfter) || a.IssuerFingerprint != b.IssuerFingerprint || a.Fingerprint != b.Fingerprint:
+			e.Changed = append(e.Changed, a.Name())
+		default:
+			e.Unchanged = append(e.Unchanged, a.Name())
+		}
+	}
+	for _, b := range before {
+		if !seen[b.Name()] {
+			e.Changed = append(e.Changed, b.Name())
+		}
+	}
+	return e
 }
 
 // MinRenewBefore is the shortest renewal window accepted. A shorter one (a typo such as

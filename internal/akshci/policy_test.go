@@ -322,3 +322,84 @@ func TestHoursAndDaysWriteTheConfigurationForm(t *testing.T) {
 		}
 	}
 }
+
+// Without force a schedule must outlast Lifetime - NoForceRotationLeft, the age at which
+// the cmdlets start rotating; the emulator rotates at less than two thirds of the
+// lifetime left, so exactly 30 days is one hour short.
+func TestValidateRenewEveryForceNeedsTheCmdletsRotationAge(t *testing.T) {
+	for _, tt := range []struct {
+		every time.Duration
+		force bool
+		ok    bool
+	}{
+		{24 * time.Hour, false, false},
+		{MinRenewEveryWithoutForce, false, false},
+		{MinRenewEveryWithoutForce + time.Hour, false, true},
+		{24 * time.Hour, true, true},
+		{Lifetime, true, false},
+	} {
+		err := ValidateRenewEveryForce(tt.every, tt.force)
+		if (err == nil) != tt.ok {
+			t.Errorf("ValidateRenewEveryForce(%s, force %v) = %v, want ok %v", tt.every, tt.force, err, tt.ok)
+		}
+		if err != nil && !tt.force && tt.every < Lifetime && !strings.Contains(err.Error(), "less than 60 days left") {
+			t.Errorf("the refusal does not say why: %v", err)
+		}
+	}
+}
+
+func TestValidateCARenewEveryIsBoundByTheCAsLifetime(t *testing.T) {
+	for every, ok := range map[time.Duration]bool{8000 * time.Hour: true, CALifetime - time.Hour: true, CALifetime: false, 0: false} {
+		err := ValidateCARenewEvery(every)
+		if (err == nil) != ok {
+			t.Errorf("ValidateCARenewEvery(%s) = %v, want ok %v", every, err, ok)
+		}
+		if err != nil && every > 0 && !strings.Contains(err.Error(), "cloud agent CA's lifetime of 8760h") {
+			t.Errorf("the refusal does not name the CA's lifetime: %v", err)
+		}
+	}
+}
+
+func TestCompareRenewal(t *testing.T) {
+	at := time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
+	c := func(client string, notAfter time.Time, issuer string) Credential {
+		return Credential{Client: client, Type: Token, NotAfter: notAfter, IssuerFingerprint: issuer}
+	}
+	before := []Credential{c("KMS", at, "a"), c("CSI", at, "a"), c("KVA", time.Time{}, ""), c("CAPH", at, "a"), c("Gone", at, "")}
+	after := []Credential{c("KMS", at.Add(time.Hour), "a"), c("CSI", at, "b"), c("KVA", at, ""), c("CAPH", at, "a"), c("New", at, "")}
+	e := CompareRenewal(before, after)
+	if strings.Join(e.Changed, ",") != "KMS token,CSI token,New token,Gone token" ||
+		strings.Join(e.Unchanged, ",") != "CAPH token" || strings.Join(e.Unobserved, ",") != "KVA token" {
+		t.Errorf("CompareRenewal = %+v", e)
+	}
+	// The CA's own fingerprint: a rotation that kept the dates still changed it.
+	ca := Credential{Client: CAClient, Type: Certificate, NotAfter: at, Fingerprint: "old"}
+	moved := ca
+	moved.Fingerprint = "new"
+	if e := CompareRenewal([]Credential{ca}, []Credential{moved}); len(e.Changed) != 1 {
+		t.Errorf("a new CA with the same dates: %+v, want changed", e)
+	}
+}
+
+func TestRotatesWithoutForce(t *testing.T) {
+	now := time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
+	inv := &Inventory{Now: now, CAs: []CA{{Fingerprint: "cur", NotAfter: now.Add(300 * 24 * time.Hour)}}}
+	fresh := Credential{Client: "KMS", Type: Token, Scope: ScopeCloud, NotAfter: now.Add(NoForceRotationLeft), IssuerFingerprint: "cur"}
+	for name, tt := range map[string]struct {
+		change func(*Credential)
+		want   bool
+	}{
+		"60 days left":             {func(*Credential) {}, false},
+		"one hour less":            {func(c *Credential) { c.NotAfter = c.NotAfter.Add(-time.Hour) }, true},
+		"unknown expiry":           {func(c *Credential) { c.NotAfter = time.Time{} }, true},
+		"signed by an older CA":    {func(c *Credential) { c.IssuerFingerprint = "old" }, true},
+		"revoked":                  {func(c *Credential) { c.Revoked = true }, true},
+		"a Kubernetes certificate": {func(c *Credential) { c.Scope = ScopeKubelet }, true},
+	} {
+		c := fresh
+		tt.change(&c)
+		if got := inv.RotatesWithoutForce([]Credential{fresh, c}); got != tt.want {
+			t.Errorf("%s: RotatesWithoutForce = %v, want %v", name, got, tt.want)
+		}
+	}
+}

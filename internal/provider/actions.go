@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -32,9 +31,9 @@ var (
 
 // renewActionModel is what both actions share.
 type renewActionModel struct {
-	Force       types.Bool     `tfsdk:"force"`
-	RenewBefore types.String   `tfsdk:"renew_before"`
-	Timeouts    timeouts.Value `tfsdk:"timeouts"`
+	Force       types.Bool   `tfsdk:"force"`
+	RenewBefore types.String `tfsdk:"renew_before"`
+	Timeouts    types.Map    `tfsdk:"timeouts"`
 }
 
 type clusterRenewActionModel struct {
@@ -72,9 +71,9 @@ func (a *renewAction) Configure(_ context.Context, req action.ConfigureRequest, 
 }
 
 func (a *renewAction) ConfigValidators(context.Context) []action.ConfigValidator {
-	// The resources' rules (issue 10): positive timeouts, and renew_before within what
+	// The resources' rules (issue 10): renew_before within what
 	// the cmdlets rotate without force.
-	v := []action.ConfigValidator{positiveTimeouts{}, windowFitsForce{}}
+	v := []action.ConfigValidator{windowFitsForce{}}
 	if a.cluster {
 		v = append(v, clusterSwitchesValidator{})
 	}
@@ -102,10 +101,7 @@ func (a *renewAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *
 			Optional:   true,
 			Validators: []validator.String{renewBeforeValidator{}},
 		},
-		"timeouts": timeouts.AttributesWithOpts(ctx, timeouts.Opts{
-			InvokeDescription: "How long the renewal may run, as a Go duration (default: `60m`). Waiting for another " +
-				"renewal on the same deployment to finish does not count.",
-		}),
+		"timeouts": invokeTimeouts.actionAttribute(),
 	}
 	if !a.cluster {
 		resp.Schema = schema.Schema{
@@ -213,7 +209,7 @@ func (a *renewAction) Invoke(ctx context.Context, req action.InvokeRequest, resp
 		resp.Diagnostics.AddError("Invalid renewal window", err.Error())
 		return
 	}
-	timeout, diags := m.Timeouts.Invoke(ctx, defaultCreateTimeout)
+	timeout, diags := timeoutFor(m.Timeouts, "invoke", defaultCreateTimeout)
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
@@ -227,7 +223,7 @@ func (a *renewAction) Invoke(ctx context.Context, req action.InvokeRequest, resp
 		failed: "so the action failed; invoke it again once the cause is fixed",
 		unknown: "The action changes no Terraform state: read the credentials (the akshybrid_certificates data source " +
 			"or a plan) before invoking it again",
-		progress: progress,
+		progress: progress, explicit: true,
 	}, &resp.Diagnostics)
 	if !ok {
 		return

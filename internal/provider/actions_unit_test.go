@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -57,8 +58,7 @@ func invokeAction(ctx context.Context, t *testing.T, a *renewAction, host akshci
 }
 
 func invokeTimeout(d string) map[string]tftypes.Value {
-	return map[string]tftypes.Value{"timeouts": tftypes.NewValue(
-		tftypes.Object{AttributeTypes: map[string]tftypes.Type{"invoke": tftypes.String}},
+	return map[string]tftypes.Value{"timeouts": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String},
 		map[string]tftypes.Value{"invoke": tftypes.NewValue(tftypes.String, d)})}
 }
 
@@ -86,6 +86,32 @@ func TestRenewActionStopsWhenCancelled(t *testing.T) {
 	}
 }
 
+// Every message about a cancellation says it in the same words, whether the renewal had
+// started (its outcome is unknown) or was still waiting for its turn (nothing changed).
+func TestCancellationMessagesShareOneWording(t *testing.T) {
+	const wording = "it was cancelled (Ctrl-C, or Terraform stopping the run)"
+	ctx, cancel := context.WithCancel(context.Background())
+	started, _ := invokeAction(ctx, t, &renewAction{}, &cancellingHost{scriptedHost: newScriptedHost(10 * day), cancel: cancel}, nil)
+
+	d := newProviderData(newScriptedHost(10*day), akshci.NewFakeClock(unitNow))
+	d.renewing <- struct{}{} // another renewal holds the deployment
+	waiting, stop := context.WithCancel(context.Background())
+	stop()
+	var diags diag.Diagnostics
+	d.runRenewal(waiting, renewalRun{target: managementTarget{}, window: akshci.DefaultRenewBefore, timeout: time.Minute,
+		timeoutAttr: "timeouts.create"}, &diags)
+	notStarted := diagText(diags)
+
+	for name, text := range map[string]string{"started": started, "not started": notStarted} {
+		if !strings.Contains(text, wording) {
+			t.Errorf("%s: %q does not say %q", name, text, wording)
+		}
+	}
+	if !strings.Contains(notStarted, "Renewal cancelled before it started") || strings.Contains(notStarted, context.Canceled.Error()) {
+		t.Errorf("not started: %q, want the summary and no Go error text in the provider's own sentence", notStarted)
+	}
+}
+
 // cancellingHost cancels the run (Ctrl-C) once the update started, then waits for it.
 type cancellingHost struct {
 	*scriptedHost
@@ -98,14 +124,16 @@ func (h *cancellingHost) UpdateManagementCertificates(ctx context.Context, _ aks
 	return ctx.Err()
 }
 
-// A renewal after which a credential in scope is still inside renew_before fails the
-// action, as it fails the resource's create.
-func TestRenewActionFailsWhenTheRenewalDidNotTakeEffect(t *testing.T) {
-	host := newScriptedHost(10 * day) // due, and the update changes nothing
+// A renewal that changed nothing fails the action, as it fails the resource's create;
+// a renew-now action must change something even when nothing was due, and says why it
+// did not (without -force the cmdlets skip credentials with 60 days or more left).
+func TestRenewActionFailsWhenTheRenewalChangedNothing(t *testing.T) {
+	host := newScriptedHost(75 * day) // not due, and the update changes nothing
 	diags, _ := invokeAction(context.Background(), t, &renewAction{cluster: true}, host,
 		map[string]tftypes.Value{"cluster_name": tftypes.NewValue(tftypes.String, "demo")})
-	if !strings.Contains(diags, "Renewal did not take effect") {
-		t.Errorf("diagnostics %q, want the renewal reported as without effect", diags)
+	if !strings.Contains(diags, "Renewal changed nothing") ||
+		!strings.Contains(diags, "less than 60 days left, and the first to expire, KMS token, had 75 days left. Set force = true") {
+		t.Errorf("diagnostics %q, want the renewal reported as changing nothing, with the reason", diags)
 	}
 	if host.updates != 1 {
 		t.Errorf("%d updates, want 1", host.updates)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,6 +87,68 @@ func warnCA(diags *diag.Diagnostics, inv *akshci.Inventory, window time.Duration
 	}
 }
 
+// caExpiredError stops a plan or an action on the expired CA. The CA comes first, with
+// its remedy, whatever else the host reports: until the rotation no cmdlet that needs
+// the cloud agent works, so a lockout's own recovery cannot work either, and some
+// lockouts come from the expiry itself (kvactl's certificate ended with the CA). The
+// lockouts that also block the target follow, to be checked after the rotation.
+func caExpiredError(diags *diag.Diagnostics, inv *akshci.Inventory, lockouts []akshci.Lockout) {
+	diags.AddError("Cloud agent CA has expired", caExpiredDetail(inv)+" Nothing was changed on the host."+lockoutsAfterCA(lockouts))
+}
+
+// lockoutsAfterCA lists, after the CA's expiry, the lockouts the host reports too.
+func lockoutsAfterCA(ls []akshci.Lockout) string {
+	if len(ls) == 0 {
+		return ""
+	}
+	return "\n\nThe host also reports the lockouts below. Rotate the CA first: until then no cmdlet that needs the " +
+		"cloud agent can work, so their recovery steps cannot work either. Plan again after the rotation and the " +
+		"follow-up renewals to see which remain.\n\n" + akshci.JoinLockouts(ls)
+}
+
+// clusterListError reports that a lockout keeps the host from listing its workload
+// clusters (Get-AksHciCluster fails), for what needs the list: what failed (summary,
+// such as "Cannot list the workload clusters"), op the cmdlet that fails. Once the CA has
+// expired its expiry comes first, with its remedy, and then the lockout. advice, when not
+// empty, says what else the user can do.
+func clusterListError(diags *diag.Diagnostics, inv *akshci.Inventory, summary, op string, listErr error, advice string) {
+	text := listErr.Error()
+	if !inv.CAExpired() {
+		if advice != "" {
+			text += "\n\n" + advice
+		}
+		diags.AddError(summary, text)
+		return
+	}
+	detail := caExpiredDetail(inv) + " Until then " + op + " fails, so " + lowerFirst(summary) + ". Nothing was " +
+		"changed on the host."
+	if advice != "" {
+		detail += " " + advice
+	}
+	diags.AddError("Cloud agent CA has expired: "+lowerFirst(summary), detail+"\n\nWhat the host reports:\n\n"+text)
+}
+
+// unreadableWarning warns that the host cannot list its clusters (listErr, a lockout or
+// the list's own failure), so t cannot be read; tail says what the resource does
+// meanwhile. Once the CA has expired its expiry and remedy come first.
+func unreadableWarning(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget, listErr error, tail string) {
+	if !inv.CAExpired() {
+		diags.AddWarning("Cannot read "+t.String(), fmt.Sprintf("%s. %s", listErr, tail))
+		return
+	}
+	diags.AddWarning("Cloud agent CA has expired: cannot read "+t.String(),
+		fmt.Sprintf("%s Until then Get-AksHciCluster fails, so the credentials of %s cannot be read. %s\n\nWhat the host reports:\n\n%s",
+			caExpiredDetail(inv), t, tail, listErr))
+}
+
+// lowerFirst lowers the first letter of a diagnostic summary used inside a sentence.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
 func caExpiredDetail(inv *akshci.Inventory) string {
 	return fmt.Sprintf("The cloud agent CA expired at %s (host time %s). Every client certificate it signed is unusable "+
 		"and no renewal can succeed until the CA is rotated. %s", inv.CAExpiresAt.Format(timeFormat),
@@ -100,26 +163,21 @@ func left(inv *akshci.Inventory) string {
 	return d.Truncate(time.Minute).String()
 }
 
-// planCA reports the CA in the plan of a resource that needs it to issue credentials.
-// It returns true when the plan must stop: the CA has expired and this run does not
-// rotate it first.
-func planCA(diags *diag.Diagnostics, inv *akshci.Inventory, r *caRotation) bool {
-	rotating := r.isPlanned()
+// planCA reports the CA in the plan of a resource that needs it to issue credentials:
+// inside the CA's window a warning with the date, once per run; once it has expired,
+// that this run rotates it first (a plan that does not rotate it stops earlier, with
+// caExpiredError).
+func planCA(diags *diag.Diagnostics, inv *akshci.Inventory, r *caRotation) {
 	if !inv.CAExpired() {
 		if inv.CAStatus(akshci.CARenewBefore) == akshci.CAExpiring && r.firstWarning() {
 			warnCA(diags, inv, akshci.CARenewBefore)
 		}
-		return false
+		return
 	}
-	if rotating {
-		diags.AddWarning("Cloud agent CA has expired: rotated first in this apply",
-			fmt.Sprintf("The cloud agent CA expired at %s (host time %s). akshybrid_cloud_agent_ca rotates it in this "+
-				"apply before this renewal runs, which then re-issues the credentials the old CA signed.",
-				inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat)))
-		return false
-	}
-	diags.AddError("Cloud agent CA has expired", caExpiredDetail(inv)+" Nothing was changed on the host.")
-	return true
+	diags.AddWarning("Cloud agent CA has expired: rotated first in this apply",
+		fmt.Sprintf("The cloud agent CA expired at %s (host time %s). akshybrid_cloud_agent_ca rotates it in this "+
+			"apply before this renewal runs, which then re-issues the credentials the old CA signed.",
+			inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat)))
 }
 
 // caRecord is what a resource keeps in its private state about the CA it last saw.

@@ -7,7 +7,6 @@ import (
 	"context"
 	"strings"
 
-	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -20,8 +19,7 @@ import (
 )
 
 var (
-	_ datasource.DataSourceWithConfigure        = (*certificatesDataSource)(nil)
-	_ datasource.DataSourceWithConfigValidators = (*certificatesDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*certificatesDataSource)(nil)
 )
 
 // certificatesDataSource reports what expires when, for check blocks and scheduled plans.
@@ -41,7 +39,7 @@ type certificatesDataSourceModel struct {
 	ReadyForRenewal    types.Bool        `tfsdk:"ready_for_renewal"`
 	Credentials        types.List        `tfsdk:"credentials"`
 	Lockouts           types.List        `tfsdk:"lockouts"`
-	Timeouts           dstimeouts.Value  `tfsdk:"timeouts"`
+	Timeouts           types.Map         `tfsdk:"timeouts"`
 }
 
 var lockoutAttrTypes = map[string]attr.Type{
@@ -127,7 +125,7 @@ func (d *certificatesDataSource) Schema(ctx context.Context, _ datasource.Schema
 				MarkdownDescription: "True once `expires_at - renew_before` has passed on the host's clock.",
 				Computed:            true,
 			},
-			"timeouts": dataSourceTimeouts(ctx),
+			"timeouts": readTimeouts.dataSourceAttribute(),
 			"credentials": schema.ListNestedAttribute{
 				MarkdownDescription: "Every credential in scope, soonest expiry first; credentials whose expiry the host " +
 					"cannot report come last with a null `not_after`.",
@@ -179,10 +177,6 @@ func (d *certificatesDataSource) Schema(ctx context.Context, _ datasource.Schema
 	}
 }
 
-func (d *certificatesDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{positiveTimeouts{}}
-}
-
 func (d *certificatesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	data, diags := providerDataFrom(req.ProviderData)
 	resp.Diagnostics.Append(diags...)
@@ -227,7 +221,7 @@ func (d *certificatesDataSource) Read(ctx context.Context, req datasource.ReadRe
 			return
 		}
 		if err := inv.ClusterListUnavailable(); err != nil {
-			resp.Diagnostics.AddError("Cannot read workload cluster "+quoted(scope), err.Error())
+			clusterListError(&resp.Diagnostics, inv, "Cannot read workload cluster "+quoted(scope), "Get-AksHciCluster", err, "")
 			return
 		}
 		c, ok := inv.Cluster(m.ClusterName.ValueString())

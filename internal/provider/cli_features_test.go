@@ -475,6 +475,9 @@ action "akshybrid_renew_cluster_certificates" "after_management" {
   config {
     cluster_name        = "alpha"
     patch_load_balancer = true
+    # after_create fires on the first create too, when nothing is due: without force the
+    # renewal would change nothing, and a renew-now action that changes nothing fails.
+    force = true
   }
 }
 

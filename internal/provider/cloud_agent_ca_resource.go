@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -48,7 +49,38 @@ func NewCloudAgentCAResource() resource.Resource {
 }
 
 // caWindow is the rotation window: 60 days by default, shorter than the CA's 365 days.
-var caWindow = windowSpec{def: akshci.Hours(akshci.CARenewBefore), parse: parseCAWindow}
+var caWindow = windowSpec{def: akshci.Hours(akshci.CARenewBefore), parse: parseCAWindow, parseEvery: parseCARenewEvery}
+
+// parseCARenewEvery parses the CA's rotation interval: bound by the CA's lifetime, not by
+// the 90-day credentials'.
+func parseCARenewEvery(s string) (time.Duration, error) {
+	d, err := parseDuration("renew_every", s, quoted(akshci.Hours(akshci.CALifetime-akshci.CARenewBefore))+" ("+
+		akshci.Days(akshci.CALifetime-akshci.CARenewBefore)+")")
+	if err != nil {
+		return 0, err
+	}
+	return d, akshci.ValidateCARenewEvery(d)
+}
+
+// caRenewEveryValidator checks the CA's renew_every at validate time (parseCARenewEvery).
+type caRenewEveryValidator struct{}
+
+func (caRenewEveryValidator) Description(context.Context) string {
+	return "a Go duration above zero and shorter than the CA's " + akshci.Hours(akshci.CALifetime) + " lifetime"
+}
+
+func (v caRenewEveryValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (caRenewEveryValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parseCARenewEvery(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid renew_every", err.Error()+".")
+	}
+}
 
 // parseCAWindow parses the rotation window with parseDuration's messages (hence a string,
 // not timetypes.GoDuration), then checks it against the CA's lifetime.
@@ -80,6 +112,16 @@ func (m *cloudAgentCAModel) target() (renewalTarget, bool) {
 	return caTarget{allowDowntime: m.AllowDowntime.ValueBool()}, true
 }
 
+func (m *cloudAgentCAModel) targets() ([]renewalTarget, []string, bool) {
+	var ts []renewalTarget
+	for _, allow := range boolChoices(m.AllowDowntime) {
+		ts = append(ts, caTarget{allowDowntime: allow})
+	}
+	// Whether the CA is due does not depend on allow_downtime: an unknown value is checked
+	// when the apply plans again.
+	return ts, nil, true
+}
+
 // caTarget is the deployment's cloud agent CA.
 type caTarget struct{ allowDowntime bool }
 
@@ -88,6 +130,7 @@ func (caTarget) String() string { return "the cloud agent CA" }
 func (caTarget) cmdlet() string { return akshci.RotateCACmdlet }
 func (caTarget) issues() bool   { return false }
 func (caTarget) adopts() bool   { return true }
+func (caTarget) forced() bool   { return false }
 
 func (t caTarget) logFields() map[string]any {
 	return map[string]any{"allow_downtime": t.allowDowntime}
@@ -152,13 +195,14 @@ func (r *cloudAgentCAResource) ModifyPlan(ctx context.Context, req resource.Modi
 	r.data.rotation.plan()
 }
 
-// ConfigValidators: the rotation has no force, so only the timeouts are checked here.
+// ConfigValidators: the rotation has no force, so the shared force rules do not apply;
+// its attributes' validators check the rest.
 func (r *cloudAgentCAResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{positiveTimeouts{}}
+	return nil
 }
 
 func cloudAgentCASchema(ctx context.Context) schema.Schema {
-	attrs := renewalAttributes(ctx, "cloud agent CA")
+	attrs := renewalAttributes("cloud agent CA")
 	attrs["id"] = schema.StringAttribute{
 		MarkdownDescription: "Always `" + cloudAgentCAID + "`: a deployment has one cloud agent CA.",
 		Computed:            true,
@@ -175,6 +219,42 @@ func cloudAgentCASchema(ctx context.Context) schema.Schema {
 		Default:    stringdefault.StaticString(akshci.Hours(akshci.CARenewBefore)),
 		Validators: []validator.String{caWindowValidator{}},
 	}
+	// The shared attributes speak of 90-day credentials; the CA's own words.
+	attrs["renew_every"] = schema.StringAttribute{
+		MarkdownDescription: "Rotate also when `renewed_at` is at least this old, whatever the host reports, as a Go " +
+			"duration in hours shorter than the CA's `" + akshci.Hours(akshci.CALifetime) + "` (" + akshci.Days(akshci.CALifetime) +
+			") lifetime. A fallback for hosts that cannot report the CA's expiry (`expires_at` null); like every rotation, " +
+			"it is planned only with `allow_downtime = true`. Editing it is an in-place update that rotates nothing by " +
+			"itself. Unset: off.",
+		Optional:   true,
+		Validators: []validator.String{caRenewEveryValidator{}},
+	}
+	attrs["expires_at"] = schema.StringAttribute{
+		CustomType: timetypes.RFC3339Type{},
+		MarkdownDescription: "RFC 3339 time at which the current cloud agent CA expires. After a rotation the host may " +
+			"report the replaced CA too, while it is still trusted; the current one is the one that expires last. Null " +
+			"when the host reports no CA.",
+		Computed: true,
+	}
+	attrs["expiring_credential"] = schema.StringAttribute{
+		MarkdownDescription: "Always `" + akshci.CAClient + " certificate` while the host reports the CA's expiry.",
+		Computed:            true,
+	}
+	attrs["renewed_at"] = schema.StringAttribute{
+		CustomType: timetypes.RFC3339Type{},
+		MarkdownDescription: "RFC 3339 time, on the host's clock, at which this resource last rotated the CA. Null until " +
+			"it does: a create while the CA is not due only starts watching it, and an import rotates nothing.",
+		Computed:      true,
+		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+	attrs["triggers"] = schema.MapAttribute{
+		MarkdownDescription: "Arbitrary values; a change replaces the resource. A replacement rotates the CA only while " +
+			"the CA is due (inside `renew_before`, or expired): otherwise the plan fails, since the new object could only " +
+			"start watching the CA again and the apply would show a rotation that never ran.",
+		Optional:      true,
+		ElementType:   types.StringType,
+		PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+	}
 	attrs["allow_downtime"] = schema.BoolAttribute{
 		MarkdownDescription: "Must be `true` for a rotation to be planned. `" + akshci.RotateCACmdlet + "` interrupts " +
 			"every client's contact with the cloud agent while it runs, and the clients work again only once the " +
@@ -185,6 +265,8 @@ func cloudAgentCASchema(ctx context.Context) schema.Schema {
 		Default:  booldefault.StaticBool(false),
 	}
 	return schema.Schema{
+		// Version 1: timeouts is a map (timeouts.go).
+		Version: 1,
 		MarkdownDescription: "Rotates the cloud agent CA with `" + akshci.RotateCACmdlet + "` when it enters the rotation " +
 			"window (the CA lives " + akshci.Days(akshci.CALifetime) + " and nothing renews it). Creating the resource " +
 			"rotates only when the CA is already due; otherwise it starts watching it. A due rotation shows in the plan as " +

@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -74,6 +75,33 @@ func (m *clusterCertificatesModel) target() (renewalTarget, bool) {
 	}, true
 }
 
+func (m *clusterCertificatesModel) targets() ([]renewalTarget, []string, bool) {
+	if m.ClusterName.IsUnknown() {
+		return nil, nil, false
+	}
+	var unknown []string
+	for name, v := range map[string]types.Bool{"fix_cloud_credentials": m.FixCloudCredentials,
+		"fix_kubelet_credentials": m.FixKubeletCredentials, "patch_load_balancer": m.PatchLoadBalancer, "force": m.Force} {
+		if v.IsUnknown() {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	var ts []renewalTarget
+	for _, cloud := range boolChoices(m.FixCloudCredentials) {
+		for _, kubelet := range boolChoices(m.FixKubeletCredentials) {
+			for _, lb := range boolChoices(m.PatchLoadBalancer) {
+				for _, force := range boolChoices(m.Force) {
+					ts = append(ts, clusterTarget{cluster: m.ClusterName.ValueString(), opts: akshci.ClusterOptions{
+						FixCloudCredentials: cloud, FixKubeletCredentials: kubelet, PatchLoadBalancer: lb && cloud, Force: force,
+					}})
+				}
+			}
+		}
+	}
+	return ts, unknown, true
+}
+
 // clusterTarget is one workload cluster, renewed with Update-AksHciClusterCertificates.
 type clusterTarget struct {
 	cluster string
@@ -85,6 +113,8 @@ func (t clusterTarget) String() string { return "workload cluster " + quoted(t.c
 func (clusterTarget) issues() bool     { return true }
 func (clusterTarget) adopts() bool     { return false }
 func (clusterTarget) cmdlet() string   { return "Update-AksHciClusterCertificates" }
+
+func (t clusterTarget) forced() bool { return t.opts.Force }
 
 func (t clusterTarget) logFields() map[string]any {
 	return map[string]any{"force": t.opts.Force, "fix_cloud_credentials": t.opts.FixCloudCredentials,
@@ -151,7 +181,7 @@ func warnLoadBalancerOutOfScope(diags *diag.Diagnostics, inv *akshci.Inventory, 
 }
 
 func clusterCertificatesSchema(ctx context.Context) schema.Schema {
-	attrs := renewalAttributes(ctx, "credentials in scope (see the `fix_*` and `patch_load_balancer` switches)")
+	attrs := renewalAttributes("credentials in scope (see the `fix_*` and `patch_load_balancer` switches)")
 	attrs["force"] = forceAttribute()
 	attrs["cluster_name"] = schema.StringAttribute{
 		MarkdownDescription: "Name of the workload cluster. A DNS label: lowercase letters, digits and `-`, starting " +
@@ -193,6 +223,8 @@ func clusterCertificatesSchema(ctx context.Context) schema.Schema {
 		Default:  booldefault.StaticBool(true),
 	}
 	return schema.Schema{
+		// Version 1: timeouts is a map (timeouts.go).
+		Version: 1,
 		MarkdownDescription: "Renews the tokens and certificates of one workload cluster's clients by running " +
 			"`Update-AksHciClusterCertificates` when they enter the renewal window. Creating the resource runs the renewal; " +
 			"a due renewal shows in the plan as a replacement; destroying it only removes it from the state.",

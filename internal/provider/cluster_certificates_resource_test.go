@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/akshybrid/terraform-provider-akshybrid/internal/akshci"
 )
 
 const demoAddr = "akshybrid_cluster_certificates.demo"
@@ -154,29 +156,38 @@ resource "akshybrid_cluster_certificates" "demo" {
 	})
 }
 
-func TestAccClusterCertificates_triggersChangeRenews(t *testing.T) {
+// A triggers change renews with force; without it, while nothing is due, the cmdlet
+// would rotate nothing, so the plan refuses it (issue 20, item 4: it used to move
+// renewed_at and nothing else).
+func TestAccClusterCertificates_triggersChangeRenewsWithForce(t *testing.T) {
 	t.Parallel()
 	env := newAccEnv(t, "demo")
-	cfg := func(v string) string {
+	cfg := func(v, extra string) string {
 		return env.config(`
 resource "akshybrid_cluster_certificates" "demo" {
   cluster_name = "demo"
   triggers     = { ticket = "` + v + `" }
+  ` + extra + `
 }
 `)
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{
-			{Config: cfg("CHG-1")},
+			{Config: cfg("CHG-1", "")},
 			{
-				PreConfig: env.advance(2 * day),
-				Config:    cfg("CHG-2"),
+				PreConfig:   env.advance(2 * day),
+				Config:      cfg("CHG-2", ""),
+				ExpectError: errorLike("Replacement would renew nothing ... Set force = true"),
+			},
+			{
+				Config: cfg("CHG-2", "force = true"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(demoAddr, plancheck.ResourceActionReplace)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("renewed_at"), knownvalue.StringExact(rfc3339(t0.Add(2*day)))),
+					statecheck.ExpectKnownValue(demoAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(rfc3339(t0.Add(2*day+akshci.Lifetime)))),
 				},
 			},
 		},

@@ -6,7 +6,6 @@ package provider
 import (
 	"context"
 
-	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -14,8 +13,7 @@ import (
 )
 
 var (
-	_ datasource.DataSourceWithConfigure        = (*clustersDataSource)(nil)
-	_ datasource.DataSourceWithConfigValidators = (*clustersDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*clustersDataSource)(nil)
 )
 
 // clustersDataSource lists the workload clusters, for for_each.
@@ -25,8 +23,8 @@ type clustersDataSource struct{ data *providerData }
 func NewClustersDataSource() datasource.DataSource { return &clustersDataSource{} }
 
 type clustersDataSourceModel struct {
-	Names    types.List       `tfsdk:"names"`
-	Timeouts dstimeouts.Value `tfsdk:"timeouts"`
+	Names    types.List `tfsdk:"names"`
+	Timeouts types.Map  `tfsdk:"timeouts"`
 }
 
 func (d *clustersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -45,13 +43,9 @@ func (d *clustersDataSource) Schema(ctx context.Context, _ datasource.SchemaRequ
 				Computed:            true,
 				ElementType:         types.StringType,
 			},
-			"timeouts": dataSourceTimeouts(ctx),
+			"timeouts": readTimeouts.dataSourceAttribute(),
 		},
 	}
-}
-
-func (d *clustersDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{positiveTimeouts{}}
 }
 
 func (d *clustersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -78,7 +72,7 @@ func (d *clustersDataSource) Read(ctx context.Context, req datasource.ReadReques
 	}
 	if err := inv.ClusterListUnavailable(); err != nil {
 		// An empty list would make for_each forget every cluster resource.
-		resp.Diagnostics.AddError("Cannot list the workload clusters", err.Error())
+		clusterListError(&resp.Diagnostics, inv, "Cannot list the workload clusters", "Get-AksHciCluster", err, clusterListAdvice)
 		return
 	}
 	for _, c := range inv.UnknownClusters() {
@@ -93,17 +87,15 @@ func (d *clustersDataSource) Read(ctx context.Context, req datasource.ReadReques
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-// dataSourceTimeouts is the timeouts attribute of both data sources.
-func dataSourceTimeouts(ctx context.Context) schema.Attribute {
-	return dstimeouts.AttributesWithOpts(ctx, dstimeouts.Opts{
-		ReadDescription: "How long reading the inventory from the host may take (a positive Go duration). Default: `5m`.",
-	})
-}
+// clusterListAdvice is what the data source adds when the host cannot list its clusters.
+const clusterListAdvice = "A for_each over this data source cannot be planned until the host lists its clusters " +
+	"again. The akshybrid_workload_clusters resource keeps the last list in the Terraform state instead, so that a " +
+	"configuration using it can still be planned and applied."
 
 // readDeadline bounds a data source read by its timeouts.read (default 5m), so a host
 // that hangs cannot hang terraform plan.
-func readDeadline(ctx context.Context, t dstimeouts.Value, diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
-	timeout, d := t.Read(ctx, defaultReadTimeout)
+func readDeadline(ctx context.Context, t types.Map, diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
+	timeout, d := timeoutFor(t, "read", defaultReadTimeout)
 	if diags.Append(d...); diags.HasError() {
 		return ctx, func() {}, false
 	}

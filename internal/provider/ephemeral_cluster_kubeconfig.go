@@ -117,8 +117,8 @@ func (e *clusterKubeconfigEphemeral) Open(ctx context.Context, req ephemeral.Ope
 	}
 	if l, blocked := inv.ClusterListBlocked(); blocked {
 		// Get-AksHciCredential runs kvactl, which the same lockout blocks (issue 13).
-		resp.Diagnostics.AddError("Cannot get the kubeconfig",
-			(&akshci.LockoutError{Operation: "Get-AksHciCredential -name " + name, Lockout: l}).Error())
+		clusterListError(&resp.Diagnostics, inv, "Cannot get the kubeconfig", "Get-AksHciCredential -name "+name,
+			&akshci.LockoutError{Operation: "Get-AksHciCredential -name " + name, Lockout: l}, "")
 		return
 	}
 	kc, err := src.Kubeconfig(ctx, name)

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
@@ -72,7 +70,7 @@ func (l *clusterCertificatesListResource) List(ctx context.Context, req list.Lis
 	}
 	if err := inv.ClusterListUnavailable(); err != nil {
 		// As for akshybrid_clusters: an empty list would say the host has no clusters.
-		diags.AddError("Cannot list the workload clusters", err.Error())
+		clusterListError(&diags, inv, "Cannot list the workload clusters", "Get-AksHciCluster", err, "")
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
@@ -114,9 +112,7 @@ func (l *clusterCertificatesListResource) result(ctx context.Context, req list.L
 			RenewEvery:  types.StringNull(),
 			Triggers:    types.MapNull(types.StringType),
 			RenewedAt:   timetypes.NewRFC3339Null(),
-			Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
-				"create": types.StringType, "read": types.StringType,
-			})},
+			Timeouts:    types.MapNull(types.StringType),
 		},
 		ClusterName:           types.StringValue(c.Name),
 		FixCloudCredentials:   types.BoolValue(true),

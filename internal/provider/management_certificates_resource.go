@@ -54,6 +54,18 @@ func (m *managementCertificatesModel) target() (renewalTarget, bool) {
 	return managementTarget{opts: akshci.ManagementOptions{Force: m.Force.ValueBool()}}, true
 }
 
+func (m *managementCertificatesModel) targets() ([]renewalTarget, []string, bool) {
+	var ts []renewalTarget
+	for _, force := range boolChoices(m.Force) {
+		ts = append(ts, managementTarget{opts: akshci.ManagementOptions{Force: force}})
+	}
+	var unknown []string
+	if m.Force.IsUnknown() {
+		unknown = append(unknown, "force")
+	}
+	return ts, unknown, true
+}
+
 // managementTarget is the management cluster, renewed with Update-AksHciCertificates.
 type managementTarget struct{ opts akshci.ManagementOptions }
 
@@ -62,6 +74,8 @@ func (managementTarget) String() string { return "the management cluster" }
 func (managementTarget) issues() bool   { return true }
 func (managementTarget) adopts() bool   { return false }
 func (managementTarget) cmdlet() string { return "Update-AksHciCertificates" }
+
+func (t managementTarget) forced() bool { return t.opts.Force }
 
 func (t managementTarget) logFields() map[string]any { return map[string]any{"force": t.opts.Force} }
 
@@ -88,16 +102,18 @@ func (t managementTarget) checkPlan(diags *diag.Diagnostics, inv *akshci.Invento
 
 func managementCertificatesSchema(ctx context.Context) schema.Schema {
 	return schema.Schema{
+		// Version 1: timeouts is a map (timeouts.go).
+		Version: 1,
 		MarkdownDescription: "Renews the tokens and certificates of every management-cluster client (NodeAgent, KVA, KMS, " +
 			"CloudOperator, CSI, CertManager, CAPH, CloudProvider) by running `Update-AksHciCertificates` when they enter " +
 			"the renewal window. Creating the resource runs the renewal; a due renewal shows in the plan as a replacement; " +
 			"destroying it only removes it from the state.",
-		Attributes: managementAttributes(ctx),
+		Attributes: managementAttributes(),
 	}
 }
 
-func managementAttributes(ctx context.Context) map[string]schema.Attribute {
-	attrs := renewalAttributes(ctx, "management-cluster credentials")
+func managementAttributes() map[string]schema.Attribute {
+	attrs := renewalAttributes("management-cluster credentials")
 	attrs["force"] = forceAttribute()
 	return attrs
 }

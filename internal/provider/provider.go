@@ -173,6 +173,7 @@ func (p *akshybridProvider) Resources(_ context.Context) []func() resource.Resou
 		NewManagementCertificatesResource,
 		NewClusterCertificatesResource,
 		NewCloudAgentCAResource,
+		NewWorkloadClustersResource,
 	}
 }
 

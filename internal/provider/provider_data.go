@@ -27,11 +27,13 @@ type providerData struct {
 	// not built for concurrent updates.
 	renewing chan struct{}
 
-	// invLock is held while the inventory is fetched; a channel rather than a mutex so
-	// that a caller waiting behind a slow fetch gives up at its own deadline.
-	invLock chan struct{}
-	invMu   sync.Mutex
-	inv     *akshci.Inventory
+	// invMu guards the run's one inventory read: its result (a success or a failure)
+	// once it is known, and the fetch in flight. invGen counts invalidations, so a
+	// fetch that started before the host changed is not kept.
+	invMu       sync.Mutex
+	invResult   *inventoryResult
+	invInFlight chan struct{}
+	invGen      int
 
 	// rotation records that this run plans to rotate the cloud agent CA (see ca_watch.go).
 	rotation caRotation
@@ -42,7 +44,7 @@ type providerData struct {
 }
 
 func newProviderData(host akshci.Host, clock akshci.Clock, secrets ...string) *providerData {
-	d := &providerData{host: host, clock: clock, renewing: make(chan struct{}, 1), invLock: make(chan struct{}, 1)}
+	d := &providerData{host: host, clock: clock, renewing: make(chan struct{}, 1)}
 	for _, s := range secrets {
 		for _, line := range strings.Split(s, "\n") {
 			if line = strings.TrimSpace(line); len(line) >= 4 && !strings.HasPrefix(line, "-----") {
@@ -63,26 +65,61 @@ func (d *providerData) logContext(ctx context.Context) context.Context {
 	return tflog.MaskAllFieldValuesStrings(ctx, d.secrets...)
 }
 
+// inventoryResult is the outcome of the run's inventory read.
+type inventoryResult struct {
+	inv *akshci.Inventory
+	err error
+}
+
 // inventory returns the run's inventory, fetching it once: a plan over a hundred
-// clusters costs one round trip to the host. Concurrent callers wait for the first.
+// clusters costs one round trip to the host. Its failure is kept for the run too (a run
+// is one provider instance), so a host that hangs costs one read timeout per plan, not
+// one per resource; a renewal drops either result (invalidate), and the next caller
+// reads again. Callers that arrive while the read runs wait for it, each until its own
+// deadline, and never start a read of their own.
 func (d *providerData) inventory(ctx context.Context) (*akshci.Inventory, error) {
-	select {
-	case d.invLock <- struct{}{}:
-		defer func() { <-d.invLock }()
-	case <-ctx.Done():
-		return nil, fmt.Errorf("read the AKS hybrid inventory: gave up waiting for another read of it: %w", timeoutText(ctx.Err()))
+	for {
+		d.invMu.Lock()
+		if r := d.invResult; r != nil {
+			d.invMu.Unlock()
+			if r.err != nil {
+				return nil, &sharedInventoryError{err: r.err}
+			}
+			tflog.Debug(ctx, "inventory cache hit")
+			return r.inv, nil
+		}
+		if wait := d.invInFlight; wait != nil {
+			d.invMu.Unlock()
+			select {
+			case <-wait:
+				continue // its result is kept now, unless the host changed meanwhile
+			case <-ctx.Done():
+				return nil, fmt.Errorf("read the AKS hybrid inventory: this run reads it once, and that read had not "+
+					"finished when this one stopped waiting for it: %w", endedText(ctx.Err()))
+			}
+		}
+		done, gen := make(chan struct{}), d.invGen
+		d.invInFlight = done
+		d.invMu.Unlock()
+
+		inv, err := d.fetchInventory(ctx)
+		d.invMu.Lock()
+		if d.invGen == gen {
+			d.invResult = &inventoryResult{inv: inv, err: err}
+		}
+		d.invInFlight = nil
+		close(done)
+		d.invMu.Unlock()
+		return inv, err
 	}
-	d.invMu.Lock()
-	cached := d.inv
-	d.invMu.Unlock()
-	if cached != nil {
-		tflog.Debug(ctx, "inventory cache hit")
-		return cached, nil
-	}
+}
+
+// fetchInventory reads the inventory from the host.
+func (d *providerData) fetchInventory(ctx context.Context) (*akshci.Inventory, error) {
 	inv, err := d.host.Inventory(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			err = fmt.Errorf("%w (%s)", err, timeoutText(ctx.Err()))
+			err = fmt.Errorf("%w (%s)", err, endedText(ctx.Err()))
 		}
 		return nil, fmt.Errorf("read the AKS hybrid inventory: %w", withAttributeNames(err))
 	}
@@ -91,18 +128,44 @@ func (d *providerData) inventory(ctx context.Context) (*akshci.Inventory, error)
 		"workload_clusters":      len(inv.Clusters),
 		"host_time":              inv.Now.Format(timeFormat),
 	})
-	d.invMu.Lock()
-	d.inv = inv
-	d.invMu.Unlock()
 	return inv, nil
 }
 
-// timeoutText says in words which limit ended a wait, naming the setting that sets it.
-func timeoutText(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("the read timeout passed; raise timeouts.read if the host is just slow: %w", err)
+// sharedInventoryError is the run's failed inventory read as every later caller reports
+// it: the same cause, said to be the run's one read, so that a plan over many resources
+// does not look like many failures.
+type sharedInventoryError struct{ err error }
+
+func (e *sharedInventoryError) Error() string {
+	return "this run reads the AKS hybrid inventory once for every resource and data source, and that read failed, " +
+		"so it was not tried again: " + e.err.Error()
+}
+
+func (e *sharedInventoryError) Unwrap() error { return e.err }
+
+// stopError says in words what ended a host call or a wait before it finished: the one
+// wording of a timeout and of a cancellation in every message of the provider.
+// timeoutAttr names the timeout's setting, such as "timeouts.read".
+type stopError struct {
+	cause       error
+	timeoutAttr string
+}
+
+func (e *stopError) Error() string {
+	if errors.Is(e.cause, context.DeadlineExceeded) {
+		return "the " + strings.TrimPrefix(e.timeoutAttr, "timeouts.") + " timeout passed"
 	}
-	return err
+	return "it was cancelled (Ctrl-C, or Terraform stopping the run)"
+}
+
+func (e *stopError) Unwrap() error { return e.cause }
+
+// endedText says why a read ended early, naming the setting to raise after a timeout.
+func endedText(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w; raise timeouts.read if the host is just slow", &stopError{cause: err, timeoutAttr: "timeouts.read"})
+	}
+	return &stopError{cause: err}
 }
 
 // acquireRenewal waits for the deployment's renewal slot, or for ctx to end.
@@ -125,10 +188,12 @@ func (d *providerData) readInventory(ctx context.Context, diags *diag.Diagnostic
 	return inv, true
 }
 
-// invalidate drops the cached inventory after the host changed.
+// invalidate drops the run's inventory result, success or failure, after the host
+// changed: the next caller reads it again.
 func (d *providerData) invalidate() {
 	d.invMu.Lock()
-	d.inv = nil
+	d.invResult = nil
+	d.invGen++
 	d.invMu.Unlock()
 }
 

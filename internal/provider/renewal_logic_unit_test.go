@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -27,8 +25,8 @@ import (
 // clusters, renew_every, Read and Update. Expected texts are the diagnostics' wording as the design names them
 // (DESIGN.md, research §3-§5), written out here.
 
-func nullTimeouts() timeouts.Value {
-	return timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "read": types.StringType})}
+func nullTimeouts() types.Map {
+	return types.MapNull(types.StringType)
 }
 
 func defaultRenewal() renewalModel {
@@ -336,21 +334,27 @@ func TestModifyPlan_repeatsHostWarningsOnlyWhenARenewalIsPlanned(t *testing.T) {
 	}
 }
 
-// renew_every renews a credential far from expiry once the last renewal is older than the interval.
+// renew_every renews a credential far from expiry once the last renewal is older than
+// the interval, with force; without force only when the cmdlet would rotate something
+// (less than 60 days left), since otherwise it would run and change nothing.
 func TestModifyPlan_renewEveryAgesTheLastRenewal(t *testing.T) {
 	for _, tt := range []struct {
-		renewedAgo time.Duration
-		replace    bool
+		renewedAgo, left time.Duration
+		force, replace   bool
 	}{
-		{59 * day, false},
-		{60 * day, true},
+		{59 * day, 80 * day, true, false},
+		{60 * day, 80 * day, true, true},
+		{60 * day, 80 * day, false, false}, // renewed outside this resource since: nothing to rotate without force
+		{60 * day, 59 * day, false, true},
 	} {
 		m := clusterModel()
 		m.RenewEvery = types.StringValue("1440h")
+		m.Force = types.BoolValue(tt.force)
 		m.RenewedAt = timetypes.NewRFC3339TimeValue(unitNow.Add(-tt.renewedAgo))
-		got := modifyPlan(t, clusterResourceWith(newScriptedHost(80*day)), m, false)
+		got := modifyPlan(t, clusterResourceWith(newScriptedHost(tt.left)), m, false)
 		if got.diags.HasError() || got.replace != tt.replace {
-			t.Errorf("renewed %v ago with renew_every 1440h: %v, replace %v, want %v", tt.renewedAgo, summaries(got.diags), got.replace, tt.replace)
+			t.Errorf("renewed %v ago, %v left, force %v, renew_every 1440h: %v, replace %v, want %v",
+				tt.renewedAgo, tt.left, tt.force, summaries(got.diags), got.replace, tt.replace)
 		}
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -53,7 +53,7 @@ type renewalModel struct {
 	ExpiresAt          timetypes.RFC3339 `tfsdk:"expires_at"`
 	ExpiringCredential types.String      `tfsdk:"expiring_credential"`
 	ReadyForRenewal    types.Bool        `tfsdk:"ready_for_renewal"`
-	Timeouts           timeouts.Value    `tfsdk:"timeouts"`
+	Timeouts           types.Map         `tfsdk:"timeouts"`
 }
 
 // renewalState is a resource model: the shared part plus the resource's target.
@@ -62,6 +62,19 @@ type renewalState interface {
 	// target describes what the model renews; ok is false while a value it depends on
 	// is unknown.
 	target() (t renewalTarget, ok bool)
+	// targets lists what the model may renew while some of its switches are unknown (a
+	// plan whose configuration is not known yet): one target per combination of their
+	// values, and the names of the unknown switches. ok is false when even the target's
+	// name is unknown.
+	targets() (ts []renewalTarget, unknown []string, ok bool)
+}
+
+// boolChoices is the values a switch may take: its value, or both while unknown.
+func boolChoices(v types.Bool) []bool {
+	if v.IsUnknown() {
+		return []bool{false, true}
+	}
+	return []bool{v.ValueBool()}
 }
 
 // renewalTarget is what one resource renews. Each resource file implements it once;
@@ -92,6 +105,9 @@ type renewalTarget interface {
 	// adopts says whether creating the resource while nothing is due only starts
 	// watching (the CA rotation, which interrupts every client) instead of renewing.
 	adopts() bool
+	// forced says whether the renewal runs with -force (false for the CA rotation, which
+	// has no such switch).
+	forced() bool
 }
 
 // schedule is the renew_every fallback: the last renewal and the interval (zero: off).
@@ -112,29 +128,34 @@ func renewalStatus(inv *akshci.Inventory, t renewalTarget, window time.Duration,
 	st := akshci.ApplySchedule(akshci.Evaluate(inv.Now, creds, window), inv.Now, sch.renewedAt, sch.every)
 	if t.issues() {
 		st = inv.BoundByCA(creds, window, st)
+		if st.DueByAge && !t.forced() && !inv.RotatesWithoutForce(creds) {
+			// The schedule fell due, but the cmdlet without -force would rotate nothing
+			// (the credentials were renewed since, outside this resource): not due.
+			st.Ready, st.DueByAge = false, false
+		}
 	}
 	return st, nil
 }
 
-// schedule reads renew_every and renewed_at; ok is false while renew_every is unknown.
-// An unknown renewed_at (a create, or the second half of a replacement) means no
-// renewal to age yet.
-func (m *renewalModel) schedule() (schedule, bool) {
-	if m.RenewEvery.IsUnknown() {
-		return schedule{}, false
-	}
+// schedule reads renew_every and renewed_at; ok is false while renew_every is unknown
+// (renewedAt is filled in all the same). An unknown renewed_at (a create, or the second
+// half of a replacement) means no renewal to age yet.
+func (m *renewalModel) schedule(spec windowSpec) (schedule, bool) {
 	var sch schedule
-	if !m.RenewEvery.IsNull() {
-		d, err := parseRenewEvery(m.RenewEvery.ValueString())
-		if err != nil {
-			return schedule{}, false
-		}
-		sch.every = d
-	}
 	if !m.RenewedAt.IsNull() && !m.RenewedAt.IsUnknown() {
 		if t, d := m.RenewedAt.ValueRFC3339Time(); !d.HasError() {
 			sch.renewedAt = t
 		}
+	}
+	if m.RenewEvery.IsUnknown() {
+		return sch, false
+	}
+	if !m.RenewEvery.IsNull() {
+		d, err := spec.parseEvery(m.RenewEvery.ValueString())
+		if err != nil {
+			return schedule{}, false
+		}
+		sch.every = d
 	}
 	return sch, true
 }
@@ -148,14 +169,33 @@ func (m *renewalModel) setStatus(st akshci.Status) {
 	m.ReadyForRenewal = types.BoolValue(st.Ready)
 }
 
-// windowSpec is a resource's renewal window: its default and how a value is checked.
+// windowSpec is a resource's renewal window (renew_before: its default and how a value is
+// checked) and how its renew_every is checked.
 type windowSpec struct {
-	def   string
-	parse func(string) (time.Duration, error)
+	def        string
+	parse      func(string) (time.Duration, error)
+	parseEvery func(string) (time.Duration, error)
+	// widest is the widest valid window, and shortestEvery the shortest valid renew_every,
+	// for a target with or without force: the bounds an unknown value is evaluated at.
+	widest        func(forced bool) time.Duration
+	shortestEvery func(forced bool) time.Duration
 }
 
 // credentialWindow is the window of the resources that renew 90-day credentials.
-var credentialWindow = windowSpec{def: defaultRenewBefore, parse: parseWindow}
+var credentialWindow = windowSpec{def: defaultRenewBefore, parse: parseWindow, parseEvery: parseRenewEvery,
+	widest: func(forced bool) time.Duration {
+		if forced {
+			return akshci.Lifetime - time.Nanosecond
+		}
+		return akshci.NoForceRotationLeft - time.Nanosecond
+	},
+	shortestEvery: func(forced bool) time.Duration {
+		if forced {
+			return time.Nanosecond
+		}
+		return akshci.MinRenewEveryWithoutForce + time.Nanosecond
+	},
+}
 
 func (m *renewalModel) window(spec windowSpec) (time.Duration, bool) {
 	if m.RenewBefore.IsUnknown() {
@@ -203,7 +243,7 @@ func forceAttribute() schema.Attribute {
 }
 
 // renewalAttributes are the attributes every renewal resource shares.
-func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attribute {
+func renewalAttributes(scope string) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"id": schema.StringAttribute{
 			MarkdownDescription: "`management` for the management cluster, otherwise the workload cluster name.",
@@ -260,25 +300,8 @@ func renewalAttributes(ctx context.Context, scope string) map[string]schema.Attr
 				"plan; when true, the plan replaces this resource, which runs the renewal.",
 			Computed: true,
 		},
-		"timeouts": describedTimeouts(timeouts.Attributes(ctx, timeouts.Opts{
-			Create:            true,
-			Read:              true,
-			CreateDescription: "How long the renewal may run (a Go duration). Default: `60m`.",
-			ReadDescription:   "How long reading the inventory may take, during refresh and plan. Default: `5m`.",
-		})),
+		"timeouts": renewalTimeouts.resourceAttribute(),
 	}
-}
-
-// describedTimeouts gives the timeouts attribute a description of its own, which the
-// timeouts library leaves empty.
-func describedTimeouts(a schema.Attribute) schema.Attribute {
-	nested, ok := a.(schema.SingleNestedAttribute)
-	if !ok {
-		return a
-	}
-	nested.MarkdownDescription = "How long operations may take, as Go durations. A nested attribute, written " +
-		"`timeouts = { create = \"90m\" }`, not a block."
-	return nested
 }
 
 // renewalResource implements the lifecycle shared by both resources.
@@ -298,9 +321,16 @@ func (r *renewalResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 	resp.Schema = r.schema(ctx)
 }
 
+var _ resource.ResourceWithUpgradeState = (*renewalResource)(nil)
+
+// UpgradeState reads the state of schema version 0, whose timeouts was an object.
+func (r *renewalResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
+	return map[int64]resource.StateUpgrader{0: timeoutsStateUpgrader()}
+}
+
 // ConfigValidators are the checks both resources share, run by terraform validate.
 func (r *renewalResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{positiveTimeouts{}, windowFitsForce{}}
+	return []resource.ConfigValidator{windowFitsForce{}}
 }
 
 func (r *renewalResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -332,48 +362,79 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		addTargetError(&resp.Diagnostics, err)
 		return
 	}
-	// A CA rotation planned in this run changes what works (kvactl logs in again with
-	// the new CA): the plan made at apply time, after the rotation, checks the lockouts.
-	rotatingFirst := ev.target.issues() && ev.inv.CAExpired() && r.data.rotation.isPlanned()
-	if !rotatingFirst && checkLockouts(&resp.Diagnostics, ev.inv, ev.target, req.State.Raw.IsNull()) {
+	// Once the CA has expired it comes first: nothing can be issued or repaired before
+	// the rotation. Unless this run rotates it (akshybrid_cloud_agent_ca planned the
+	// rotation, which Terraform plans before the resources that follow it), the plan
+	// stops with its remedy; the lockouts that also block the target follow.
+	t, inv := ev.target, ev.inv
+	caExpired := t.issues() && inv.CAExpired()
+	rotating := caExpired && r.data.rotation.isPlanned()
+	if caExpired && !rotating {
+		caExpiredError(&resp.Diagnostics, inv, t.blocking(inv))
 		return
 	}
+	// A rotation planned in this run changes what works (kvactl logs in again with the
+	// new CA, the follow-up renewals repair the rest): the plan made at apply time,
+	// after the rotation, checks the lockouts.
+	if !rotating && checkLockouts(&resp.Diagnostics, inv, t, req.State.Raw.IsNull()) {
+		return
+	}
+	st, window := ev.status, ev.window
 	listUnavailable := errors.Is(err, akshci.ErrClusterListUnavailable)
-	if rotatingFirst && listUnavailable {
-		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String()+" before the CA rotation",
-			fmt.Sprintf("%s. This apply rotates the cloud agent CA first; the renewal is planned again, against the "+
-				"rotated deployment, when it runs.", err))
-		return
-	}
-	if listUnavailable {
+	switch {
+	case rotating && listUnavailable:
+		// The host cannot list its clusters before the rotation. Every credential the
+		// expired CA signed is unusable, so the renewal is due whatever the host would
+		// report: it is planned, and runs after the rotation.
+		resp.Diagnostics.AddWarning("Cannot read "+t.String()+" before the CA rotation",
+			fmt.Sprintf("The cloud agent CA expired at %s, and until it is rotated Get-AksHciCluster fails, so the "+
+				"credentials of %s cannot be read. Every credential the expired CA signed is unusable, so the renewal is "+
+				"planned: this apply runs it after the rotation.\n\nWhat the host reports:\n\n%s",
+				inv.CAExpiresAt.Format(timeFormat), t, err))
+		st = akshci.Status{Ready: true}
+	case listUnavailable && req.State.Raw.IsNull():
 		// Get-AksHciCluster failed for a reason no lockout explains: nothing is known about
-		// this cluster, so nothing is planned for it and, for an existing resource, the
-		// state stays as it is (never "gone").
-		if req.State.Raw.IsNull() {
-			resp.Diagnostics.AddError("Cannot plan "+ev.target.String(),
-				fmt.Sprintf("%s. Nothing was changed on the host; plan again once the host can list its clusters.", err))
-			return
-		}
-		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
-			fmt.Sprintf("%s. The resource keeps its previous state until the host can list its clusters again.", err))
+		// this cluster, so nothing is planned for it.
+		resp.Diagnostics.AddError("Cannot plan "+t.String(),
+			fmt.Sprintf("%s. Nothing was changed on the host; plan again once the host can list its clusters.", err))
 		return
-	}
-	if err != nil {
+	case listUnavailable:
+		// An existing resource keeps its state (never "gone").
+		unreadableWarning(&resp.Diagnostics, inv, t, err,
+			"The resource keeps its previous state until the host can list its clusters again.")
+		return
+	case err != nil:
 		addTargetError(&resp.Diagnostics, err)
 		return
+	case ev.targets > 1:
+		// Which switches the cmdlet gets is not known yet: the plan made at apply time
+		// checks them against the host.
+	default:
+		t.checkPlan(&resp.Diagnostics, inv, window)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
-	t, inv, st, window := ev.target, ev.inv, ev.status, ev.window
-	t.checkPlan(&resp.Diagnostics, inv, window)
-	if resp.Diagnostics.HasError() {
-		return
+	if ev.undecided {
+		resp.Diagnostics.AddWarning("Renewal planned before its settings are known",
+			fmt.Sprintf("%s is not known until apply, and whether %s is due depends on it: the plan shows the renewal "+
+				"(Terraform cannot turn an in-place update into a replacement at apply time), and the apply runs %s "+
+				"whatever the final value. Give the setting a value known at plan time to plan only what is due.",
+				strings.Join(ev.unknown, ", "), t, t.cmdlet()))
 	}
 	if req.State.Raw.IsNull() || st.Ready {
 		warnHost(&resp.Diagnostics, inv)
 	}
-
-	// Stop at plan time a renewal that cannot succeed (the CA has expired), before
-	// anything runs on the host; otherwise say how the CA stands.
-	if t.issues() && planCA(&resp.Diagnostics, inv, &r.data.rotation) {
+	if t.issues() {
+		planCA(&resp.Diagnostics, inv, &r.data.rotation)
+	}
+	if !req.State.Raw.IsNull() && resp.Private != nil {
+		// Terraform plans a replacement in two calls, the second (the new object) with a
+		// null prior state and this private state: the mark tells it that it replaces an
+		// object, which a create never sees.
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateReplacing, []byte("true"))...)
+	} else if req.State.Raw.IsNull() && req.Private != nil && replacing(ctx, req.Private) &&
+		!r.replacementWorks(&resp.Diagnostics, inv, t, st) {
 		return
 	}
 	if req.State.Raw.IsNull() {
@@ -403,8 +464,63 @@ func (r *renewalResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_renewal"))
 	} else {
 		c.setStatus(st)
+		if !ev.exact {
+			// Not due whatever the unknown switches turn out to be, but which credential
+			// expires first depends on them.
+			c.ExpiresAt = timetypes.NewRFC3339Unknown()
+			c.ExpiringCredential = types.StringUnknown()
+		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// privateReplacing is the private-state key with which the first plan call of a
+// replacement marks the second (see ModifyPlan).
+const privateReplacing = "replacing"
+
+// replacing reports whether a plan with a null prior state is the new half of a
+// replacement.
+func replacing(ctx context.Context, p privateState) bool {
+	if p == nil {
+		return false
+	}
+	data, _ := p.GetKey(ctx, privateReplacing)
+	return string(data) == "true"
+}
+
+// replacementWorks refuses, at plan time, a replacement the policy did not ask for (a
+// triggers change, -replace, replace_triggered_by) that could not renew anything: the
+// new object's create cannot tell it from a new resource when it is applied, so it would
+// record a renewal that did not happen. A CA resource would only start watching again;
+// an update cmdlet without -force would rotate nothing, unless this run rotates the CA
+// (the cmdlets then move every client to the new CA).
+func (r *renewalResource) replacementWorks(diags *diag.Diagnostics, inv *akshci.Inventory, t renewalTarget, st akshci.Status) bool {
+	if st.Ready {
+		return true
+	}
+	if !t.issues() {
+		diags.AddError("Replacing akshybrid_cloud_agent_ca rotates nothing",
+			fmt.Sprintf("Terraform plans a replacement of this resource (a change of triggers, -replace or "+
+				"replace_triggered_by), but the cloud agent CA is not due: it expires at %s (host time %s). Once planned, "+
+				"the new object cannot be told from a new resource, which only starts watching the CA, so the apply would "+
+				"show a rotation that never ran. To rotate the CA now, set renew_before longer than the time left (a "+
+				"rotation in the same plan, with allow_downtime = true) or run %s; otherwise remove the trigger. Nothing "+
+				"was changed on the host.", inv.CAExpiresAt.Format(timeFormat), inv.Now.Format(timeFormat), akshci.RotateCACmdlet))
+		return false
+	}
+	creds, err := t.credentials(inv)
+	if err != nil || t.forced() || r.data.rotation.isPlanned() || inv.RotatesWithoutForce(inv.WithIssuerExpiry(creds)) {
+		return true
+	}
+	first := akshci.Evaluate(inv.Now, creds, 0)
+	diags.AddError("Replacement would renew nothing",
+		fmt.Sprintf("Terraform plans a replacement of %s (a change of triggers, -replace or replace_triggered_by), which "+
+			"runs %s without -force; without -force the update cmdlets rotate only credentials with less than %s left, "+
+			"and the first of its credentials to expire, %s, has %s left, so it would renew nothing. Set force = true to "+
+			"renew ahead of that, or remove the trigger; renew_before plans the renewal once it is due. Nothing was "+
+			"changed on the host.", t, t.cmdlet(), akshci.Days(akshci.NoForceRotationLeft), first.Credential,
+			akshci.Days(first.ExpiresAt.Sub(inv.Now))))
+	return false
 }
 
 // evaluation is the renewal policy applied to one resource against the run's inventory.
@@ -413,6 +529,14 @@ type evaluation struct {
 	window time.Duration
 	inv    *akshci.Inventory
 	status akshci.Status
+	// unknown names the settings not known yet (a plan); undecided is true when the
+	// policy's answer depends on their final values, and exact is false when
+	// expires_at and expiring_credential do.
+	unknown   []string
+	undecided bool
+	exact     bool
+	// targets is how many targets the unknown switches allow.
+	targets int
 }
 
 // evaluate applies the renewal policy to m. ok is false when m has a value that is not
@@ -426,13 +550,20 @@ func (r *renewalResource) evaluate(ctx context.Context, m renewalState, diags *d
 // evaluateWith is evaluate; with soft, an inventory that cannot be read is a warning
 // (Read then keeps the last known values).
 func (r *renewalResource) evaluateWith(ctx context.Context, m renewalState, diags *diag.Diagnostics, soft bool) (ev evaluation, ok bool, err error) {
-	t, targetOK := m.target()
-	window, windowOK := m.common().window(r.window)
-	sch, schOK := m.common().schedule()
-	if !targetOK || !windowOK || !schOK || r.data == nil {
+	ts, unknown, targetOK := m.targets()
+	c := m.common()
+	window, windowOK := c.window(r.window)
+	sch, schOK := c.schedule(r.window)
+	if !targetOK || (!windowOK && !c.RenewBefore.IsUnknown()) || (!schOK && !c.RenewEvery.IsUnknown()) || r.data == nil {
 		return ev, false, nil
 	}
-	timeout, d := m.common().Timeouts.Read(ctx, defaultReadTimeout)
+	if c.RenewBefore.IsUnknown() {
+		unknown = append(unknown, "renew_before")
+	}
+	if c.RenewEvery.IsUnknown() {
+		unknown = append(unknown, "renew_every")
+	}
+	timeout, d := timeoutFor(c.Timeouts, "read", defaultReadTimeout)
 	if diags.Append(d...); diags.HasError() {
 		return ev, false, nil
 	}
@@ -450,8 +581,43 @@ func (r *renewalResource) evaluateWith(ctx context.Context, m renewalState, diag
 		}
 		return ev, false, nil
 	}
-	st, err := renewalStatus(inv, t, window, sch)
-	return evaluation{target: t, window: window, inv: inv, status: st}, true, err
+	// Every value an unknown setting may take, at its bounds: the policy is monotonic in
+	// the window (wider is more due) and in renew_every (shorter is more due; unset is
+	// least), so the bounds decide whether every final value agrees.
+	ev = evaluation{target: ts[0], window: window, inv: inv, unknown: unknown, exact: true, targets: len(ts)}
+	first, anyReady, allReady := true, false, true
+	for _, t := range ts {
+		windows := []time.Duration{window}
+		if c.RenewBefore.IsUnknown() {
+			windows = []time.Duration{akshci.MinRenewBefore, r.window.widest(t.forced())}
+		}
+		schedules := []schedule{sch}
+		if c.RenewEvery.IsUnknown() {
+			schedules = []schedule{{renewedAt: sch.renewedAt}, {renewedAt: sch.renewedAt, every: r.window.shortestEvery(t.forced())}}
+		}
+		for _, w := range windows {
+			for _, sc := range schedules {
+				st, serr := renewalStatus(inv, t, w, sc)
+				if serr != nil {
+					return ev, true, serr
+				}
+				if first {
+					ev.status, first = st, false
+				} else if !st.ExpiresAt.Equal(ev.status.ExpiresAt) || st.Credential != ev.status.Credential {
+					ev.exact = false
+				}
+				anyReady = anyReady || st.Ready
+				allReady = allReady && st.Ready
+			}
+		}
+	}
+	if anyReady && !allReady {
+		// Due for some final values only: the plan shows the renewal (the apply cannot
+		// turn an update into a replacement), and says why.
+		ev.undecided = true
+		ev.status.Ready = true
+	}
+	return ev, true, nil
 }
 
 // checkLockouts reports the lockouts that concern target and says whether the plan must
@@ -517,7 +683,7 @@ func (r *renewalResource) Create(ctx context.Context, req resource.CreateRequest
 		return
 	}
 	c := plan.common()
-	timeout, diags := c.Timeouts.Create(ctx, defaultCreateTimeout)
+	timeout, diags := timeoutFor(c.Timeouts, "create", defaultCreateTimeout)
 	resp.Diagnostics.Append(diags...)
 	t, ok := plan.target()
 	window, windowOK := c.window(r.window)
@@ -592,8 +758,8 @@ func (r *renewalResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if errors.Is(err, akshci.ErrClusterListUnavailable) {
 		// The host cannot list its clusters: nothing is known about this one, so the
 		// state is kept as it was.
-		resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
-			fmt.Sprintf("%s. The resource keeps its previous state until the host can list its clusters again.", err))
+		unreadableWarning(&resp.Diagnostics, ev.inv, ev.target, err,
+			"The resource keeps its previous state until the host can list its clusters again.")
 		return
 	}
 	var nf *akshci.ClusterNotFoundError
@@ -702,8 +868,8 @@ func (r *renewalResource) Update(ctx context.Context, req resource.UpdateRequest
 			resp.Diagnostics.Append(req.State.Get(ctx, prior)...)
 			p := prior.common()
 			c.ExpiresAt, c.ExpiringCredential, c.ReadyForRenewal = p.ExpiresAt, p.ExpiringCredential, p.ReadyForRenewal
-			resp.Diagnostics.AddWarning("Cannot read "+ev.target.String(),
-				fmt.Sprintf("%s. The edit is stored; the expiry is read again once the host can list its clusters.", err))
+			unreadableWarning(&resp.Diagnostics, ev.inv, ev.target, err,
+				"The edit is stored; the expiry is read again once the host can list its clusters.")
 			resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 			return
 		}

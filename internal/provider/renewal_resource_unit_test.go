@@ -11,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -116,9 +114,7 @@ func plannedCluster(t *testing.T, r resource.Resource) tfsdk.Plan {
 			ExpiresAt:          timetypes.NewRFC3339Unknown(),
 			ExpiringCredential: types.StringUnknown(),
 			ReadyForRenewal:    types.BoolUnknown(),
-			Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
-				"create": types.StringType, "read": types.StringType,
-			})},
+			Timeouts:           types.MapNull(types.StringType),
 		},
 		ClusterName:           types.StringValue("demo"),
 		FixCloudCredentials:   types.BoolValue(true),
@@ -141,18 +137,56 @@ func create(t *testing.T, r *clusterCertificatesResource) *resource.CreateRespon
 	return resp
 }
 
-func TestCreate_failsWhenTheCmdletLeftTheCredentialsDue(t *testing.T) {
-	host := newScriptedHost(10 * day) // inside the 30-day window, and the cmdlet rotates nothing
+func TestCreate_failsWhenTheCmdletChangedNothing(t *testing.T) {
+	host := newScriptedHost(10 * day) // inside the 30-day window, and the cmdlet exits 0 and rotates nothing
 	resp := create(t, clusterResourceWith(host))
 
 	if host.updates != 1 {
 		t.Fatalf("the cmdlet ran %d times, want 1", host.updates)
 	}
+	if !resp.Diagnostics.HasError() || !strings.Contains(diagText(resp.Diagnostics), "Renewal changed nothing") ||
+		!strings.Contains(diagText(resp.Diagnostics), "the same KMS token as before") {
+		t.Fatalf("want the error %q naming the credential, got %v", "Renewal changed nothing", resp.Diagnostics)
+	}
+	if !resp.State.Raw.IsNull() {
+		t.Error("a renewal that changed nothing was recorded in the state")
+	}
+}
+
+func TestCreate_failsWhenTheCmdletLeftTheCredentialsDue(t *testing.T) {
+	host := newScriptedHost(10 * day)
+	host.renewTo = unitNow.Add(20 * day) // re-issued, but still inside the 30-day window
+	resp := create(t, clusterResourceWith(host))
 	if !resp.Diagnostics.HasError() || !strings.Contains(diagText(resp.Diagnostics), "Renewal did not take effect") {
 		t.Fatalf("want the error %q, got %v", "Renewal did not take effect", resp.Diagnostics)
 	}
 	if !resp.State.Raw.IsNull() {
 		t.Error("a renewal that did not take effect was recorded in the state")
+	}
+}
+
+// Creating a resource whose credentials are not due runs the cmdlet, which rotates
+// nothing without -force: that is not a failed renewal (nothing was due).
+func TestCreate_notDueRunsTheCmdletAndAcceptsThatNothingChanged(t *testing.T) {
+	host := newScriptedHost(80 * day)
+	resp := create(t, clusterResourceWith(host))
+	if resp.Diagnostics.HasError() || host.updates != 1 {
+		t.Fatalf("create of a resource with nothing due: %v, %d updates", resp.Diagnostics, host.updates)
+	}
+}
+
+// A host that reports no expiry for the credentials in scope, before or after, cannot
+// show whether the renewal changed them: the renewal is kept, with a warning saying so.
+func TestCreate_unobservableRenewalWarns(t *testing.T) {
+	host := newScriptedHost(10 * day)
+	host.inv.Clusters[0].Credentials[0].NotAfter = time.Time{}
+	d := newProviderData(host, akshci.NewFakeClock(unitNow))
+	var diags diag.Diagnostics
+	_, _, ok := d.runRenewal(context.Background(), renewalRun{target: clusterTarget{cluster: "demo",
+		opts: akshci.ClusterOptions{FixCloudCredentials: true}}, window: akshci.DefaultRenewBefore, timeout: time.Minute,
+		timeoutAttr: "timeouts.invoke", explicit: true}, &diags)
+	if !ok || diags.HasError() || !strings.Contains(diagText(diags), "Renewal not verified") {
+		t.Fatalf("an unobservable renewal: ok %v, %v; want it kept with a warning", ok, diagText(diags))
 	}
 }
 

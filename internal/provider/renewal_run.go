@@ -34,6 +34,10 @@ type renewalRun struct {
 	failed, unknown string
 	// progress, when set, hears each step (the actions' progress messages).
 	progress func(msg string)
+	// explicit: the user asked for this renewal (a renew-now action), so it must change
+	// something even when nothing was due. A resource's create need not: creating a
+	// resource whose credentials are not due runs the cmdlet, which then rotates nothing.
+	explicit bool
 }
 
 func (rr *renewalRun) say(msg string) {
@@ -50,12 +54,34 @@ func (d *providerData) runRenewal(ctx context.Context, rr renewalRun, diags *dia
 	// same deployment; Ctrl-C still ends the wait.
 	release, err := d.acquireRenewal(ctx)
 	if err != nil {
-		diags.AddError("Renewal cancelled", fmt.Sprintf("%s for %s did not start: %s. Nothing was changed.", t.cmdlet(), t, err))
+		diags.AddError("Renewal cancelled before it started", fmt.Sprintf("%s for %s did not start: %s while it waited "+
+			"for another renewal on this deployment to finish. Nothing was changed.", t.cmdlet(), t, &stopError{cause: err}))
 		return nil, st, false
 	}
 	defer release()
 	ctx, cancel := context.WithTimeout(ctx, rr.timeout)
 	defer cancel()
+
+	// What the renewal renews, as the host reports it before the cmdlet: the run's
+	// inventory, read again only when an earlier renewal changed the host.
+	before, err := d.inventory(ctx)
+	if err != nil {
+		diags.AddError("Cannot read the AKS hybrid inventory before the renewal", err.Error()+". Nothing was changed.")
+		return nil, st, false
+	}
+	beforeCreds, err := t.credentials(before)
+	if err != nil {
+		addTargetError(diags, err)
+		return nil, st, false
+	}
+	due, err := renewalStatus(before, t, rr.window, schedule{})
+	if err != nil {
+		addTargetError(diags, err)
+		return nil, st, false
+	}
+	// A due renewal, a rotation of the CA (which always issues a new CA) and a renew-now
+	// action must change what they renew.
+	mustChange := rr.explicit || due.Ready || !t.issues()
 
 	started := d.clock.Now()
 	fields := t.logFields()
@@ -92,6 +118,14 @@ func (d *providerData) runRenewal(ctx context.Context, rr renewalRun, diags *dia
 		addTargetError(diags, err)
 		return nil, st, false
 	}
+	afterCreds, err := t.credentials(inv)
+	if err != nil {
+		addTargetError(diags, err)
+		return nil, st, false
+	}
+	if mustChange && !checkEffect(diags, rr, before, akshci.CompareRenewal(beforeCreds, afterCreds), beforeCreds) {
+		return nil, st, false
+	}
 	if st.Ready {
 		diags.AddError("Renewal did not take effect",
 			fmt.Sprintf("%s for %s completed, but %s still expires at %s, inside renew_before (%s). The host rotates "+
@@ -105,13 +139,57 @@ func (d *providerData) runRenewal(ctx context.Context, rr renewalRun, diags *dia
 	return inv, st, true
 }
 
+// checkEffect fails a renewal after which no credential it renews changed on the host:
+// the cmdlet exited 0 and did nothing (without -force the update cmdlets skip
+// credentials that are not close to expiry). When no credential in scope had a known
+// expiry both before and after, nothing can be observed: the renewal is kept, with a
+// warning that says so, since a real host may not report every expiry (renew_every
+// exists for those hosts).
+func checkEffect(diags *diag.Diagnostics, rr renewalRun, before *akshci.Inventory, e akshci.RenewalEffect, beforeCreds []akshci.Credential) bool {
+	t := rr.target
+	switch {
+	case len(e.Changed) > 0:
+		return true
+	case len(e.Unchanged) == 0:
+		diags.AddWarning("Renewal not verified",
+			fmt.Sprintf("%s for %s completed, but the host reports no expiry for the credentials it renews, before or "+
+				"after, so nothing shows whether it changed them. renewed_at records the run; renew_every keeps renewing "+
+				"on a schedule.", t.cmdlet(), t))
+		return true
+	}
+	diags.AddError("Renewal changed nothing",
+		fmt.Sprintf("%s for %s completed, but the host reports the same %s as before: it renewed nothing. %s "+
+			"Nothing was recorded in the Terraform state.", t.cmdlet(), t, strings.Join(e.Unchanged, ", "),
+			noChangeReason(t, before, beforeCreds, rr.window)))
+	return false
+}
+
+// noChangeReason says why a cmdlet may have renewed nothing, and what to do.
+func noChangeReason(t renewalTarget, before *akshci.Inventory, creds []akshci.Credential, window time.Duration) string {
+	if !t.issues() {
+		return "The host did not rotate the cloud agent CA; check its logs, then apply again."
+	}
+	if t.forced() {
+		return "Even with -force the cmdlet re-issued nothing; check the host's logs, then apply again."
+	}
+	st := akshci.Evaluate(before.Now, creds, window)
+	if !st.ExpiresAt.IsZero() && st.ExpiresAt.Sub(before.Now) >= akshci.NoForceRotationLeft {
+		return fmt.Sprintf("Without -force the update cmdlets rotate only credentials with less than %s left, and the "+
+			"first to expire, %s, had %s left. Set force = true to renew ahead of that (a triggers change, -replace or a "+
+			"renew-now action), or let renew_before plan the renewal.", akshci.Days(akshci.NoForceRotationLeft),
+			st.Credential, akshci.Days(st.ExpiresAt.Sub(before.Now)))
+	}
+	return "Without -force the update cmdlets rotate only credentials close to expiry. Set force = true, or check the " +
+		"host's logs, then apply again."
+}
+
 // endCause says what ended a host call early; timeoutAttr names the timeout that bounds it.
 func endCause(ctx context.Context, err error, timeoutAttr string) string {
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-		return "the " + strings.TrimPrefix(timeoutAttr, "timeouts.") + " timeout passed"
+		return (&stopError{cause: context.DeadlineExceeded, timeoutAttr: timeoutAttr}).Error()
 	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
-		return "it was cancelled"
+		return (&stopError{cause: context.Canceled}).Error()
 	}
 	return "the connection to the host broke"
 }

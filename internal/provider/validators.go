@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -115,7 +114,8 @@ var (
 )
 
 func (windowFitsForce) Description(context.Context) string {
-	return "without force, renew_before is shorter than the " + hours(akshci.NoForceRotationLeft) + " the update cmdlets need"
+	return "without force, renew_before is shorter than the " + hours(akshci.NoForceRotationLeft) + " the update cmdlets " +
+		"need, and renew_every longer than " + hours(akshci.MinRenewEveryWithoutForce)
 }
 
 func (v windowFitsForce) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
@@ -134,9 +134,11 @@ func (windowFitsForce) ValidateAction(ctx context.Context, req action.ValidateCo
 func checkWindowForce(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) {
 	var window types.String
 	var force types.Bool
-	if cfg.GetAttribute(ctx, path.Root("renew_before"), &window).HasError() ||
-		cfg.GetAttribute(ctx, path.Root("force"), &force).HasError() ||
-		window.IsUnknown() || force.IsUnknown() || window.IsNull() {
+	if cfg.GetAttribute(ctx, path.Root("force"), &force).HasError() || force.IsUnknown() {
+		return
+	}
+	checkEveryForce(ctx, cfg, force.ValueBool(), diags)
+	if cfg.GetAttribute(ctx, path.Root("renew_before"), &window).HasError() || window.IsUnknown() || window.IsNull() {
 		return
 	}
 	d, err := time.ParseDuration(window.ValueString())
@@ -148,6 +150,26 @@ func checkWindowForce(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnos
 			fmt.Sprintf("renew_before %s: %s. Use at most %s (the default %s renews 30 days before expiry), or set "+
 				"force = true to rotate every credential in scope whenever a renewal is planned.",
 				quoted(window.ValueString()), err, quoted(hours(akshci.NoForceRotationLeft-time.Hour)), quoted(defaultRenewBefore)))
+	}
+}
+
+// checkEveryForce applies akshci.ValidateRenewEveryForce to a resource's renew_every (the
+// actions have none): without force, a schedule that falls due while the credentials it
+// renewed still have NoForceRotationLeft left would run the cmdlet for nothing.
+func checkEveryForce(ctx context.Context, cfg tfsdk.Config, force bool, diags *diag.Diagnostics) {
+	var every types.String
+	if cfg.GetAttribute(ctx, path.Root("renew_every"), &every).HasError() || every.IsUnknown() || every.IsNull() {
+		return // not an attribute of this configuration, or not set
+	}
+	d, err := time.ParseDuration(every.ValueString())
+	if err != nil || akshci.ValidateRenewEvery(d) != nil {
+		return // reported by the attribute's own validator
+	}
+	if err := akshci.ValidateRenewEveryForce(d, force); err != nil {
+		diags.AddAttributeError(path.Root("renew_every"), "Renewal interval needs force",
+			fmt.Sprintf("renew_every %s: %s. Use more than %s (the documented advice is %s), or set force = true to rotate "+
+				"every credential in scope whenever the schedule falls due.", quoted(every.ValueString()), err,
+				quoted(hours(akshci.MinRenewEveryWithoutForce)), quoted(hours(akshci.RecommendedRenewEvery))))
 	}
 }
 
@@ -194,53 +216,6 @@ func (clusterNameValidator) ValidateString(_ context.Context, req validator.Stri
 	}
 	if err := validateClusterName(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid workload cluster name", err.Error())
-	}
-}
-
-// positiveTimeouts rejects zero or negative durations in a resource's or data source's
-// timeouts block at validate time: the timeouts package only checks that they parse, and
-// a zero deadline would fail every host call later with a misleading message. Hand-written:
-// no library validator compares durations, and one config validator covers the timeouts
-// attributes of every resource, data source and action, which the timeouts package builds.
-type positiveTimeouts struct{}
-
-var (
-	_ resource.ConfigValidator   = positiveTimeouts{}
-	_ datasource.ConfigValidator = positiveTimeouts{}
-	_ action.ConfigValidator     = positiveTimeouts{}
-)
-
-func (positiveTimeouts) Description(context.Context) string {
-	return "every timeout is a positive duration"
-}
-
-func (v positiveTimeouts) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (positiveTimeouts) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	checkTimeouts(ctx, req.Config, &resp.Diagnostics)
-}
-
-func (positiveTimeouts) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	checkTimeouts(ctx, req.Config, &resp.Diagnostics)
-}
-
-func (positiveTimeouts) ValidateAction(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
-	checkTimeouts(ctx, req.Config, &resp.Diagnostics)
-}
-
-func checkTimeouts(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) {
-	for _, name := range []string{"create", "read", "update", "delete", "invoke"} {
-		var v types.String
-		at := path.Root("timeouts").AtName(name)
-		if cfg.GetAttribute(ctx, at, &v).HasError() || v.IsNull() || v.IsUnknown() {
-			continue // not an attribute of this timeouts block, or not set
-		}
-		d, err := time.ParseDuration(v.ValueString())
-		if err == nil && d <= 0 {
-			diags.AddAttributeError(at, "Invalid timeout",
-				"timeouts."+name+" must be a positive duration such as \"5m\" or \"1h\": it bounds how long the provider "+
-					"waits for the host; got "+quoted(v.ValueString())+".")
-		}
 	}
 }
 

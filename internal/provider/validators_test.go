@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -95,6 +96,19 @@ func TestRenewEveryValidator_acceptsAboveZeroUpToJustUnderTheNinetyDayLifetime(t
 		{value: "-1h", wantErr: []string{"must be longer than zero"}},
 		{value: "2160h", wantErr: []string{"must be shorter than the credential lifetime"}},
 		{value: "60d", wantErr: []string{`renew_every must be a Go duration in hours, such as "1440h" (60 days); got "60d". Days are written in hours: 24h per day`}},
+	})
+}
+
+// The CA's renew_every is bound by the CA's year, with the CA's words, not by the 90-day
+// credentials (issue 20, item 12: 8000h was refused with a credential message).
+func TestCARenewEveryValidator_acceptsUpToJustUnderTheCAsYear(t *testing.T) {
+	checkStringValidatorCases(t, caRenewEveryValidator{}, "Invalid renew_every", []stringCase{
+		{value: "8000h"},
+		{value: "2160h"},
+		{value: "8759h"},
+		{value: "8760h", wantErr: []string{"rotation interval 8760h0m0s must be shorter than the cloud agent CA's lifetime of 8760h (365 days)"}},
+		{value: "0s", wantErr: []string{"rotation interval 0s must be longer than zero"}},
+		{value: "300d", wantErr: []string{`renew_every must be a Go duration in hours, such as "7320h" (305 days)`}},
 	})
 }
 
@@ -232,33 +246,36 @@ func TestWindowFitsForce_withoutForceTheWindowStaysUnderSixtyDays(t *testing.T) 
 	}
 }
 
-func TestPositiveTimeouts_acceptsOneNanosecondAndRefusesZeroOrLess(t *testing.T) {
-	var sr resource.SchemaResponse
-	NewManagementCertificatesResource().Schema(context.Background(), resource.SchemaRequest{}, &sr)
-	typ := schemaObjectType(t, sr.Schema.Type().TerraformType(context.Background()))
-	timeoutsType := schemaObjectType(t, typ.AttributeTypes["timeouts"])
+// timeouts is a map (issue 20, item 12): a key the resource does not take is refused with
+// the one it may have meant, and every value must be a positive Go duration.
+func TestTimeoutsValidator_refusesUnknownKeysAndNonPositiveDurations(t *testing.T) {
 	for _, c := range []struct {
-		create, read string
-		wantErrs     []string
+		values   map[string]string
+		wantErrs []string
 	}{
-		{"1ns", "1ns", nil},
-		{"60m", "5m", nil},
-		{"0s", "5m", []string{`timeouts.create must be a positive duration such as "5m" or "1h"`}},
-		{"60m", "-1s", []string{`timeouts.read must be a positive duration such as "5m" or "1h": it bounds how long the provider waits for the host; got "-1s"`}},
-		{"0", "-5m", []string{"timeouts.create", "timeouts.read"}},
+		{map[string]string{"create": "1ns", "read": "1ns"}, nil},
+		{map[string]string{"create": "60m"}, nil},
+		{map[string]string{"craete": "5m"}, []string{`timeouts has no "craete": this one takes create and read. Did you mean "create"?`}},
+		{map[string]string{"delete": "5m"}, []string{`timeouts has no "delete": this one takes create and read.`}},
+		{map[string]string{"create": "0s"}, []string{`timeouts.create must be a positive duration such as "5m" or "1h"`}},
+		{map[string]string{"read": "-1s"}, []string{`timeouts.read must be a positive duration such as "5m" or "1h": it bounds how long the provider waits for the host; got "-1s"`}},
+		{map[string]string{"read": "5 minutes"}, []string{`timeouts.read must be a Go duration such as "5m" or "1h"; got "5 minutes"`}},
+		{map[string]string{"create": "0", "read": "-5m"}, []string{"timeouts.create", "timeouts.read"}},
 	} {
-		cfg := managementValidateConfig(t, map[string]tftypes.Value{"timeouts": objectWithNulls(timeoutsType, map[string]tftypes.Value{
-			"create": tftypes.NewValue(tftypes.String, c.create), "read": tftypes.NewValue(tftypes.String, c.read),
-		})})
-		resp := &resource.ValidateConfigResponse{}
-		positiveTimeouts{}.ValidateResource(context.Background(), resource.ValidateConfigRequest{Config: cfg}, resp)
+		elems := map[string]attr.Value{}
+		for k, v := range c.values {
+			elems[k] = types.StringValue(v)
+		}
+		resp := &validator.MapResponse{}
+		timeoutsValidator{keys: renewalTimeouts}.ValidateMap(context.Background(), validator.MapRequest{
+			Path: path.Root("timeouts"), ConfigValue: types.MapValueMust(types.StringType, elems)}, resp)
 		if resp.Diagnostics.ErrorsCount() != len(c.wantErrs) {
-			t.Errorf("create %s, read %s: %v, want %d errors", c.create, c.read, resp.Diagnostics, len(c.wantErrs))
+			t.Errorf("%v: %v, want %d errors", c.values, resp.Diagnostics, len(c.wantErrs))
 			continue
 		}
 		for i, want := range c.wantErrs {
 			if !strings.Contains(resp.Diagnostics.Errors()[i].Detail(), want) {
-				t.Errorf("create %s, read %s: error %d %q lacks %q", c.create, c.read, i, resp.Diagnostics.Errors()[i].Detail(), want)
+				t.Errorf("%v: error %d %q lacks %q", c.values, i, resp.Diagnostics.Errors()[i].Detail(), want)
 			}
 		}
 	}
@@ -359,8 +376,9 @@ func protocolDiagnostics(diags []*tfprotov6.Diagnostic) string {
 }
 
 // TestTimestamps_stateWrittenBeforeTimetypesReadsBack: the RFC 3339 attributes keep the
-// string wire type, so state written while they were plain strings (schema version 0, as
-// today) upgrades unchanged and decodes into the timetypes model with the same instants.
+// string wire type, so state written while they were plain strings (schema version 0)
+// upgrades to version 1 (whose only change is the timeouts map, timeouts.go) and decodes
+// into the timetypes model with the same instants.
 func TestTimestamps_stateWrittenBeforeTimetypesReadsBack(t *testing.T) {
 	ctx := context.Background()
 	server, err := providerserver.NewProtocol6WithError(New("test")())()
@@ -377,8 +395,8 @@ func TestTimestamps_stateWrittenBeforeTimetypesReadsBack(t *testing.T) {
 		"akshybrid_cloud_agent_ca":          {"renewed_at", "expires_at"},
 	} {
 		s := schemas.ResourceSchemas[typeName]
-		if s.Version != 0 {
-			t.Errorf("%s: schema version %d, want 0: the wire types did not change", typeName, s.Version)
+		if s.Version != 1 {
+			t.Errorf("%s: schema version %d, want 1: only timeouts changed its wire type", typeName, s.Version)
 		}
 		for _, a := range attrs {
 			if got := schemaObjectType(t, s.ValueType()).AttributeTypes[a]; !got.Equal(tftypes.String) {
@@ -421,7 +439,7 @@ func TestTimestamps_stateWrittenBeforeTimetypesReadsBack(t *testing.T) {
 	if m.RenewedAt.ValueString() != "2027-01-01T00:00:00Z" || m.ExpiresAt.ValueString() != "2027-03-31T00:00:00Z" {
 		t.Errorf("the strings changed: renewed_at %s, expires_at %s", m.RenewedAt, m.ExpiresAt)
 	}
-	sch, ok := m.schedule()
+	sch, ok := m.schedule(credentialWindow)
 	if !ok || !sch.renewedAt.Equal(renewed) || sch.every != 1440*time.Hour {
 		t.Errorf("schedule from the old state: %+v, %v", sch, ok)
 	}

@@ -8,15 +8,24 @@ action "akshybrid_renew_cluster_certificates" "demo" {
   }
 }
 
-# The same action, attached to the management renewal: whenever Terraform creates (or, when due, replaces)
-# the management resource, which runs Update-AksHciCertificates, it then renews the cluster's credentials too.
+# Renew the cluster right after the management cluster: whenever Terraform creates (or, when due, replaces)
+# the management resource, which runs Update-AksHciCertificates, it then renews the cluster's credentials.
+# after_create also fires when the resource is first created, when nothing is due; a renew-now action that
+# changes nothing fails, so this one passes -force.
+action "akshybrid_renew_cluster_certificates" "after_management" {
+  config {
+    cluster_name = "demo"
+    force        = true
+  }
+}
+
 resource "akshybrid_management_certificates" "this" {
   lifecycle {
     create_before_destroy = true
 
     action_trigger {
       events  = [after_create]
-      actions = [action.akshybrid_renew_cluster_certificates.demo]
+      actions = [action.akshybrid_renew_cluster_certificates.after_management]
     }
   }
 }

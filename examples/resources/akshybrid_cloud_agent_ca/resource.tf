@@ -22,10 +22,13 @@ resource "akshybrid_management_certificates" "this" {
   }
 }
 
-data "akshybrid_clusters" "all" {}
+# The workload clusters, kept in the state: once the CA has expired the host cannot list
+# them until the rotation, and this keeps the last list, so that the same apply still
+# renews every cluster (the akshybrid_clusters data source would fail the plan).
+resource "akshybrid_workload_clusters" "all" {}
 
 resource "akshybrid_cluster_certificates" "each" {
-  for_each     = toset(data.akshybrid_clusters.all.names)
+  for_each     = toset(akshybrid_workload_clusters.all.names)
   cluster_name = each.value
 
   # The documented order: the management cluster's credentials first.
